@@ -1,0 +1,17 @@
+/* Typing of mappings: text, rodata, data, bss, heap, stack, ... */
+#ifndef VMATLAS_CLASSIFY_H
+#define VMATLAS_CLASSIFY_H
+
+#include "vmatlas/elfinfo.h"
+#include "vmatlas/model.h"
+
+/* Kind from the mapping alone (name, perms, path), for mappings whose kind
+ * does not depend on ELF headers. Returns VK_OTHER for file mappings that
+ * need ELF typing (classify_process does that). */
+enum vm_kind classify_by_name(const struct vm_mapping *m);
+
+/* Type every mapping of P, reading ELF headers through CACHE (may be NULL:
+ * then file mappings of ELF objects are typed by permissions only). */
+void classify_process(struct vm_process *p, struct elf_cache *cache);
+
+#endif

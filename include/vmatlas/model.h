@@ -1,0 +1,186 @@
+/* vmatlas snapshot model: plain data filled by collectors (or by the
+ * snapshot-file reader) and read by every front end through const pointers.
+ * No output code, no ncurses, no /proc access lives here. */
+#ifndef VMATLAS_MODEL_H
+#define VMATLAS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+/* Kinds of mapping, in the order the textbook draws them doesn't matter here;
+ * vm_kind_name() gives the stable string used in every output. */
+enum vm_kind {
+	VK_TEXT,
+	VK_RODATA,
+	VK_DATA,
+	VK_BSS,
+	VK_HEAP,
+	VK_STACK,
+	VK_ANON,
+	VK_FILE,
+	VK_SHM,
+	VK_VDSO,
+	VK_VVAR,
+	VK_VSYSCALL,
+	VK_GUARD,
+	VK_OTHER,
+	VK__COUNT
+};
+
+const char *vm_kind_name(enum vm_kind k);
+/* Returns the kind for NAME, or -1 (errno EINVAL) if unknown. */
+int vm_kind_from_name(const char *name);
+
+/* Per-page flags, one byte per page (only ever stored run-length encoded). */
+enum {
+	PG_PRESENT   = 1u << 0, /* pagemap bit 63 */
+	PG_SWAPPED   = 1u << 1, /* pagemap bit 62 */
+	PG_FILE      = 1u << 2, /* pagemap bit 61: file page or shared anon */
+	PG_EXCLUSIVE = 1u << 3, /* pagemap bit 56: exclusively mapped */
+	PG_SOFTDIRTY = 1u << 4, /* pagemap bit 55 */
+	PG_ZERO      = 1u << 5, /* the shared zero page */
+	PG_THP       = 1u << 6, /* part of a transparent or hugetlb huge page */
+};
+
+/* The primary state of a page, derived from its flags; used for "runs". */
+enum vm_page_state {
+	PS_NOT_PRESENT,
+	PS_RESIDENT,   /* present, anonymous/private */
+	PS_FILE,       /* present, file page or shared anon */
+	PS_ZERO,       /* present, the zero page */
+	PS_THP,        /* present, part of a huge page */
+	PS_SWAPPED,
+	PS__COUNT
+};
+
+const char *vm_page_state_name(enum vm_page_state s);
+int vm_page_state_from_name(const char *name); /* -1 + EINVAL if unknown */
+enum vm_page_state vm_page_state_of(unsigned flags);
+
+struct vm_page_run {
+	uint64_t count;
+	uint8_t flags; /* PG_* of every page in the run */
+};
+
+/* Which of the counts below are known (the rest are left out of outputs). */
+enum {
+	PC_EXCLUSIVE = 1u << 0,
+	PC_FILE      = 1u << 1,
+	PC_SOFTDIRTY = 1u << 2,
+	PC_THP       = 1u << 3,
+	PC_ZERO      = 1u << 4,
+};
+
+struct vm_page_counts {
+	uint64_t total, resident, swapped, not_present;
+	uint64_t exclusive, file_or_shared, soft_dirty, thp, zero;
+	unsigned known; /* PC_* */
+};
+
+struct vm_section {
+	char *name;          /* owned */
+	uint64_t start, end; /* target addresses, clipped to the mapping */
+};
+
+struct vm_mapping {
+	uint64_t start, end, offset;
+	unsigned dev_major, dev_minor;
+	uint64_t inode;
+	char perms[5];       /* "rwxp" as in /proc/PID/maps */
+	char *path;          /* owned; "" for anonymous; kernel escapes undone */
+	bool deleted;        /* the kernel appended " (deleted)" */
+	enum vm_kind kind;
+	struct vm_page_counts pages;
+	struct vm_page_run *runs; /* owned; NULL unless per-page runs were asked */
+	size_t nruns;
+	struct vm_section *sections; /* owned; may be NULL */
+	size_t nsections;
+};
+
+/* mm_struct boundaries from /proc/PID/stat (fields 26-28, 45-51). */
+struct vm_mm {
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t start_brk, brk, start_stack;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	bool valid; /* false when the kernel hid them (no permission) */
+};
+
+struct vm_kind_totals {
+	uint64_t virtual_kb, resident_kb, swapped_kb;
+};
+
+struct vm_totals {
+	uint64_t virtual_kb, resident_kb, swapped_kb;
+	struct vm_kind_totals by_kind[VK__COUNT];
+};
+
+struct vm_frame {
+	uint64_t pc;
+	char *symbol;  /* owned, may be NULL */
+	uint64_t offset;
+	char *object;  /* owned, may be NULL */
+};
+
+struct vm_thread {
+	pid_t tid;
+	char *name;    /* owned */
+	char state;
+	uint64_t sp;
+	struct vm_frame *frames; /* owned */
+	size_t nframes;
+};
+
+struct vm_process {
+	pid_t pid, ppid;
+	char state;          /* from /proc/PID/stat */
+	uint64_t start_time; /* clock ticks since boot, /proc/PID/stat field 22 */
+	uid_t uid;
+	char *comm;          /* owned */
+	char *exe;           /* owned, may be NULL (no permission, kernel thread) */
+	char **cmdline;      /* owned, ncmdline strings */
+	size_t ncmdline;
+	struct vm_mm mm;
+	struct vm_mapping *maps; /* owned, sorted by start, not overlapping */
+	size_t nmaps;
+	struct vm_totals totals;
+	struct vm_thread *threads; /* owned; NULL unless stacks were asked */
+	size_t nthreads;
+};
+
+struct vm_host {
+	char kernel[128];     /* uname release */
+	char machine[32];     /* uname machine */
+	long page_size;
+	bool pfn_visible;
+	uint64_t swap_total_kb;
+	bool swap_total_known;
+};
+
+struct vm_snapshot {
+	struct timespec taken_at; /* CLOCK_REALTIME */
+	struct vm_host host;
+	struct vm_process *procs; /* owned */
+	size_t nprocs;
+	bool live;             /* taken from a running process (non-atomic) */
+	double frozen_ms;      /* >= 0 when taken with --freeze */
+};
+
+/* Allocation helpers; _free on NULL is a no-op. */
+void vm_mapping_fini(struct vm_mapping *m);
+void vm_process_fini(struct vm_process *p);
+void vm_snapshot_free(struct vm_snapshot *s);
+
+/* Recompute p->totals from p->maps. */
+void vm_process_compute_totals(struct vm_process *p, long page_size);
+
+/* Append one page-flags run, merging with the last one. 0 or -ENOMEM. */
+int vm_runs_append(struct vm_page_run **runs, size_t *nruns, size_t *cap,
+		   uint8_t flags, uint64_t count);
+
+/* Index of the mapping containing ADDR, or -1. Binary search. */
+ssize_t vm_process_find(const struct vm_process *p, uint64_t addr);
+
+#endif

@@ -1,0 +1,24 @@
+/* Renderers: read the model through const pointers, never touch /proc. */
+#ifndef VMATLAS_OUTPUT_H
+#define VMATLAS_OUTPUT_H
+
+#include <stdio.h>
+#include <jansson.h>
+#include "vmatlas/model.h"
+
+enum { OUT_PAGES = 1u << 0 /* include per-page runs */ };
+
+/* JSON snapshot document, schema version 1 (man/vmatlas-snapshot.5). */
+#define VMATLAS_SNAPSHOT_FORMAT "vmatlas-snapshot"
+#define VMATLAS_SNAPSHOT_VERSION 1
+json_t *snapshot_to_json(const struct vm_snapshot *s, unsigned flags);
+json_t *process_to_json(const struct vm_process *p, unsigned flags);
+json_t *mapping_to_json(const struct vm_mapping *m, unsigned flags);
+
+/* Text: pmap -X like table, totals by kind, the textbook picture. */
+int snapshot_write_text(FILE *f, const struct vm_snapshot *s, unsigned flags);
+
+/* Human-readable size of KB kilobytes into BUF ("4.0K", "1.2M", "3G"). */
+const char *fmt_kb(char *buf, size_t len, uint64_t kb);
+
+#endif

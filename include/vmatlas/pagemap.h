@@ -1,0 +1,63 @@
+/* Per-page state of a process's mappings from /proc/PID/pagemap, and, when
+ * visible (root), /proc/kpageflags and /proc/kpagecount.
+ *
+ * Two backends behind one struct (STYLE 4): the PAGEMAP_SCAN ioctl (Linux
+ * 6.7+) and pread of /proc/PID/pagemap in large chunks. The choice is made
+ * once per context with a sticky "not supported" flag. */
+#ifndef VMATLAS_PAGEMAP_H
+#define VMATLAS_PAGEMAP_H
+
+#include "vmatlas/model.h"
+
+/* What a caller needs beyond present/swapped/not-present counts. */
+enum {
+	PM_WANT_RUNS      = 1u << 0, /* per-page runs into the mapping */
+	PM_WANT_EXCLUSIVE = 1u << 1, /* exclusive + file_or_shared counts */
+	PM_WANT_FLAGS     = 1u << 2, /* zero page, THP (kpageflags or scan) */
+	PM_WANT_SOFTDIRTY = 1u << 3,
+};
+
+enum pagemap_backend_id {
+	PM_BACKEND_AUTO,
+	PM_BACKEND_SCAN,  /* PAGEMAP_SCAN ioctl */
+	PM_BACKEND_PREAD, /* pread of /proc/PID/pagemap */
+};
+
+struct pagemap_ctx;
+
+/* Open the pagemap of PID. Returns NULL with errno set (ESRCH, EACCES...). */
+struct pagemap_ctx *pagemap_open(pid_t pid, enum pagemap_backend_id backend);
+void pagemap_close(struct pagemap_ctx *ctx);
+const char *pagemap_backend_name(const struct pagemap_ctx *ctx);
+bool pagemap_pfn_visible(const struct pagemap_ctx *ctx);
+
+/* Fill m->pages (and m->runs when PM_WANT_RUNS) for [m->start, m->end).
+ * A range unmapped since maps was read reads as not present. 0 or -errno. */
+int pagemap_scan_mapping(struct pagemap_ctx *ctx, struct vm_mapping *m,
+			 unsigned want);
+
+/* One page's raw pagemap entry (for `addr`), 0 or -errno. */
+int pagemap_read_entry(struct pagemap_ctx *ctx, uint64_t vaddr, uint64_t *entry);
+
+/* Read N raw entries starting at VADDR into OUT (for COW comparison).
+ * Returns the number of entries read (short at end of address space) or
+ * -errno. */
+ssize_t pagemap_read_entries(struct pagemap_ctx *ctx, uint64_t vaddr,
+			     uint64_t *out, size_t n);
+
+/* Decoding of a raw entry (Documentation/admin-guide/mm/pagemap.rst). */
+#define PM_ENTRY_PRESENT(e)   (((e) >> 63) & 1)
+#define PM_ENTRY_SWAPPED(e)   (((e) >> 62) & 1)
+#define PM_ENTRY_FILE(e)      (((e) >> 61) & 1)
+#define PM_ENTRY_EXCLUSIVE(e) (((e) >> 56) & 1)
+#define PM_ENTRY_SOFTDIRTY(e) (((e) >> 55) & 1)
+#define PM_ENTRY_PFN(e)       ((e) & ((1ULL << 55) - 1))
+#define PM_ENTRY_SWAP_TYPE(e) ((e) & 0x1f)
+#define PM_ENTRY_SWAP_OFFSET(e) (((e) >> 5) & ((1ULL << 50) - 1))
+
+/* kpageflags/kpagecount for one PFN (root only). 0 or -errno. */
+int kpage_read(uint64_t pfn, uint64_t *flags, uint64_t *count);
+/* Names of the set KPF_* bits, comma-free array terminated by NULL. */
+size_t kpage_flag_names(uint64_t flags, const char **names, size_t max);
+
+#endif

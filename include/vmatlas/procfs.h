@@ -1,0 +1,50 @@
+/* Parsers of /proc text files. Each parser takes a buffer, never a pid, so
+ * tests and fuzzers feed it text directly; procfs_read_file() is the only
+ * place that opens /proc. All return 0 or -errno. */
+#ifndef VMATLAS_PROCFS_H
+#define VMATLAS_PROCFS_H
+
+#include <stdio.h>
+#include "vmatlas/model.h"
+
+/* Parse the text of /proc/PID/maps (LEN bytes, need not be NUL-terminated)
+ * into a newly allocated array of mappings (kind left as VK_OTHER, counts
+ * zero). -EINVAL on a malformed line; *bad_line gets its 1-based number. */
+int maps_parse(const char *buf, size_t len, struct vm_mapping **out,
+	       size_t *nout, size_t *bad_line);
+
+/* Fields of /proc/PID/stat that vmatlas uses. comm may hold anything the
+ * process set, including ')' and newlines: the parser finds the last ')'. */
+struct proc_stat {
+	char comm[64];
+	char state;
+	pid_t ppid;
+	uint64_t start_time;
+	uint64_t vsize;
+	struct vm_mm mm;
+};
+int stat_parse(const char *buf, size_t len, struct proc_stat *out);
+
+/* Fields of /proc/PID/status. */
+struct proc_status {
+	char name[64];
+	char state;
+	pid_t tgid, ppid, tracer_pid;
+	uid_t uid[4];
+	uint64_t vm_rss_kb, vm_swap_kb;
+	bool has_mm; /* VmSize present: not a kernel thread or zombie */
+};
+int status_parse(const char *buf, size_t len, struct proc_status *out);
+
+/* Split NUL-separated /proc/PID/cmdline into owned strings. */
+int cmdline_parse(const char *buf, size_t len, char ***argv, size_t *argc);
+
+/* Read a whole /proc file into a malloc'd buffer (NUL-terminated, *len
+ * without it), up to MAX bytes (-EFBIG beyond). */
+int procfs_read_file(const char *path, size_t max, char **buf, size_t *len);
+
+/* Collect a process: maps, stat, status, cmdline, exe, comm; no pages.
+ * Returns -ESRCH (no such process or it exited), -EACCES/-EPERM, ... */
+int procfs_collect(pid_t pid, struct vm_process *p);
+
+#endif

@@ -1,0 +1,30 @@
+/* Taking a snapshot: collect, then render (STYLE 1). */
+#ifndef VMATLAS_SNAPSHOT_H
+#define VMATLAS_SNAPSHOT_H
+
+#include "vmatlas/model.h"
+#include "vmatlas/pagemap.h"
+
+struct elf_cache;
+
+struct snapshot_opts {
+	unsigned pm_want;                 /* PM_WANT_* */
+	enum pagemap_backend_id backend;
+	struct elf_cache *elf_cache;      /* borrowed, may be NULL */
+};
+
+/* Fill host facts (kernel, page size, pfn visibility, swap). */
+void snapshot_host_init(struct vm_host *h);
+
+/* Collect one process into P (maps, stat, status, cmdline, kinds, pages).
+ * Returns 0 or -errno (-ESRCH when it exited). */
+int snapshot_collect_process(pid_t pid, const struct snapshot_opts *o,
+			     struct vm_process *p, struct vm_host *h);
+
+/* Collect NPIDS processes into a new snapshot. On error returns NULL with
+ * errno set and *failed_pid the pid that failed. */
+struct vm_snapshot *snapshot_take(const pid_t *pids, size_t npids,
+				  const struct snapshot_opts *o,
+				  pid_t *failed_pid);
+
+#endif

@@ -1,0 +1,70 @@
+/* Messages, number parsing, clocks. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vmatlas/util.h"
+
+const char *vm_progname = "vmatlas";
+
+void vm_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", vm_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+	int base = 10;
+	unsigned long long n;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+		if (!*s)
+			return -EINVAL;
+	}
+	errno = 0;
+	n = strtoull(s, &end, base);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end || end == s)
+		return -EINVAL;
+	*v = n;
+	return 0;
+}
+
+int parse_pid(const char *s, pid_t *pid)
+{
+	uint64_t v;
+
+	/* Decimal only: "0x10" is not a pid. */
+	for (const char *c = s; c && *c; c++)
+		if (*c < '0' || *c > '9')
+			return -EINVAL;
+	if (parse_u64(s, &v) < 0 || v == 0 || v > INT_MAX)
+		return -EINVAL;
+	*pid = (pid_t)v;
+	return 0;
+}
+
+uint64_t vm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
