@@ -91,7 +91,7 @@ struct vm_mapping {
 	uint64_t inode;
 	char perms[5];       /* "rwxp" as in /proc/PID/maps */
 	char *path;          /* owned; "" for anonymous; as the kernel printed it
-			      * (it writes a newline in a name as "\\012") */
+			      * (it writes a newline in a name as "\012") */
 	bool deleted;        /* the kernel appended " (deleted)" */
 	enum vm_kind kind;
 	struct vm_page_counts pages;
