@@ -15,6 +15,7 @@ static const struct command {
 } commands[] = {
 	{ "snapshot", cmd_snapshot, "print or save the layout and page states of processes" },
 	{ "demo", cmd_demo, "run the bundled demo program and show its layout" },
+	{ "watch", cmd_watch, "show a process's memory live (also: vmatlas PID, vmatlas -- PROGRAM)" },
 };
 
 static void usage(FILE *f)
@@ -40,6 +41,14 @@ int main(int argc, char **argv)
 		printf("%s\n", PACKAGE_STRING);
 		return 0;
 	}
+	/* `vmatlas [WATCH-OPTIONS] PID` and `vmatlas -- PROGRAM` are
+	 * `vmatlas watch ...`. */
+	if (strcmp(argv[1], "--") == 0 ||
+	    (argv[1][0] && strspn(argv[1], "0123456789") == strlen(argv[1])) ||
+	    strncmp(argv[1], "-d", 2) == 0 || strncmp(argv[1], "--delay", 7) == 0 ||
+	    strcmp(argv[1], "--no-color") == 0 || strcmp(argv[1], "--ascii") == 0 ||
+	    strcmp(argv[1], "--no-trace") == 0)
+		return cmd_watch(argc, argv);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);
