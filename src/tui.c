@@ -401,32 +401,28 @@ static void draw_header(struct tui *t)
 	attron(tui_attr(t, TC_HEADER));
 	tui_clear_to_eol(0, 0);
 	if (p) {
-		int y;
+		const char *w = proc_state_word(t);
+		enum tui_color c = (t->gone || strcmp(w, "running") != 0) ? TC_WARN : TC_HEADER;
 
 		snprintf(line, sizeof(line), "PID %d ", (int)p->pid);
-		tui_put(0, 0, line, t->cols);
-		tui_put_untrusted(t, 0, (int)strlen(line), p->comm, 16);
-		getyx(stdscr, y, x);
-		(void)y;
-		snprintf(line, sizeof(line), "  virt %s  res %s  swap %s  every %.1fs%s  ",
+		x = tui_put(0, 0, line, t->cols);
+		x += tui_put_untrusted(t, 0, x, p->comm, 16);
+		x += tui_put(0, x, " ", t->cols - x);
+		attroff(tui_attr(t, TC_HEADER));
+		attron(tui_attr(t, c));
+		x += tui_put(0, x, w, t->cols - x);
+		attroff(tui_attr(t, c));
+		attron(tui_attr(t, TC_HEADER));
+		snprintf(line, sizeof(line), "  virt %s  res %s  swap %s  every %.1fs%s",
 			 fmt_kb(v, sizeof(v), p->totals.virtual_kb),
 			 fmt_kb(r, sizeof(r), p->totals.resident_kb),
 			 fmt_kb(s, sizeof(s), p->totals.swapped_kb),
-			 t->delay, t->paused ? " PAUSED" : "");
+			 t->delay, t->paused ? "  PAUSED" : "");
 		tui_put(0, x, line, t->cols - x);
-		x += (int)strlen(line);
 	} else {
 		tui_put(0, 0, "vmatlas: waiting for the first snapshot", t->cols);
-		x = t->cols;
 	}
 	attroff(tui_attr(t, TC_HEADER));
-	if (x < t->cols) {
-		const char *w = proc_state_word(t);
-		enum tui_color c = (t->gone || strcmp(w, "stopped") == 0) ? TC_WARN : TC_HEADER;
-		attron(tui_attr(t, c));
-		tui_put(0, x, w, t->cols - x);
-		attroff(tui_attr(t, c));
-	}
 }
 
 static void draw_tabs(struct tui *t)
@@ -805,6 +801,8 @@ static bool tui_key(struct tui *t, int ch)
 int tui_run(struct tui_source *src, const struct tui_opts *o)
 {
 	struct tui t;
+	uint64_t last_draw = 0;
+	bool dirty = true;
 	int ret = 0;
 
 	memset(&t, 0, sizeof(t));
@@ -824,10 +822,16 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 	while (!vm_should_quit()) {
 		uint64_t now = vm_now_ns();
 		long wait_ms = 0;
-		unsigned ev = 0;
+		unsigned ev = 0, seen = t.refreshes;
+		bool was_gone = t.gone;
 		int ch;
 
-		tui_draw(&t);
+		/* Draw after a change, and once a second (status timeouts). */
+		if (dirty || now - last_draw >= 1000000000ULL) {
+			tui_draw(&t);
+			last_draw = now;
+			dirty = false;
+		}
 		if (!t.paused && !t.gone && now < t.next_refresh_ns)
 			wait_ms = (long)((t.next_refresh_ns - now) / 1000000);
 		else if (t.paused || t.gone)
@@ -840,6 +844,7 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 		if (vm_should_quit())
 			break;
 		if (ch != ERR) {
+			dirty = true;
 			if (!tui_key(&t, ch))
 				break;
 			/* Drain queued keys before drawing again. */
@@ -859,6 +864,8 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 		if (!t.paused && !t.gone && vm_now_ns() >= t.next_refresh_ns &&
 		    src->ops->is_live(src))
 			tui_refresh(&t);
+		if (ev || t.refreshes != seen || t.gone != was_gone)
+			dirty = true;
 	}
 quit:
 	tui_screen_fini();

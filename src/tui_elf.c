@@ -159,19 +159,16 @@ void tui_stacks_draw(struct tui *t, int top, int height)
 		}
 		for (size_t k = 0; k < th->nframes; k++) {
 			const struct vm_frame *f = &th->frames[k];
-			int cx, cy;
+			int cx;
 
 			if (line++ < *scroll || y >= top + height)
 				continue;
 			snprintf(buf, sizeof(buf), "  #%-2zu 0x%016" PRIx64 " ", k, f->pc);
-			tui_put(y, 0, buf, t->cols);
-			cx = (int)strlen(buf);
+			cx = tui_put(y, 0, buf, t->cols);
 			if (f->symbol) {
-				tui_put_untrusted(t, y, cx, f->symbol, t->cols - cx);
-				getyx(stdscr, cy, cx);
+				cx += tui_put_untrusted(t, y, cx, f->symbol, t->cols - cx);
 				snprintf(buf, sizeof(buf), "+0x%" PRIx64 " ", f->offset);
-				tui_put(cy, cx, buf, t->cols - cx);
-				cx += (int)strlen(buf);
+				cx += tui_put(y, cx, buf, t->cols - cx);
 			} else {
 				tui_put(y, cx, "?? ", t->cols - cx);
 				cx += 3;

@@ -170,20 +170,17 @@ static void draw_map_line(struct tui *t, int y, const struct line *l, bool sel, 
 	if (sel)
 		attron(tui_attr(t, TC_SEL));
 	{
-		int lw = t->cols - x - (wide ? bw + 12 : 0);
-		int cx, cy;
+		int lw = t->cols - x - (wide ? bw + 12 : 0), cx = x;
 		const char *name;
+
 		fmt_kb(sz, sizeof(sz), (m->end - m->start) / 1024);
 		snprintf(buf, sizeof(buf), "%6s %s ", sz, m->perms);
-		tui_put(y, x, buf, lw);
-		getyx(stdscr, cy, cx);
-		(void)cy;
+		cx += tui_put(y, cx, buf, lw);
 		/* The object's file name; the Maps view has the whole path. */
 		name = tui_mapping_name(m);
 		if (name[0] == '/' && strrchr(name, '/')[1])
 			name = strrchr(name, '/') + 1;
-		tui_put_untrusted(t, y, cx, name, lw - (cx - x));
-		getyx(stdscr, cy, cx);
+		cx += tui_put_untrusted(t, y, cx, name, lw - (cx - x));
 		boundaries(p, m, buf, sizeof(buf));
 		if (sel)
 			attroff(tui_attr(t, TC_SEL));

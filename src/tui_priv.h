@@ -134,10 +134,11 @@ void tui_stacks_want(const struct tui *t, struct tui_want *w);
 int tui_screen_init(struct tui *t);
 void tui_screen_fini(void);
 int tui_attr(const struct tui *t, enum tui_color c);
-/* Untrusted text S (escaped here) at Y,X in at most WIDTH columns. */
-void tui_put_untrusted(const struct tui *t, int y, int x, const char *s, int width);
-/* Plain text (ours) in at most WIDTH columns. */
-void tui_put(int y, int x, const char *s, int width);
+/* Untrusted text S (escaped here) at Y,X in at most WIDTH columns.
+ * Returns the columns used. */
+int tui_put_untrusted(const struct tui *t, int y, int x, const char *s, int width);
+/* Plain text (ours, ASCII) in at most WIDTH columns; the columns used. */
+int tui_put(int y, int x, const char *s, int width);
 /* A bar of WIDTH cells: resident, swapped, not present parts of TOTAL. */
 void tui_put_bar(const struct tui *t, int y, int x, int width,
 		 const struct vm_page_counts *c);

@@ -162,22 +162,25 @@ void tui_clear_to_eol(int y, int x)
 		mvaddch(y, x, ' ');
 }
 
-void tui_put(int y, int x, const char *s, int width)
+int tui_put(int y, int x, const char *s, int width)
 {
-	int rows, cols;
+	int rows, cols, n = (int)strlen(s);
 
 	getmaxyx(stdscr, rows, cols);
-	if (y < 0 || y >= rows || x >= cols || width <= 0)
-		return;
+	if (y < 0 || y >= rows || x < 0 || x >= cols || width <= 0)
+		return 0;
 	if (x + width > cols)
 		width = cols - x;
-	mvaddnstr(y, x, s, width);
+	if (n > width)
+		n = width;
+	mvaddnstr(y, x, s, n);
+	return n;
 }
 
 /* Our own text is ASCII; target text is escaped to printable UTF-8 (or, in
  * a non-UTF-8 locale, to ASCII with '?' for the rest) and cut at WIDTH
  * display columns. */
-void tui_put_untrusted(const struct tui *t, int y, int x, const char *s, int width)
+int tui_put_untrusted(const struct tui *t, int y, int x, const char *s, int width)
 {
 	char *e = escape_untrusted(s ? s : "");
 	int rows, cols, used = 0;
@@ -185,9 +188,9 @@ void tui_put_untrusted(const struct tui *t, int y, int x, const char *s, int wid
 	const char *p;
 
 	getmaxyx(stdscr, rows, cols);
-	if (!e || y < 0 || y >= rows || x >= cols || width <= 0) {
+	if (!e || y < 0 || y >= rows || x < 0 || x >= cols || width <= 0) {
 		free(e);
-		return;
+		return 0;
 	}
 	if (x + width > cols)
 		width = cols - x;
@@ -228,6 +231,7 @@ void tui_put_untrusted(const struct tui *t, int y, int x, const char *s, int wid
 		p += n;
 	}
 	free(e);
+	return used;
 }
 
 const char *tui_page_glyph(const struct tui *t, enum vm_page_state s)
