@@ -1,0 +1,95 @@
+/* ptrace discipline in one place (strace's and gdb's handling):
+ * PTRACE_SEIZE (never PTRACE_ATTACH), PTRACE_INTERRUPT when a stop is needed,
+ * waitpid(__WALL), every thread of a process, and on every exit path a
+ * process vmatlas attached to is left as it was found: running, or in
+ * group-stop if it was stopped, and not traced. Only a program vmatlas
+ * launched has PTRACE_O_EXITKILL and dies with it.
+ *
+ * Every function returns 0 or -errno unless said otherwise. */
+#ifndef VMATLAS_TRACER_H
+#define VMATLAS_TRACER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct tracer;
+
+enum {
+	TRACER_FOLLOW = 1u << 0, /* TRACEFORK|VFORK|CLONE|EXEC|EXIT options */
+};
+
+struct tracer *tracer_new(unsigned flags);
+/* Detaches from everything still traced (tracer_detach_all), kills what
+ * was launched, frees. */
+void tracer_free(struct tracer *t);
+
+/* Attach to every thread of PID (rescanning /proc/PID/task until stable;
+ * threads that vanish are ignored) with PTRACE_SEIZE, without stopping it.
+ * Refuses vmatlas itself and its own ancestors/tracer (-EDEADLK). When
+ * PID's start time differs from EXPECT_START_TIME (if non-zero), -ESRCH
+ * (the pid was reused). Errors are -ESRCH, -EPERM, -EBUSY (already traced),
+ * ...; tracer_error_describe() turns them into a sentence. */
+int tracer_attach(struct tracer *t, pid_t pid, unsigned long long expect_start_time);
+
+/* Launch ARGV[0] (searched in PATH) traced from its first instruction after
+ * exec, with PTRACE_O_EXITKILL. Returns 0 and *PID, stopped at the exec
+ * event until tracer_resume(). */
+int tracer_launch(struct tracer *t, char *const argv[], pid_t *pid);
+
+/* Stop every thread of PID (PTRACE_INTERRUPT, wait for each stop), and let
+ * them go again. Nested calls are counted. *stopped_ns (may be NULL) gets
+ * how long the process was stopped, on thaw. */
+int tracer_freeze(struct tracer *t, pid_t pid);
+int tracer_thaw(struct tracer *t, pid_t pid, unsigned long long *stopped_ns);
+/* Continue a launched program stopped at its exec event. */
+int tracer_resume(struct tracer *t, pid_t pid);
+
+enum tracer_event_kind {
+	TEV_NONE,
+	TEV_FORK,   /* pid forked (or vforked) child */
+	TEV_CLONE,  /* new thread child in pid's thread group */
+	TEV_EXEC,   /* pid exec'd: its layout is new */
+	TEV_EXIT,   /* pid is about to exit: memory still mapped, stopped
+	             * until the next tracer_poll() */
+	TEV_GONE,   /* pid is gone (exited, killed, or detached by a tracer) */
+};
+
+struct tracer_event {
+	enum tracer_event_kind kind;
+	pid_t pid;   /* the process (thread group leader) */
+	pid_t child; /* TEV_FORK, TEV_CLONE */
+	int status;  /* TEV_GONE: the wait status when known */
+};
+
+/* Handle pending ptrace stops without blocking longer than TIMEOUT_MS
+ * (0: do not block): signal-delivery stops are continued with their
+ * signal, group-stops are kept with PTRACE_LISTEN, event stops are
+ * continued after being reported. Returns 1 with *EV filled, 0 when
+ * nothing happened, or -errno. */
+int tracer_poll(struct tracer *t, struct tracer_event *ev, int timeout_ms);
+
+/* Processes traced now (thread group leaders), in attach order. */
+size_t tracer_pids(const struct tracer *t, pid_t *out, size_t max);
+bool tracer_is_launched(const struct tracer *t, pid_t pid);
+
+/* Detach from everything: each attached process is left running, or in
+ * group-stop if it was stopped when found (or stopped while traced);
+ * launched ones are killed. Safe to call more than once and after a
+ * signal; never blocks indefinitely. */
+void tracer_detach_all(struct tracer *t);
+
+/* A sentence for an error from attaching to PID: no such process, zombie,
+ * already traced by PID N (COMM), another user's process, missing
+ * CAP_SYS_PTRACE, Yama ptrace_scope N, refusing to trace itself. */
+void tracer_error_describe(pid_t pid, int err, char *buf, size_t len);
+
+/* Signals: SIGINT, SIGTERM, SIGHUP, SIGPIPE only set a flag; long loops
+ * (pagemap scans, unwinding, the screen's main loop) check it and unwind
+ * to the top, which detaches and exits with 128 + signal. */
+extern volatile sig_atomic_t vm_quit_signal;
+void vm_signals_install(void);
+static inline bool vm_should_quit(void) { return vm_quit_signal != 0; }
+
+#endif

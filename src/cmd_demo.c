@@ -1,0 +1,173 @@
+/* vmatlas demo: launch the bundled demo program and show its layout. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "vmatlas/elfinfo.h"
+#include "vmatlas/output.h"
+#include "vmatlas/piderr.h"
+#include "vmatlas/snapshot.h"
+#include "vmatlas/util.h"
+
+char *demo_program_path(void)
+{
+	char self[PATH_MAX], *slash, *path = NULL;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			if (asprintf(&path, "%s/vmatlas-demo", self) < 0)
+				path = NULL;
+			if (path && access(path, X_OK) == 0)
+				return path;
+			free(path);
+		}
+	}
+	path = strdup(PKGLIBEXECDIR "/vmatlas-demo");
+	if (path && access(path, X_OK) == 0)
+		return path;
+	free(path);
+	errno = ENOENT;
+	return NULL;
+}
+
+/* Start the demo; it reports "ready PARENT CHILD" on a pipe. The demo dies
+ * with vmatlas (PR_SET_PDEATHSIG in the child before exec). */
+static int demo_start(pid_t *parent, pid_t *child)
+{
+	char *prog = demo_program_path();
+	int fds[2], r = -1;
+	char buf[128], env[32];
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	if (!prog) {
+		vm_error("the demo program vmatlas-demo is not installed (looked beside vmatlas and in %s)",
+			 PKGLIBEXECDIR);
+		return -1;
+	}
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		vm_error("pipe: %s", strerror(errno));
+		free(prog);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int fd = dup(fds[1]); /* without O_CLOEXEC: inherited by the demo */
+		snprintf(env, sizeof(env), "%d", fd);
+		setenv("VMATLAS_DEMO_READY_FD", env, 1);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execl(prog, "vmatlas-demo", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	if (pid < 0) {
+		vm_error("fork: %s", strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		struct pollfd pfd = { fds[0], POLLIN, 0 };
+		if (poll(&pfd, 1, 10000) <= 0)
+			break;
+		n = read(fds[0], buf + got, sizeof(buf) - 1 - (size_t)got);
+		if (n <= 0)
+			break;
+		got += n;
+		buf[got] = '\0';
+		if (strchr(buf, '\n'))
+			break;
+	}
+	buf[got] = '\0';
+	if (sscanf(buf, "ready %d %d", parent, child) != 2) {
+		vm_error("the demo program %s did not start", prog);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	r = 0;
+out:
+	close(fds[0]);
+	free(prog);
+	return r;
+}
+
+static void demo_stop(pid_t parent)
+{
+	kill(parent, SIGKILL); /* its child follows: PR_SET_PDEATHSIG */
+	waitpid(parent, NULL, 0);
+}
+
+int cmd_demo(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct snapshot_opts so = { .pm_want = PM_WANT_EXCLUSIVE | PM_WANT_FLAGS | PM_WANT_SOFTDIRTY };
+	enum snapshot_fmt format = FMT_TEXT;
+	struct vm_snapshot *s = NULL;
+	struct outfile out;
+	pid_t pids[2], failed = 0;
+	int c, ret = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				format = FMT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				format = FMT_JSON;
+			else {
+				vm_error("unknown format '%s' (text or json)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			printf("Usage: vmatlas demo [--format=text|json]\n"
+			       "Run the bundled demo program (a textbook layout, a thread and a\n"
+			       "forked child writing its copy-on-write pages) and show its layout.\n");
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		vm_error("demo: unexpected argument (see 'vmatlas demo --help')");
+		return EXIT_USAGE;
+	}
+	if (demo_start(&pids[0], &pids[1]) < 0)
+		return 1;
+	usleep(500 * 1000); /* let the child diverge a little */
+	so.elf_cache = elf_cache_new();
+	s = snapshot_take(pids, 2, &so, &failed);
+	if (!s) {
+		char msg[512];
+		pid_error_describe(failed, errno, msg, sizeof(msg));
+		vm_error("%s", msg);
+		goto out;
+	}
+	if (outfile_open(&out, "-", false) == 0)
+		ret = snapshot_render(s, format, 0, &out);
+out:
+	demo_stop(pids[0]);
+	vm_snapshot_free(s);
+	elf_cache_free(so.elf_cache);
+	return ret;
+}

@@ -1,0 +1,171 @@
+/* vmatlas snapshot [--format=text|json] [--pages] [-o FILE [--force]] PID... */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "vmatlas/elfinfo.h"
+#include "vmatlas/output.h"
+#include "vmatlas/piderr.h"
+#include "vmatlas/snapshot.h"
+#include "vmatlas/util.h"
+
+static void snapshot_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vmatlas snapshot [--format=text|json] [--pages] [-o FILE [--force]] PID...\n"
+		"Print the layout and page states of processes.\n\n"
+		"  -f, --format=FMT   text (default) or json (man vmatlas-snapshot(5))\n"
+		"  -p, --pages        include every page's state, run-length encoded (json)\n"
+		"  -o, --output=FILE  write to FILE atomically (mode 0600), not to stdout\n"
+		"      --force        replace an existing FILE\n"
+		"      --backend=B    pagemap reader: auto (default), scan or pread\n"
+		"  -h, --help         this help\n");
+}
+
+int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
+		    unsigned flags, struct outfile *out)
+{
+	int r;
+
+	if (format == FMT_JSON) {
+		json_t *doc = snapshot_to_json(s, flags);
+		r = doc ? json_dumpf(doc, out->f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : -1;
+		json_decref(doc);
+		if (r == 0 && fputc('\n', out->f) == EOF)
+			r = -1;
+		r = r < 0 ? -EIO : 0;
+	} else {
+		r = snapshot_write_text(out->f, s, flags);
+	}
+	if (r == 0)
+		r = outfile_commit(out);
+	else
+		outfile_abort(out);
+	if (r < 0) {
+		vm_error("cannot write %s: %s", out->is_stdout ? "standard output" : "the output file",
+			 strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_snapshot(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "pages", no_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "backend", required_argument, NULL, 'B' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct snapshot_opts so = { .pm_want = PM_WANT_EXCLUSIVE | PM_WANT_FLAGS | PM_WANT_SOFTDIRTY };
+	enum snapshot_fmt format = FMT_TEXT;
+	const char *output = "-";
+	bool force = false;
+	unsigned flags = 0;
+	struct vm_snapshot *s = NULL;
+	struct outfile out;
+	pid_t *pids = NULL, failed = 0;
+	int c, r, ret = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+f:po:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				format = FMT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				format = FMT_JSON;
+			else {
+				vm_error("unknown format '%s' (text or json)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'p':
+			flags |= OUT_PAGES;
+			so.pm_want |= PM_WANT_RUNS;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'F':
+			force = true;
+			break;
+		case 'B':
+			if (strcmp(optarg, "auto") == 0)
+				so.backend = PM_BACKEND_AUTO;
+			else if (strcmp(optarg, "scan") == 0)
+				so.backend = PM_BACKEND_SCAN;
+			else if (strcmp(optarg, "pread") == 0)
+				so.backend = PM_BACKEND_PREAD;
+			else {
+				vm_error("unknown backend '%s' (auto, scan or pread)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			snapshot_usage(stdout);
+			return 0;
+		default:
+			snapshot_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		vm_error("snapshot: no PID given (see 'vmatlas snapshot --help')");
+		return EXIT_USAGE;
+	}
+	pids = calloc((size_t)(argc - optind), sizeof(*pids));
+	if (!pids) {
+		vm_error("out of memory");
+		return 1;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (parse_pid(argv[i], &pids[i - optind]) < 0) {
+			char *e = escape_untrusted(argv[i]);
+			vm_error("'%s' is not a process ID (a positive decimal number)", e ? e : "?");
+			free(e);
+			free(pids);
+			return EXIT_USAGE;
+		}
+	}
+
+	/* Open the output first: a refused file is reported before the work,
+	 * and nothing is visible under its name until the snapshot is whole. */
+	r = outfile_open(&out, output, force);
+	if (r < 0) {
+		char *e = escape_untrusted(output);
+		if (r == -EEXIST)
+			vm_error("%s exists (use --force to replace it)", e ? e : "?");
+		else if (r == -ELOOP)
+			vm_error("%s is a symbolic link: refusing to write through it", e ? e : "?");
+		else
+			vm_error("cannot create %s: %s", e ? e : "?", strerror(-r));
+		free(e);
+		free(pids);
+		return 1;
+	}
+
+	so.elf_cache = elf_cache_new();
+	s = snapshot_take(pids, (size_t)(argc - optind), &so, &failed);
+	if (!s) {
+		char msg[512];
+		pid_error_describe(failed, errno, msg, sizeof(msg));
+		vm_error("%s", msg);
+		outfile_abort(&out);
+		goto out;
+	}
+	ret = snapshot_render(s, format, flags, &out);
+out:
+	vm_snapshot_free(s);
+	elf_cache_free(so.elf_cache);
+	free(pids);
+	return ret;
+}

@@ -1,0 +1,22 @@
+/* The commands of the vmatlas binary, one file each (src/cmd_*.c). Each
+ * returns the process exit status: 0 success, 1 failure, 2 usage error. */
+#ifndef VMATLAS_COMMANDS_H
+#define VMATLAS_COMMANDS_H
+
+enum { EXIT_USAGE = 2 };
+
+int cmd_snapshot(int argc, char **argv);
+
+struct vm_snapshot;
+struct outfile;
+enum snapshot_fmt { FMT_TEXT, FMT_JSON };
+/* Render S to OUT and commit it (or abort it on error); an exit status. */
+int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
+		    unsigned flags, struct outfile *out);
+int cmd_demo(int argc, char **argv);
+
+/* Path of the bundled demo program: beside the running binary in a build
+ * tree, else in PKGLIBEXECDIR. NULL + errno when missing. */
+char *demo_program_path(void);
+
+#endif

@@ -1,0 +1,52 @@
+/* vmatlas: a process's virtual memory, the way textbooks draw it. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "vmatlas/util.h"
+
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "snapshot", cmd_snapshot, "print or save the layout and page states of processes" },
+	{ "demo", cmd_demo, "run the bundled demo program and show its layout" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: vmatlas COMMAND [OPTIONS] [ARGS]\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'vmatlas COMMAND --help' describes a command; man vmatlas(1) all of them.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("%s\n", PACKAGE_STRING);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	{
+		char *e = escape_untrusted(argv[1]);
+		vm_error("unknown command '%s' (see 'vmatlas --help')", e ? e : "?");
+		free(e);
+	}
+	return EXIT_USAGE;
+}

@@ -1,0 +1,238 @@
+/* JSON snapshot documents (schema: man/vmatlas-snapshot.5). Addresses are
+ * hex strings: 64-bit values do not fit a JSON number. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "vmatlas/output.h"
+#include "vmatlas/util.h"
+
+static json_t *hex(uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "0x%" PRIx64, v);
+	return json_string(b);
+}
+
+/* json_object_set_new that tolerates a NULL value from a failed allocation
+ * (the whole document is checked once at the end). */
+static void put(json_t *o, const char *k, json_t *v)
+{
+	if (v)
+		json_object_set_new(o, k, v);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	/* jansson rejects invalid UTF-8; names from the target may hold any
+	 * bytes, so those are kept exact with json_stringn's length and, if
+	 * still rejected, escaped. */
+	json_t *j;
+
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	if (!j) {
+		char *e = escape_untrusted(s);
+		j = e ? json_string(e) : NULL;
+		free(e);
+	}
+	return j;
+}
+
+static json_t *pages_to_json(const struct vm_page_counts *c)
+{
+	json_t *o = json_object();
+
+	put(o, "total", json_integer((json_int_t)c->total));
+	put(o, "resident", json_integer((json_int_t)c->resident));
+	put(o, "swapped", json_integer((json_int_t)c->swapped));
+	put(o, "not_present", json_integer((json_int_t)c->not_present));
+	/* What could not be known is left out, never printed as 0. */
+	if (c->known & PC_EXCLUSIVE)
+		put(o, "exclusive", json_integer((json_int_t)c->exclusive));
+	if (c->known & PC_FILE)
+		put(o, "file_or_shared", json_integer((json_int_t)c->file_or_shared));
+	if (c->known & PC_SOFTDIRTY)
+		put(o, "soft_dirty", json_integer((json_int_t)c->soft_dirty));
+	if (c->known & PC_THP)
+		put(o, "thp", json_integer((json_int_t)c->thp));
+	if (c->known & PC_ZERO)
+		put(o, "zero", json_integer((json_int_t)c->zero));
+	return o;
+}
+
+static json_t *runs_to_json(const struct vm_mapping *m)
+{
+	json_t *a = json_array();
+	enum vm_page_state cur = PS__COUNT;
+	uint64_t n = 0;
+
+	/* Runs are kept per flag byte; the document encodes the state only,
+	 * so neighbours with the same state are merged here. */
+	for (size_t i = 0; i <= m->nruns; i++) {
+		enum vm_page_state s = i < m->nruns ? vm_page_state_of(m->runs[i].flags) : PS__COUNT;
+
+		if (s == cur && i < m->nruns) {
+			n += m->runs[i].count;
+			continue;
+		}
+		if (n)
+			json_array_append_new(a, json_pack("[sI]", vm_page_state_name(cur), (json_int_t)n));
+		cur = s;
+		n = i < m->nruns ? m->runs[i].count : 0;
+	}
+	return a;
+}
+
+json_t *mapping_to_json(const struct vm_mapping *m, unsigned flags)
+{
+	json_t *o = json_object();
+	char dev[32];
+
+	snprintf(dev, sizeof(dev), "%02x:%02x", m->dev_major, m->dev_minor);
+	put(o, "start", hex(m->start));
+	put(o, "end", hex(m->end));
+	put(o, "perms", json_string(m->perms));
+	put(o, "offset", hex(m->offset));
+	put(o, "dev", json_string(dev));
+	put(o, "inode", json_integer((json_int_t)m->inode));
+	put(o, "path", str_or_null(m->path ? m->path : ""));
+	if (m->deleted)
+		put(o, "deleted", json_true());
+	put(o, "kind", json_string(vm_kind_name(m->kind)));
+	put(o, "pages", pages_to_json(&m->pages));
+	if (m->nsections) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < m->nsections; i++)
+			json_array_append_new(a, json_pack("{s:o,s:o,s:o}",
+				"name", str_or_null(m->sections[i].name),
+				"start", hex(m->sections[i].start),
+				"end", hex(m->sections[i].end)));
+		put(o, "sections", a);
+	}
+	if ((flags & OUT_PAGES) && m->runs)
+		put(o, "runs", runs_to_json(m));
+	return o;
+}
+
+static json_t *kind_totals_to_json(const struct vm_kind_totals *t)
+{
+	return json_pack("{s:I,s:I,s:I}", "virtual_kb", (json_int_t)t->virtual_kb,
+			 "resident_kb", (json_int_t)t->resident_kb,
+			 "swapped_kb", (json_int_t)t->swapped_kb);
+}
+
+static json_t *mm_to_json(const struct vm_mm *mm)
+{
+	json_t *o = json_object();
+
+	if (!mm->valid)
+		return json_null();
+	put(o, "start_code", hex(mm->start_code));
+	put(o, "end_code", hex(mm->end_code));
+	put(o, "start_data", hex(mm->start_data));
+	put(o, "end_data", hex(mm->end_data));
+	put(o, "start_brk", hex(mm->start_brk));
+	put(o, "brk", hex(mm->brk));
+	put(o, "start_stack", hex(mm->start_stack));
+	put(o, "arg_start", hex(mm->arg_start));
+	put(o, "arg_end", hex(mm->arg_end));
+	put(o, "env_start", hex(mm->env_start));
+	put(o, "env_end", hex(mm->env_end));
+	return o;
+}
+
+static json_t *threads_to_json(const struct vm_process *p)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < p->nthreads; i++) {
+		const struct vm_thread *t = &p->threads[i];
+		json_t *frames = json_array();
+		char st[2] = { t->state ? t->state : '?', 0 };
+
+		for (size_t j = 0; j < t->nframes; j++) {
+			const struct vm_frame *f = &t->frames[j];
+			json_t *fo = json_object();
+			put(fo, "pc", hex(f->pc));
+			put(fo, "symbol", str_or_null(f->symbol));
+			if (f->symbol)
+				put(fo, "offset", hex(f->offset));
+			put(fo, "object", str_or_null(f->object));
+			json_array_append_new(frames, fo);
+		}
+		json_array_append_new(a, json_pack("{s:i,s:o,s:s,s:o,s:o}",
+			"tid", (int)t->tid, "name", str_or_null(t->name), "state", st,
+			"sp", hex(t->sp), "frames", frames));
+	}
+	return a;
+}
+
+json_t *process_to_json(const struct vm_process *p, unsigned flags)
+{
+	json_t *o = json_object(), *cmd = json_array(), *maps = json_array();
+	json_t *tot, *bykind = json_object();
+	char st[2] = { p->state ? p->state : '?', 0 };
+
+	put(o, "pid", json_integer(p->pid));
+	put(o, "ppid", json_integer(p->ppid));
+	put(o, "state", json_string(st));
+	put(o, "comm", str_or_null(p->comm));
+	put(o, "exe", str_or_null(p->exe));
+	for (size_t i = 0; i < p->ncmdline; i++)
+		json_array_append_new(cmd, str_or_null(p->cmdline[i]));
+	put(o, "cmdline", cmd);
+	put(o, "mm", mm_to_json(&p->mm));
+	for (size_t i = 0; i < p->nmaps; i++)
+		json_array_append_new(maps, mapping_to_json(&p->maps[i], flags));
+	put(o, "mappings", maps);
+	for (int k = 0; k < VK__COUNT; k++)
+		if (p->totals.by_kind[k].virtual_kb)
+			put(bykind, vm_kind_name(k), kind_totals_to_json(&p->totals.by_kind[k]));
+	tot = json_pack("{s:I,s:I,s:I,s:o}",
+			"virtual_kb", (json_int_t)p->totals.virtual_kb,
+			"resident_kb", (json_int_t)p->totals.resident_kb,
+			"swapped_kb", (json_int_t)p->totals.swapped_kb,
+			"by_kind", bykind);
+	put(o, "totals", tot);
+	if (p->threads)
+		put(o, "threads", threads_to_json(p));
+	return o;
+}
+
+json_t *snapshot_to_json(const struct vm_snapshot *s, unsigned flags)
+{
+	json_t *o = json_object(), *procs = json_array(), *host;
+	char when[64];
+	struct tm tm;
+
+	gmtime_r(&s->taken_at.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03ldZ",
+		 s->taken_at.tv_nsec / 1000000);
+
+	put(o, "format", json_string(VMATLAS_SNAPSHOT_FORMAT));
+	put(o, "version", json_integer(VMATLAS_SNAPSHOT_VERSION));
+	put(o, "taken_at", json_string(when));
+	put(o, "generator", json_string(PACKAGE_STRING));
+	host = json_object();
+	put(host, "kernel", str_or_null(s->host.kernel));
+	put(host, "machine", str_or_null(s->host.machine));
+	put(host, "page_size", json_integer(s->host.page_size));
+	put(host, "pfn_visible", json_boolean(s->host.pfn_visible));
+	if (s->host.swap_total_known)
+		put(host, "swap_total_kb", json_integer((json_int_t)s->host.swap_total_kb));
+	put(o, "host", host);
+	put(o, "live", json_boolean(s->live));
+	if (s->frozen_ms >= 0)
+		put(o, "frozen_ms", json_real(s->frozen_ms));
+	for (size_t i = 0; i < s->nprocs; i++)
+		json_array_append_new(procs, process_to_json(&s->procs[i], flags));
+	put(o, "processes", procs);
+	return o;
+}

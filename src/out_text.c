@@ -1,0 +1,212 @@
+/* Text output: a pmap -X like table, totals by kind, and the address space
+ * drawn from high to low addresses in the textbook order. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vmatlas/output.h"
+#include "vmatlas/util.h"
+
+const char *fmt_kb(char *buf, size_t len, uint64_t kb)
+{
+	static const char units[] = "KMGTPE";
+	double v = (double)kb;
+	int u = 0;
+
+	if (kb < 1024) {
+		snprintf(buf, len, "%" PRIu64 "K", kb);
+		return buf;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
+	return buf;
+}
+
+/* Pages to kB with the snapshot's page size. */
+static uint64_t pkb(const struct vm_snapshot *s, uint64_t pages)
+{
+	return pages * (uint64_t)s->host.page_size / 1024;
+}
+
+static void print_header(FILE *f, const struct vm_snapshot *s,
+			 const struct vm_process *p)
+{
+	char *comm = escape_untrusted(p->comm), *exe = escape_untrusted(p->exe ? p->exe : "?");
+	char when[64], swap[16];
+	struct tm tm;
+
+	gmtime_r(&s->taken_at.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(f, "pid %d (%s)  %s\n", (int)p->pid, comm ? comm : "?", exe ? exe : "?");
+	fprintf(f, "cmdline:");
+	for (size_t i = 0; i < p->ncmdline; i++) {
+		char *a = escape_untrusted(p->cmdline[i]);
+		fprintf(f, " %s", a ? a : "?");
+		free(a);
+	}
+	fprintf(f, "\ntaken %s  kernel %s  page %ldK  PFNs %s  swap %s%s\n\n", when,
+		s->host.kernel, s->host.page_size / 1024,
+		s->host.pfn_visible ? "visible" : "hidden (not root)",
+		s->host.swap_total_known ? fmt_kb(swap, sizeof(swap), s->host.swap_total_kb) : "?",
+		s->live ? "  (live: not atomic)" : "");
+	free(comm);
+	free(exe);
+}
+
+static void print_table(FILE *f, const struct vm_snapshot *s,
+			const struct vm_process *p)
+{
+	char a[16], b[16], c[16], d[16];
+
+	fprintf(f, "%-16s %-16s %-4s %-8s %7s %7s %7s %7s  %s\n", "START", "END",
+		"PERM", "KIND", "SIZE", "RSS", "SWAP", "NOTPRES", "PATH");
+	for (size_t i = 0; i < p->nmaps; i++) {
+		const struct vm_mapping *m = &p->maps[i];
+		char *path = escape_untrusted(m->path);
+
+		fprintf(f, "%016" PRIx64 " %016" PRIx64 " %-4s %-8s %7s %7s %7s %7s  %s%s\n",
+			m->start, m->end, m->perms, vm_kind_name(m->kind),
+			fmt_kb(a, sizeof(a), (m->end - m->start) / 1024),
+			fmt_kb(b, sizeof(b), pkb(s, m->pages.resident - m->pages.zero)),
+			fmt_kb(c, sizeof(c), pkb(s, m->pages.swapped)),
+			fmt_kb(d, sizeof(d), pkb(s, m->pages.not_present)),
+			path ? path : "?", m->deleted ? " (deleted)" : "");
+		free(path);
+	}
+}
+
+static void print_totals(FILE *f, const struct vm_process *p)
+{
+	char a[16], b[16], c[16];
+
+	fprintf(f, "\n%-8s %9s %9s %9s\n", "KIND", "VIRTUAL", "RESIDENT", "SWAPPED");
+	for (int k = 0; k < VK__COUNT; k++) {
+		const struct vm_kind_totals *t = &p->totals.by_kind[k];
+		if (!t->virtual_kb)
+			continue;
+		fprintf(f, "%-8s %9s %9s %9s\n", vm_kind_name(k),
+			fmt_kb(a, sizeof(a), t->virtual_kb),
+			fmt_kb(b, sizeof(b), t->resident_kb),
+			fmt_kb(c, sizeof(c), t->swapped_kb));
+	}
+	fprintf(f, "%-8s %9s %9s %9s\n", "total",
+		fmt_kb(a, sizeof(a), p->totals.virtual_kb),
+		fmt_kb(b, sizeof(b), p->totals.resident_kb),
+		fmt_kb(c, sizeof(c), p->totals.swapped_kb));
+}
+
+/* The textbook's areas, from high to low addresses. */
+enum area { A_KERNEL, A_STACK, A_MMAP, A_HEAP, A_PROGRAM, A__COUNT };
+static const char *const area_names[A__COUNT] = {
+	"kernel space", "stack", "mmap area (shared libraries, mmap, thread stacks)",
+	"heap", "program image (bss, data, rodata, text)",
+};
+
+static enum area area_of(const struct vm_process *p, const struct vm_mapping *m,
+			 uint64_t user_top)
+{
+	if (m->start >= user_top)
+		return A_KERNEL;
+	if (m->kind == VK_STACK)
+		return A_STACK;
+	if (m->kind == VK_HEAP)
+		return A_HEAP;
+	/* The executable's own mappings and its bss: everything at or below
+	 * the end of its data (or brk area) belongs to the program image. */
+	if (p->mm.valid && m->end <= (p->mm.start_brk ? p->mm.start_brk : p->mm.end_data) &&
+	    m->start >= (p->mm.start_code & ~0xfffULL) - 0x1000000)
+		return A_PROGRAM;
+	if (p->exe && m->path && strcmp(m->path, p->exe) == 0)
+		return A_PROGRAM;
+	return A_MMAP;
+}
+
+static void marker(FILE *f, const char *name, uint64_t v, uint64_t lo, uint64_t hi,
+		   bool *first)
+{
+	if (v && v >= lo && v < hi) {
+		fprintf(f, "%s%s=%" PRIx64, *first ? "  <- " : ", ", name, v);
+		*first = false;
+	}
+}
+
+static void print_picture(FILE *f, const struct vm_snapshot *s,
+			  const struct vm_process *p)
+{
+	/* x86-64 with 4-level paging: user space ends at 2^47 (TASK_SIZE_MAX,
+	 * arch/x86/include/asm/page_64_types.h); 5-level paging moves it to
+	 * 2^56. The highest mapping tells which one is in use. */
+	uint64_t user_top = 1ULL << 47;
+	uint64_t prev_start = UINT64_MAX;
+	int prev_area = -1;
+	char a[16];
+
+	for (size_t i = 0; i < p->nmaps; i++)
+		if (p->maps[i].end > user_top && p->maps[i].kind != VK_VSYSCALL)
+			user_top = 1ULL << 56;
+
+	fprintf(f, "\nAddress space, high to low addresses\n");
+	if (!p->nmaps || p->maps[p->nmaps - 1].kind != VK_VSYSCALL)
+		fprintf(f, "  %016" PRIx64 "  == kernel space ==\n", UINT64_MAX);
+	for (size_t n = p->nmaps; n-- > 0;) {
+		const struct vm_mapping *m = &p->maps[n];
+		enum area ar = area_of(p, m, user_top);
+		char *path = escape_untrusted(m->path);
+		bool first = true;
+
+		if (ar != A_KERNEL && prev_area == A_KERNEL) {
+			fprintf(f, "  %016" PRIx64 "  -- top of user space --\n", user_top - 1);
+			prev_start = user_top;
+		} else if (prev_area == -1 && ar != A_KERNEL) {
+			fprintf(f, "  %016" PRIx64 "  -- top of user space --\n", user_top - 1);
+			prev_start = user_top;
+		}
+		if (prev_start != UINT64_MAX && m->end < prev_start)
+			fprintf(f, "  %16s  :   (unmapped %s)\n", "",
+				fmt_kb(a, sizeof(a), (prev_start - m->end) / 1024));
+		if ((int)ar != prev_area)
+			fprintf(f, "  %16s  == %s ==\n", "", area_names[ar]);
+		fprintf(f, "  %016" PRIx64 "  | %-8s %7s %s %s", m->start,
+			vm_kind_name(m->kind), fmt_kb(a, sizeof(a), (m->end - m->start) / 1024),
+			m->perms, path ? path : "?");
+		if (p->mm.valid) {
+			marker(f, "start_stack", p->mm.start_stack, m->start, m->end, &first);
+			marker(f, "brk", p->mm.brk, m->start, m->end + 1, &first);
+			marker(f, "start_brk", p->mm.start_brk, m->start, m->end + 1, &first);
+			marker(f, "end_data", p->mm.end_data, m->start, m->end + 1, &first);
+			marker(f, "start_data", p->mm.start_data, m->start, m->end, &first);
+			marker(f, "end_code", p->mm.end_code, m->start, m->end + 1, &first);
+			marker(f, "start_code", p->mm.start_code, m->start, m->end, &first);
+		}
+		fputc('\n', f);
+		free(path);
+		prev_start = m->start;
+		prev_area = ar;
+	}
+	if (prev_start != UINT64_MAX && prev_start > 0)
+		fprintf(f, "  %16s  :   (unmapped %s: the low reserve; address 0 is never mapped)\n",
+			"", fmt_kb(a, sizeof(a), prev_start / 1024));
+	fprintf(f, "  %016x  == address 0 ==\n", 0);
+}
+
+int snapshot_write_text(FILE *f, const struct vm_snapshot *s, unsigned flags)
+{
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct vm_process *p = &s->procs[i];
+
+		if (i)
+			fputc('\n', f);
+		print_header(f, s, p);
+		print_table(f, s, p);
+		print_totals(f, p);
+		print_picture(f, s, p);
+	}
+	return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,85 @@
+# Shared helpers for the behaviour tests (sourced). Exit codes follow
+# automake: 0 pass, 1 fail, 77 skip, 99 hard error.
+set -u
+: "${VMATLAS:?VMATLAS must name the vmatlas binary}"
+: "${TARGETS:?TARGETS must name the directory of target programs}"
+export LC_ALL=C
+
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/vmatlas-test.XXXXXX") || exit 99
+chmod 755 "$TEST_TMP"
+TEST_PIDS=""
+CLEANUP_HOOKS=""
+
+cleanup() {
+	local p h
+	for h in $CLEANUP_HOOKS; do "$h" || true; done
+	for p in $TEST_PIDS; do kill -KILL "$p" 2>/dev/null; done
+	for p in $TEST_PIDS; do wait "$p" 2>/dev/null; done
+	rm -rf "$TEST_TMP"
+}
+trap cleanup EXIT
+trap 'exit 99' INT TERM HUP
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+hard_error() { echo "ERROR: $*" >&2; exit 99; }
+ok() { echo "ok: $*"; }
+
+require_root() { [ "$(id -u)" = 0 ] || skip "${1:-needs root}"; }
+
+# start_target NAME [ARGS...]: run $TARGETS/NAME READYFILE ARGS... in the
+# background; wait until it has written READYFILE. Sets TPID and READY.
+start_target() {
+	local name=$1 i
+	shift
+	READY=$TEST_TMP/$name.ready.$RANDOM
+	"$TARGETS/$name" "$READY" "$@" &
+	TPID=$!
+	TEST_PIDS="$TEST_PIDS $TPID"
+	for i in $(seq 1 200); do
+		[ -s "$READY" ] && grep -q '^ready' "$READY" && return 0
+		kill -0 "$TPID" 2>/dev/null || hard_error "target $name exited early"
+		sleep 0.05
+	done
+	hard_error "target $name did not get ready"
+}
+
+# ready_value KEY: a value the target wrote as "KEY=VALUE" to its ready file.
+ready_value() { sed -n "s/^$1=//p" "$READY" | head -n 1; }
+
+# jq-like queries without jq: json_eval FILE PYTHON-EXPRESSION (d = document)
+json_eval() {
+	python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+def mapping(p, addr):
+    a=int(addr,16) if isinstance(addr,str) else addr
+    for m in p["mappings"]:
+        if int(m["start"],16) <= a < int(m["end"],16): return m
+    raise SystemExit("no mapping at %#x" % a)
+r=eval(sys.argv[2])
+print(json.dumps(r) if not isinstance(r,str) else r)' "$1" "$2"
+}
+
+# expect_eq WHAT ACTUAL EXPECTED
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
+	ok "$1 = $3"
+}
+
+# proc_tracer PID: TracerPid of PID; proc_state PID: its state letter.
+proc_tracer() { sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/$1/status"; }
+proc_state() { sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status"; }
+
+# with_swap: create and enable a private swap file for this test; it is
+# switched off and removed on every exit path. Skips when impossible.
+with_swap() {
+	require_root "needs root to enable a swap file"
+	command -v mkswap >/dev/null && command -v swapon >/dev/null || skip "mkswap/swapon not installed"
+	SWAPFILE=$TEST_TMP/swapfile
+	fallocate -l "${1:-256M}" "$SWAPFILE" 2>/dev/null || dd if=/dev/zero of="$SWAPFILE" bs=1M count=256 status=none || skip "cannot create a swap file"
+	chmod 600 "$SWAPFILE"
+	mkswap "$SWAPFILE" >/dev/null 2>&1 || skip "mkswap failed"
+	swapon "$SWAPFILE" 2>/dev/null || skip "swapon failed (container or file system without swap support)"
+	CLEANUP_HOOKS="$CLEANUP_HOOKS swap_off"
+}
+swap_off() { swapoff "$SWAPFILE" 2>/dev/null; rm -f "$SWAPFILE"; }

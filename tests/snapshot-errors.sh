@@ -1,0 +1,59 @@
+#!/bin/sh
+# Bad input: one line on stderr naming the cause, a non-zero exit, no core,
+# no output file.
+. "$TESTLIB"
+
+# expect_error WHAT EXIT PATTERN ARGS...: vmatlas ARGS fails with EXIT and one
+# stderr line matching PATTERN.
+expect_error() {
+	what=$1 want=$2 pat=$3
+	shift 3
+	"$VMATLAS" "$@" > "$TEST_TMP/out" 2> "$TEST_TMP/err"
+	rc=$?
+	[ "$rc" = "$want" ] || fail "$what: exit $rc, expected $want ($(cat "$TEST_TMP/err"))"
+	[ "$(wc -l < "$TEST_TMP/err")" = 1 ] || fail "$what: stderr is not one line: $(cat "$TEST_TMP/err")"
+	grep -q -- "$pat" "$TEST_TMP/err" || fail "$what: '$(cat "$TEST_TMP/err")' does not say '$pat'"
+	[ ! -s "$TEST_TMP/out" ] || fail "$what: wrote to stdout"
+	ok "$what: $(cat "$TEST_TMP/err")"
+}
+
+# A pid that surely does not exist: above pid_max.
+nopid=$(( $(cat /proc/sys/kernel/pid_max) + 1 ))
+expect_error "no such process" 1 "no such process: $nopid" snapshot "$nopid"
+expect_error "not a number" 2 "'abc' is not a process ID" snapshot abc
+expect_error "zero" 2 "'0' is not a process ID" snapshot 0
+expect_error "negative" 2 "is not a process ID" snapshot -- -5
+expect_error "hex" 2 "'0x10' is not a process ID" snapshot 0x10
+expect_error "huge" 2 "is not a process ID" snapshot 99999999999999999999
+expect_error "no pid" 2 "no PID given" snapshot
+expect_error "unknown option" 2 "unrecognized option" snapshot --bogus 1
+expect_error "unknown format" 2 "unknown format 'xml'" snapshot --format=xml 1
+expect_error "unknown command" 2 "unknown command 'frobnicate'" frobnicate
+expect_error "escaped argument" 2 'unknown command .x\\x1b\[31mred' "$(printf 'x\033[31mred')"
+
+# A zombie: a child that exited and was not reaped.
+sh -c 'sleep 0.1 & exec sleep 30' &
+zparent=$!
+TEST_PIDS="$TEST_PIDS $zparent"
+sleep 0.5
+zombie=$(cat /proc/$zparent/task/$zparent/children 2>/dev/null | tr -d ' ')
+[ -n "$zombie" ] && [ "$(proc_state "$zombie")" = Z ] || hard_error "could not make a zombie"
+expect_error "zombie" 1 "process $zombie is a zombie" snapshot "$zombie"
+
+# No partial output file on failure.
+expect_error "no file on failure" 1 "no such process" snapshot -o "$TEST_TMP/never.json" "$nopid"
+[ ! -e "$TEST_TMP/never.json" ] || fail "a failed snapshot left an output file"
+[ -z "$(ls -A "$TEST_TMP" | grep -v -e '^out$' -e '^err$')" ] || fail "left files behind: $(ls -A "$TEST_TMP")"
+ok "no output file left"
+
+# Another user's process (needs root to run as another user).
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+	start_target layout
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$VMATLAS" snapshot "$TPID" > "$TEST_TMP/out" 2> "$TEST_TMP/err"
+	rc=$?
+	[ "$rc" = 1 ] || fail "another user's process: exit $rc"
+	grep -q "process $TPID belongs to another user (uid 0" "$TEST_TMP/err" || fail "another user's process: $(cat "$TEST_TMP/err")"
+	ok "another user: $(cat "$TEST_TMP/err")"
+else
+	echo "note: another-user case needs root and setpriv; not run"
+fi

@@ -1,0 +1,57 @@
+#!/bin/sh
+# vmatlas snapshot reports the target's known layout to the page.
+. "$TESTLIB"
+
+start_target layout
+out=$TEST_TMP/snap.json
+"$VMATLAS" snapshot --format=json "$TPID" > "$out" || fail "snapshot exited $?"
+
+a32=$(ready_value anon32); z4=$(ready_value zero4); sh=$(ready_value shfile)
+g=$(ready_value guard)
+P='d["processes"][0]'
+
+expect_eq "pid" "$(json_eval "$out" "$P['pid']")" "$TPID"
+expect_eq "anon32 kind" "$(json_eval "$out" "mapping($P,'$a32')['kind']")" anon
+expect_eq "anon32 total" "$(json_eval "$out" "mapping($P,'$a32')['pages']['total']")" 8192
+expect_eq "anon32 resident" "$(json_eval "$out" "mapping($P,'$a32')['pages']['resident']")" 1000
+expect_eq "anon32 not present" "$(json_eval "$out" "mapping($P,'$a32')['pages']['not_present']")" 7192
+expect_eq "anon32 swapped" "$(json_eval "$out" "mapping($P,'$a32')['pages']['swapped']")" 0
+expect_eq "anon32 exclusive" "$(json_eval "$out" "mapping($P,'$a32')['pages'].get('exclusive')")" 1000
+
+# Read, never written: the zero page, present in pagemap, not in Rss.
+expect_eq "zero4 resident" "$(json_eval "$out" "mapping($P,'$z4')['pages']['resident']")" 100
+expect_eq "zero4 zero" "$(json_eval "$out" "mapping($P,'$z4')['pages'].get('zero')")" 100
+
+expect_eq "shfile kind" "$(json_eval "$out" "mapping($P,'$sh')['kind']")" file
+expect_eq "shfile resident" "$(json_eval "$out" "mapping($P,'$sh')['pages']['resident']")" 10
+expect_eq "shfile file_or_shared" "$(json_eval "$out" "mapping($P,'$sh')['pages'].get('file_or_shared')")" 10
+expect_eq "shfile path" "$(json_eval "$out" "mapping($P,'$sh')['path']")" "$(ready_value shfile_path)"
+
+expect_eq "guard kind" "$(json_eval "$out" "mapping($P,'$g')['kind']")" guard
+expect_eq "guard resident" "$(json_eval "$out" "mapping($P,'$g')['pages']['resident']")" 0
+
+expect_eq "main is text" "$(json_eval "$out" "mapping($P,'$(ready_value main)')['kind']")" text
+expect_eq "data_var is data" "$(json_eval "$out" "mapping($P,'$(ready_value data_var)')['kind']")" data
+expect_eq "[heap] kind" "$(json_eval "$out" "[m['kind'] for m in $P['mappings'] if m['path']=='[heap]'][0]")" heap
+expect_eq "[stack] kind" "$(json_eval "$out" "[m['kind'] for m in $P['mappings'] if m['path']=='[stack]'][0]")" stack
+expect_eq "[vdso] kind" "$(json_eval "$out" "[m['kind'] for m in $P['mappings'] if m['path']=='[vdso]'][0]")" vdso
+# The last page of bss_buf lies in the anonymous bss tail after the data segment.
+bss_end=$(printf '0x%x' $(( $(ready_value bss_buf) + 1048575 )))
+expect_eq "bss_buf end is bss" "$(json_eval "$out" "mapping($P,'$bss_end')['kind']")" bss
+
+# Totals agree with the kernel's own accounting.
+rss=$(awk '/^Rss:/ {print $2}' "/proc/$TPID/smaps_rollup")
+expect_eq "resident_kb = smaps_rollup Rss" "$(json_eval "$out" "$P['totals']['resident_kb']")" "$rss"
+expect_eq "anon kind resident_kb" "$(json_eval "$out" "$P['totals']['by_kind']['anon']['resident_kb'] >= 4000")" true
+
+# Text output: the same mapping, human-readable, and the picture.
+"$VMATLAS" snapshot "$TPID" > "$TEST_TMP/snap.txt" || fail "text snapshot exited $?"
+row=$(grep "^$(printf '%016x' "$a32") " "$TEST_TMP/snap.txt") || fail "no text row for anon32"
+set -- $row
+expect_eq "text row perms/kind/size/rss/swap/notpres" "$3 $4 $5 $6 $7 $8" "rw-p anon 32M 3.9M 0K 28M"
+grep -q '== stack ==' "$TEST_TMP/snap.txt" || fail "no stack area in the picture"
+grep -q '== heap ==' "$TEST_TMP/snap.txt" || fail "no heap area in the picture"
+grep -q 'program image' "$TEST_TMP/snap.txt" || fail "no program image in the picture"
+grep -q 'start_stack=' "$TEST_TMP/snap.txt" || fail "no start_stack marker"
+grep -q 'brk=' "$TEST_TMP/snap.txt" || fail "no brk marker"
+ok "text output"

@@ -1,0 +1,42 @@
+#!/bin/sh
+# -o FILE: atomic, mode 0600 whatever the umask, never through a symlink,
+# never over an existing file without --force, nothing left behind.
+. "$TESTLIB"
+
+start_target layout
+d=$TEST_TMP/out
+mkdir "$d"
+
+(umask 000; "$VMATLAS" snapshot --format=json -o "$d/a.json" "$TPID") || fail "-o exited $?"
+expect_eq "mode" "$(stat -c %a "$d/a.json")" 600
+expect_eq "content is the snapshot" "$(json_eval "$d/a.json" "d['processes'][0]['pid']")" "$TPID"
+
+# An existing file is kept without --force.
+echo precious > "$d/keep"
+"$VMATLAS" snapshot -o "$d/keep" "$TPID" 2> "$TEST_TMP/err" && fail "overwrote without --force"
+grep -q "exists (use --force" "$TEST_TMP/err" || fail "message: $(cat "$TEST_TMP/err")"
+expect_eq "existing file kept" "$(cat "$d/keep")" precious
+
+"$VMATLAS" snapshot --force -o "$d/keep" "$TPID" || fail "--force exited $?"
+grep -q "^pid $TPID " "$d/keep" || fail "--force did not replace the file"
+expect_eq "replaced file mode" "$(stat -c %a "$d/keep")" 600
+ok "--force replaces"
+
+# A symlink at FILE is never followed, with or without --force.
+echo victim > "$d/victim"
+ln -s victim "$d/link"
+for force in "" --force; do
+	"$VMATLAS" snapshot $force -o "$d/link" "$TPID" 2> "$TEST_TMP/err" && fail "wrote through a symlink ($force)"
+	grep -q "symbolic link" "$TEST_TMP/err" || fail "message: $(cat "$TEST_TMP/err")"
+	expect_eq "symlink target untouched $force" "$(cat "$d/victim")" victim
+	[ -L "$d/link" ] || fail "symlink replaced"
+done
+
+# A directory that does not exist, and a directory as FILE.
+"$VMATLAS" snapshot -o "$d/nodir/x" "$TPID" 2> "$TEST_TMP/err" && fail "wrote into a missing directory"
+grep -q "cannot create" "$TEST_TMP/err" || fail "message: $(cat "$TEST_TMP/err")"
+"$VMATLAS" snapshot --force -o "$d" "$TPID" 2> "$TEST_TMP/err" && fail "wrote over a directory"
+ok "bad destinations refused"
+
+# No temporary files left anywhere.
+expect_eq "files in the directory" "$(ls -A "$d" | tr '\n' ' ')" "a.json keep link victim "

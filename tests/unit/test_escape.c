@@ -1,0 +1,52 @@
+/* Untrusted names reach a terminal only escaped. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "vmatlas/util.h"
+
+static void check_escape(const char *in, size_t len, const char *want)
+{
+	char *got = escape_untrusted_n(in, len);
+	CHECK_STR(got, want);
+	free(got);
+}
+
+int main(void)
+{
+	pid_t pid;
+	uint64_t v;
+
+	check_escape("plain/path.so", 13, "plain/path.so");
+	check_escape("with space", 10, "with space");
+	check_escape("\033[31mred", 8, "\\x1b[31mred");
+	check_escape("\033]0;title\007", 10, "\\x1b]0;title\\x07");
+	check_escape("a\rb\bc\td\ne", 9, "a\\rb\\x08c\\td\\ne");
+	check_escape("\xc2\x9b" "2J", 4, "\\u009b2J");      /* C1 CSI as UTF-8 */
+	check_escape("\x9b" "2J", 3, "\\x9b2J");            /* raw C1 byte */
+	check_escape("\xe2\x80\xae" "evil", 7, "\\u202eevil"); /* RLO */
+	check_escape("caf\xc3\xa9", 5, "caf\xc3\xa9");       /* valid UTF-8 kept */
+	check_escape("\xc0\xaf", 2, "\\xc0\\xaf");           /* overlong */
+	check_escape("\xed\xa0\x80", 3, "\\xed\\xa0\\x80");  /* surrogate */
+	check_escape("\xf0\x9f\x98", 3, "\\xf0\\x9f\\x98");  /* truncated */
+	check_escape("back\\slash", 10, "back\\\\slash");
+	check_escape("nul\0byte", 8, "nul\\x00byte");
+	check_escape("\x7f", 1, "\\x7f");
+	check_escape("", 0, "");
+
+	CHECK(parse_pid("123", &pid) == 0 && pid == 123);
+	CHECK(parse_pid("0", &pid) < 0);
+	CHECK(parse_pid("-1", &pid) < 0);
+	CHECK(parse_pid("0x10", &pid) < 0);
+	CHECK(parse_pid("12a", &pid) < 0);
+	CHECK(parse_pid("", &pid) < 0);
+	CHECK(parse_pid("2147483648", &pid) < 0);
+	CHECK(parse_u64("0x7fff0000", &v) == 0 && v == 0x7fff0000);
+	CHECK(parse_u64("18446744073709551615", &v) == 0 && v == UINT64_MAX);
+	CHECK(parse_u64("18446744073709551616", &v) == -ERANGE);
+	CHECK(parse_u64("0x", &v) < 0);
+	CHECK(parse_u64(" 1", &v) < 0);
+	CHECK_DONE();
+}
