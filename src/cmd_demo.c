@@ -165,7 +165,7 @@ int cmd_demo(int argc, char **argv)
 	int c, ret = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:d:h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt("demo", argc, argv, "f:d:h", opts)) != -1) {
 		int w = watch_parse_opt(c, optarg, &to);
 
 		if (w < 0)
@@ -175,14 +175,8 @@ int cmd_demo(int argc, char **argv)
 		switch (c) {
 		case 'f':
 			have_format = true;
-			if (strcmp(optarg, "text") == 0)
-				format = FMT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				format = FMT_JSON;
-			else {
-				vm_error("unknown format '%s' (text or json)", optarg);
+			if (snapshot_parse_format(optarg, &format) < 0)
 				return EXIT_USAGE;
-			}
 			break;
 		case 'h':
 			printf("Usage: vmatlas demo [-d SECONDS] [--no-color] [--ascii]\n"
@@ -202,7 +196,8 @@ int cmd_demo(int argc, char **argv)
 	}
 	if (!have_format) {
 		if (tui_terminal_usable(why, sizeof(why)) < 0) {
-			vm_error("the live screen needs a terminal: use 'vmatlas demo --format=text' (or json) to print one snapshot");
+			vm_error("%s: use 'vmatlas demo --format=text' (or json) to print one snapshot, or 'vmatlas snapshot PID'",
+				 why);
 			return 1;
 		}
 		return demo_watch(&to);

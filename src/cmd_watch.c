@@ -98,7 +98,7 @@ int cmd_watch(int argc, char **argv)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt("watch", argc, argv, "d:h", opts)) != -1) {
 		r = watch_parse_opt(c, optarg, &o);
 		if (r < 0)
 			return EXIT_USAGE;
@@ -112,7 +112,6 @@ int cmd_watch(int argc, char **argv)
 			watch_usage(stdout);
 			return 0;
 		default:
-			vm_error("see 'vmatlas watch --help'");
 			return EXIT_USAGE;
 		}
 	}
@@ -138,7 +137,7 @@ int cmd_watch(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (tui_terminal_usable(err, sizeof(err)) < 0) {
-		vm_error("%s", err);
+		vm_error("%s: use 'vmatlas snapshot PID' for text or JSON", err);
 		return 1;
 	}
 	vm_signals_install();

@@ -24,11 +24,11 @@ int tui_terminal_usable(char *why, size_t len)
 	const char *term = getenv("TERM");
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		snprintf(why, len, "the live screen needs a terminal (use 'vmatlas snapshot PID' for text or JSON)");
+		snprintf(why, len, "the live screen needs a terminal (standard input and output are not one)");
 		return -ENOTTY;
 	}
 	if (!term || !*term || strcmp(term, "dumb") == 0 || strcmp(term, "unknown") == 0) {
-		snprintf(why, len, "the terminal (TERM=%s) cannot draw the live screen (use 'vmatlas snapshot PID' for text or JSON)",
+		snprintf(why, len, "the terminal (TERM=%s) cannot draw the live screen",
 			 term && *term ? (strcmp(term, "dumb") == 0 ? "dumb" : "unknown") : "unset");
 		return -ENOTTY;
 	}
