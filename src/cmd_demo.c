@@ -127,7 +127,7 @@ int cmd_demo(int argc, char **argv)
 	int c, ret = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt("demo", argc, argv, "f:h", opts)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "text") == 0)

@@ -76,7 +76,7 @@ int cmd_snapshot(int argc, char **argv)
 	int c, r, ret = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:po:h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt("snapshot", argc, argv, "f:po:h", opts)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "text") == 0)
@@ -114,7 +114,6 @@ int cmd_snapshot(int argc, char **argv)
 			snapshot_usage(stdout);
 			return 0;
 		default:
-			snapshot_usage(stderr);
 			return EXIT_USAGE;
 		}
 	}

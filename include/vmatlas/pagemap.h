@@ -25,14 +25,22 @@ enum pagemap_backend_id {
 
 struct pagemap_ctx;
 
-/* Open the pagemap of PID. Returns NULL with errno set (ESRCH, EACCES...). */
+/* Open the pagemap of PID. Returns NULL with errno set (ESRCH, EACCES...;
+ * EOPNOTSUPP for PM_BACKEND_SCAN on a kernel without PAGEMAP_SCAN). With
+ * PM_BACKEND_AUTO, VMATLAS_PAGEMAP_BACKEND=pread|scan in the environment
+ * forces a backend. */
 struct pagemap_ctx *pagemap_open(pid_t pid, enum pagemap_backend_id backend);
 void pagemap_close(struct pagemap_ctx *ctx);
+/* "scan" or "pread"; PM_WANT_EXCLUSIVE is always served by pread. */
 const char *pagemap_backend_name(const struct pagemap_ctx *ctx);
+/* True when PFNs show (CAP_SYS_ADMIN since Linux 4.2), judged from
+ * vmatlas's own pagemap opened with the same credentials. */
 bool pagemap_pfn_visible(const struct pagemap_ctx *ctx);
 
-/* Fill m->pages (and m->runs when PM_WANT_RUNS) for [m->start, m->end).
- * A range unmapped since maps was read reads as not present. 0 or -errno. */
+/* Fill m->pages (and m->runs when PM_WANT_RUNS; old runs are freed) for
+ * [m->start, m->end), page-aligned. A range unmapped since maps was read
+ * reads as not present; -ESRCH once the process is gone. m->pages.known says
+ * which optional counts are facts. 0 or -errno (m untouched on error). */
 int pagemap_scan_mapping(struct pagemap_ctx *ctx, struct vm_mapping *m,
 			 unsigned want);
 
@@ -55,9 +63,11 @@ ssize_t pagemap_read_entries(struct pagemap_ctx *ctx, uint64_t vaddr,
 #define PM_ENTRY_SWAP_TYPE(e) ((e) & 0x1f)
 #define PM_ENTRY_SWAP_OFFSET(e) (((e) >> 5) & ((1ULL << 50) - 1))
 
-/* kpageflags/kpagecount for one PFN (root only). 0 or -errno. */
+/* kpageflags/kpagecount for one PFN (root only; either pointer may be
+ * NULL). 0 or -errno: -EACCES/-EPERM without root, -ENXIO past max_pfn. */
 int kpage_read(uint64_t pfn, uint64_t *flags, uint64_t *count);
-/* Names of the set KPF_* bits, comma-free array terminated by NULL. */
+/* Names of the set KPF_* bits in bit order into NAMES, at most MAX - 1 of
+ * them and a NULL after the last. Returns the number stored. */
 size_t kpage_flag_names(uint64_t flags, const char **names, size_t max);
 
 #endif

@@ -1,0 +1,745 @@
+/* Per-page state from /proc/PID/pagemap (Documentation/admin-guide/mm/
+ * pagemap.rst) and, for root, /proc/kpageflags and /proc/kpagecount.
+ *
+ * Two backends: the PAGEMAP_SCAN ioctl reports regions of pages that share
+ * categories, so untouched address space costs nothing; pread of the
+ * pagemap file gives one 64-bit entry per page with the PFN, the exclusive
+ * and file bits. pagemap_scan_mapping() uses the scan alone when it can and
+ * pread only when the caller wants what only pread has.
+ *
+ * Memory is bounded by fixed per-context buffers (one slice of entries and
+ * regions); a mapping's result grows with its number of runs, not pages. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/fs.h>
+
+#include "vmatlas/pagemap.h"
+
+/* PAGEMAP_SCAN, from include/uapi/linux/fs.h of Linux 6.7 (older C library
+ * headers lack it). */
+#ifndef PAGEMAP_SCAN
+#define PAGE_IS_WPALLOWED  (1 << 0)
+#define PAGE_IS_WRITTEN    (1 << 1)
+#define PAGE_IS_FILE       (1 << 2)
+#define PAGE_IS_PRESENT    (1 << 3)
+#define PAGE_IS_SWAPPED    (1 << 4)
+#define PAGE_IS_PFNZERO    (1 << 5)
+#define PAGE_IS_HUGE       (1 << 6)
+#define PAGE_IS_SOFT_DIRTY (1 << 7)
+
+struct page_region {
+	__u64 start;
+	__u64 end;
+	__u64 categories;
+};
+
+struct pm_scan_arg {
+	__u64 size;
+	__u64 flags;
+	__u64 start;
+	__u64 end;
+	__u64 walk_end;
+	__u64 vec;
+	__u64 vec_len;
+	__u64 max_pages;
+	__u64 category_inverted;
+	__u64 category_mask;
+	__u64 category_anyof_mask;
+	__u64 return_mask;
+};
+
+#define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
+#endif
+
+/* include/uapi/linux/kernel-page-flags.h */
+#define KPF_HUGE      17
+#define KPF_THP       22
+#define KPF_ZERO_PAGE 24
+
+/* At most this much address space per ioctl or pread batch, so the target's
+ * mmap lock is never held long; with 4 KiB pages it is 512 KiB of entries. */
+#define PM_SLICE_BYTES (256ULL << 20)
+#define PM_NREGIONS    1024
+#define PM_KPF_BATCH   4096
+#define PM_ENTRY_BYTES 8
+
+/* What one walk collects for a mapping: counts and, if asked, runs. */
+struct pm_acc {
+	struct vm_page_counts c;
+	bool want_runs;
+	struct vm_page_run *runs;
+	size_t nruns, cap;
+};
+
+/* A backend walks [start, end) and feeds the accumulator in address order.
+ * It returns 0, -EOPNOTSUPP when the kernel refuses it (the caller falls
+ * back), -ESRCH when the process is gone, or another -errno. */
+struct pm_backend {
+	const char *name;
+	int (*walk)(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
+		    unsigned want, struct pm_acc *acc);
+};
+
+struct pagemap_ctx {
+	pid_t pid;
+	int fd;
+	const struct pm_backend *be; /* chosen backend */
+	bool scan_ok;                /* sticky: false once the kernel refused it */
+	bool pfn_visible;
+	bool zero_pfn_known, huge_zero_known;
+	uint64_t zero_pfn, huge_zero_pfn;
+	int kpf_fd;                  /* -1 until opened; kpf_err once refused */
+	int kpf_err;
+	long page_size;
+	uint64_t slice_pages, pmd_pages;
+	uint64_t *ent;               /* one slice of pagemap entries */
+	uint8_t *extra;              /* one slice of PG_ZERO/PG_THP from scan or kpageflags */
+	struct page_region *regs;
+	uint64_t *kpf;               /* PM_KPF_BATCH kpageflags */
+};
+
+static int acc_add(struct pm_acc *a, uint8_t flags, uint64_t n)
+{
+	if (n == 0)
+		return 0;
+	a->c.total += n;
+	if (flags & PG_PRESENT)
+		a->c.resident += n;
+	if (flags & PG_SWAPPED)
+		a->c.swapped += n;
+	if (flags & PG_EXCLUSIVE)
+		a->c.exclusive += n;
+	if (flags & PG_FILE)
+		a->c.file_or_shared += n;
+	if (flags & PG_SOFTDIRTY)
+		a->c.soft_dirty += n;
+	if (flags & PG_THP)
+		a->c.thp += n;
+	if (flags & PG_ZERO)
+		a->c.zero += n;
+	if (!a->want_runs)
+		return 0;
+	return vm_runs_append(&a->runs, &a->nruns, &a->cap, flags, n);
+}
+
+static int errno_gone(int err)
+{
+	return err == ESRCH || err == EIO ? -ESRCH : -err;
+}
+
+/* pread that only stops short at end of file. Returns bytes read or -errno. */
+static ssize_t pm_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done,
+				  (off_t)(off + done));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+/* The pagemap file reads empty once the target's mm is gone
+ * (fs/proc/task_mmu.c pagemap_read: mmget_not_zero fails), while a live
+ * process always has an entry for address 0. */
+static bool pm_alive(struct pagemap_ctx *ctx)
+{
+	uint64_t e;
+
+	return pm_pread(ctx->fd, &e, sizeof(e), 0) == (ssize_t)sizeof(e);
+}
+
+/* ---- PAGEMAP_SCAN backend ------------------------------------------------ */
+
+static uint8_t scan_flags(uint64_t cat)
+{
+	uint8_t f = 0;
+
+	if (cat & PAGE_IS_PRESENT)
+		f |= PG_PRESENT;
+	if (cat & PAGE_IS_SWAPPED)
+		f |= PG_SWAPPED;
+	if (cat & PAGE_IS_PFNZERO)
+		f |= PG_ZERO;
+	if (cat & PAGE_IS_HUGE)
+		f |= PG_THP;
+	if (cat & PAGE_IS_SOFT_DIRTY)
+		f |= PG_SOFTDIRTY;
+	return f;
+}
+
+typedef int (*scan_region_fn)(struct pagemap_ctx *ctx, void *arg,
+			      uint64_t start, uint64_t end, uint8_t flags);
+
+/* Scan [start, end) in slices; call FN for every reported region and for
+ * every gap between them (flags 0: walked, nothing matched). PAGE_IS_FILE
+ * stays out of the masks: asking for it makes the walk look up each page's
+ * folio. */
+static int scan_range(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
+		      uint64_t anyof, uint64_t ret_mask, scan_region_fn fn,
+		      void *fnarg)
+{
+	uint64_t slice = ctx->slice_pages * (uint64_t)ctx->page_size;
+	bool first = true;
+	int r;
+
+	for (uint64_t s = start; s < end;) {
+		uint64_t se = end - s > slice ? s + slice : end;
+		uint64_t pos = s;
+
+		while (pos < se) {
+			struct pm_scan_arg a = {
+				.size = sizeof(a),
+				.start = pos,
+				.end = se,
+				.vec = (uintptr_t)ctx->regs,
+				.vec_len = PM_NREGIONS,
+				.category_anyof_mask = anyof,
+				.return_mask = ret_mask,
+			};
+			long n = ioctl(ctx->fd, PAGEMAP_SCAN, &a);
+			uint64_t next;
+
+			if (n < 0) {
+				int err = errno;
+				if (err == EINTR)
+					continue;
+				if (first && (err == ENOTTY || err == EINVAL ||
+					      err == EOPNOTSUPP))
+					return -EOPNOTSUPP;
+				/* The range went away since maps was read. */
+				if (err == EFAULT || err == ENOENT) {
+					r = fn(ctx, fnarg, pos, se, 0);
+					if (r < 0)
+						return r;
+					break;
+				}
+				return errno_gone(err);
+			}
+			first = false;
+			for (long i = 0; i < n; i++) {
+				uint64_t rs = ctx->regs[i].start, re = ctx->regs[i].end;
+				if (rs < pos)
+					rs = pos;
+				if (re > se)
+					re = se;
+				if (rs >= re)
+					continue;
+				if ((r = fn(ctx, fnarg, pos, rs, 0)) < 0 ||
+				    (r = fn(ctx, fnarg, rs, re,
+					    scan_flags(ctx->regs[i].categories))) < 0)
+					return r;
+				pos = re;
+			}
+			/* Linux 6.7+ may leave walk_end short of the last
+			 * region it returned: resume after both. */
+			next = a.walk_end > pos ? a.walk_end : pos;
+			if (next > se)
+				next = se;
+			if (next <= pos && n == 0)
+				return -EIO; /* no progress: refuse to spin */
+			if ((r = fn(ctx, fnarg, pos, next, 0)) < 0)
+				return r;
+			pos = next;
+		}
+		s = se;
+	}
+	return 0;
+}
+
+static int scan_to_acc(struct pagemap_ctx *ctx, void *arg, uint64_t start,
+		       uint64_t end, uint8_t flags)
+{
+	return acc_add(arg, flags, (end - start) / (uint64_t)ctx->page_size);
+}
+
+static int scan_walk(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
+		     unsigned want, struct pm_acc *acc)
+{
+	uint64_t ret = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_PFNZERO |
+		       PAGE_IS_HUGE;
+	int r;
+
+	if (want & PM_WANT_SOFTDIRTY)
+		ret |= PAGE_IS_SOFT_DIRTY;
+	r = scan_range(ctx, start, end, PAGE_IS_PRESENT | PAGE_IS_SWAPPED, ret,
+		       scan_to_acc, acc);
+	if (r < 0)
+		return r;
+	/* The ioctl walks an exited process's empty mm without complaint. */
+	if (acc->c.resident == 0 && acc->c.swapped == 0 && !pm_alive(ctx))
+		return -ESRCH;
+	acc->c.known |= PC_ZERO | PC_THP;
+	if (want & PM_WANT_SOFTDIRTY)
+		acc->c.known |= PC_SOFTDIRTY;
+	return 0;
+}
+
+static const struct pm_backend backend_scan = { "scan", scan_walk };
+
+/* ---- pread backend ------------------------------------------------------- */
+
+struct extra_arg {
+	uint64_t base; /* address of ctx->extra[0] */
+};
+
+static int scan_to_extra(struct pagemap_ctx *ctx, void *arg, uint64_t start,
+			 uint64_t end, uint8_t flags)
+{
+	const struct extra_arg *x = arg;
+	uint64_t ps = (uint64_t)ctx->page_size;
+
+	if (flags & (PG_ZERO | PG_THP))
+		memset(ctx->extra + (start - x->base) / ps,
+		       flags & (PG_ZERO | PG_THP), (end - start) / ps);
+	return 0;
+}
+
+/* Lazily open /proc/kpageflags; false (and remembered) when refused. */
+static bool kpf_usable(struct pagemap_ctx *ctx)
+{
+	if (ctx->kpf_fd >= 0)
+		return true;
+	if (ctx->kpf_err || !ctx->pfn_visible)
+		return false;
+	ctx->kpf_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (ctx->kpf_fd < 0) {
+		ctx->kpf_err = errno;
+		return false;
+	}
+	return true;
+}
+
+static uint8_t kpf_to_flags(uint64_t k)
+{
+	uint8_t f = 0;
+
+	if (k & (1ULL << KPF_ZERO_PAGE))
+		f |= PG_ZERO;
+	if (k & ((1ULL << KPF_THP) | (1ULL << KPF_HUGE)))
+		f |= PG_THP;
+	return f;
+}
+
+/* ZERO/THP of the N present entries of ctx->ent into ctx->extra, reading
+ * kpageflags once per run of consecutive PFNs (a run of the same PFN, like
+ * the zero page, reuses the last answer). */
+static int kpf_fill(struct pagemap_ctx *ctx, size_t n)
+{
+	uint64_t last_pfn = UINT64_MAX;
+	uint8_t last = 0;
+
+	for (size_t i = 0; i < n;) {
+		uint64_t pfn = PM_ENTRY_PFN(ctx->ent[i]);
+		size_t j = i + 1, len;
+		ssize_t got;
+
+		if (!PM_ENTRY_PRESENT(ctx->ent[i]) || pfn == 0) {
+			i++;
+			continue;
+		}
+		if (pfn == last_pfn) {
+			ctx->extra[i++] = last;
+			continue;
+		}
+		while (j < n && j - i < PM_KPF_BATCH &&
+		       PM_ENTRY_PRESENT(ctx->ent[j]) &&
+		       PM_ENTRY_PFN(ctx->ent[j]) == pfn + (j - i))
+			j++;
+		len = j - i;
+		got = pm_pread(ctx->kpf_fd, ctx->kpf, len * sizeof(uint64_t),
+			       pfn * sizeof(uint64_t));
+		if (got < 0)
+			return (int)got;
+		for (size_t k = 0; k < len; k++)
+			ctx->extra[i + k] = k < (size_t)got / sizeof(uint64_t) ?
+					    kpf_to_flags(ctx->kpf[k]) : 0;
+		last_pfn = pfn + len - 1;
+		last = ctx->extra[j - 1];
+		i = j;
+	}
+	return 0;
+}
+
+static bool pfn_is_zero(const struct pagemap_ctx *ctx, uint64_t pfn)
+{
+	return (ctx->zero_pfn_known && pfn == ctx->zero_pfn) ||
+	       (ctx->huge_zero_known && pfn - ctx->huge_zero_pfn < ctx->pmd_pages);
+}
+
+static uint8_t entry_flags(const struct pagemap_ctx *ctx, uint64_t e)
+{
+	uint8_t f = 0;
+
+	if (PM_ENTRY_PRESENT(e)) {
+		f |= PG_PRESENT;
+		if (pfn_is_zero(ctx, PM_ENTRY_PFN(e)))
+			f |= PG_ZERO;
+	}
+	if (PM_ENTRY_SWAPPED(e))
+		f |= PG_SWAPPED;
+	if (PM_ENTRY_FILE(e))
+		f |= PG_FILE;
+	if (PM_ENTRY_EXCLUSIVE(e))
+		f |= PG_EXCLUSIVE;
+	if (PM_ENTRY_SOFTDIRTY(e))
+		f |= PG_SOFTDIRTY;
+	return f;
+}
+
+static int pread_walk(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
+		      unsigned want, struct pm_acc *acc)
+{
+	uint64_t ps = (uint64_t)ctx->page_size;
+	/* Zero and THP: kpageflags (root), else the scan's categories, else
+	 * only the zero page by PFN (root), else unknown. */
+	bool use_kpf = (want & PM_WANT_FLAGS) && kpf_usable(ctx);
+	bool use_scan = (want & PM_WANT_FLAGS) && !use_kpf && ctx->scan_ok;
+	bool pfn_zero = ctx->zero_pfn_known;
+	int r;
+
+	for (uint64_t s = start; s < end;) {
+		uint64_t want_n = (end - s) / ps;
+		ssize_t got;
+		size_t n;
+		uint8_t run = 0;
+		uint64_t runlen = 0;
+
+		if (want_n > ctx->slice_pages)
+			want_n = ctx->slice_pages;
+		got = pm_pread(ctx->fd, ctx->ent, want_n * PM_ENTRY_BYTES,
+			       s / ps * PM_ENTRY_BYTES);
+		if (got < 0)
+			return errno_gone((int)-got);
+		n = (size_t)got / PM_ENTRY_BYTES;
+		if (n == 0) {
+			/* EOF: past the task's address space, or the mm is gone. */
+			if (!pm_alive(ctx))
+				return -ESRCH;
+			r = acc_add(acc, 0, (end - s) / ps);
+			if (r < 0)
+				return r;
+			break;
+		}
+		if (use_kpf || use_scan)
+			memset(ctx->extra, 0, n);
+		if (use_kpf) {
+			r = kpf_fill(ctx, n);
+			if (r < 0)
+				return r;
+		} else if (use_scan) {
+			struct extra_arg x = { s };
+			r = scan_range(ctx, s, s + n * ps,
+				       PAGE_IS_PFNZERO | PAGE_IS_HUGE,
+				       PAGE_IS_PFNZERO | PAGE_IS_HUGE,
+				       scan_to_extra, &x);
+			if (r < 0)
+				return r;
+		}
+		for (size_t i = 0; i < n; i++) {
+			uint8_t f = entry_flags(ctx, ctx->ent[i]);
+
+			/* The scan ran a moment after the pread: trust
+			 * its zero/huge only for pages pread saw present. */
+			if ((use_kpf || use_scan) && (f & PG_PRESENT))
+				f = (uint8_t)((f & ~PG_ZERO) | ctx->extra[i]);
+			if (f != run && runlen) {
+				if ((r = acc_add(acc, run, runlen)) < 0)
+					return r;
+				runlen = 0;
+			}
+			run = f;
+			runlen++;
+		}
+		if ((r = acc_add(acc, run, runlen)) < 0)
+			return r;
+		s += n * ps;
+	}
+	acc->c.known |= PC_EXCLUSIVE | PC_FILE | PC_SOFTDIRTY;
+	if (use_kpf || use_scan)
+		acc->c.known |= PC_ZERO | PC_THP;
+	else if (pfn_zero)
+		acc->c.known |= PC_ZERO;
+	return 0;
+}
+
+static const struct pm_backend backend_pread = { "pread", pread_walk };
+
+/* ---- context ------------------------------------------------------------- */
+
+/* PAGEMAP_SCAN of an empty range with every mask we use: 0 when the
+ * kernel has it (PAGE_IS_SOFT_DIRTY came with it in Linux 6.7). */
+static bool scan_probe(int fd)
+{
+	struct pm_scan_arg a = {
+		.size = sizeof(a),
+		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_PFNZERO |
+			       PAGE_IS_HUGE | PAGE_IS_SOFT_DIRTY,
+	};
+
+	return ioctl(fd, PAGEMAP_SCAN, &a) >= 0;
+}
+
+static int self_entry(int fd, const volatile char *p, long ps, uint64_t *e)
+{
+	volatile char sink = *p; /* a read fault maps the zero page */
+
+	(void)sink;
+	return pm_pread(fd, e, sizeof(*e), (uintptr_t)p / (uint64_t)ps * 8) ==
+			       (ssize_t)sizeof(*e) ? 0 : -EIO;
+}
+
+/* PFNs are zeroed without CAP_SYS_ADMIN (Linux 4.2+), judged when the
+ * pagemap file is opened; our own pagemap opened with the same credentials
+ * tells whether they show, and which PFNs are the zero pages: the 4 KiB one
+ * under a read fault, and the huge one (2 MiB-aligned read faults in
+ * MADV_HUGEPAGE memory; the same PFN twice means the shared folio, which our
+ * mm then keeps pinned, mm/huge_memory.c mm_get_huge_zero_folio). */
+static void self_probe(struct pagemap_ctx *ctx)
+{
+	long ps = ctx->page_size;
+	size_t pmd = ctx->pmd_pages * (size_t)ps, len = 3 * pmd;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	char *p = MAP_FAILED, *h = MAP_FAILED, *a;
+	uint64_t e, e2;
+
+	if (fd < 0)
+		return;
+	/* One page: too small for a huge page whatever the THP policy. */
+	p = mmap(NULL, (size_t)ps, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || self_entry(fd, p, ps, &e) < 0 ||
+	    !PM_ENTRY_PRESENT(e) || PM_ENTRY_PFN(e) == 0)
+		goto out;
+	ctx->pfn_visible = true;
+	ctx->zero_pfn = PM_ENTRY_PFN(e);
+	ctx->zero_pfn_known = true;
+
+	/* Two PMD-aligned huge read faults, both mapped at once. */
+	h = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (h == MAP_FAILED)
+		goto out;
+	a = (char *)(((uintptr_t)h + pmd - 1) & ~(uintptr_t)(pmd - 1));
+	if (madvise(a, 2 * pmd, MADV_HUGEPAGE) < 0 ||
+	    self_entry(fd, a, ps, &e) < 0 || self_entry(fd, a + pmd, ps, &e2) < 0)
+		goto out;
+	if (PM_ENTRY_PRESENT(e) && PM_ENTRY_PRESENT(e2) &&
+	    PM_ENTRY_PFN(e) == PM_ENTRY_PFN(e2) && PM_ENTRY_PFN(e) != ctx->zero_pfn) {
+		ctx->huge_zero_pfn = PM_ENTRY_PFN(e);
+		ctx->huge_zero_known = true;
+	}
+out:
+	if (p != MAP_FAILED)
+		munmap(p, (size_t)ps);
+	if (h != MAP_FAILED)
+		munmap(h, len);
+	close(fd);
+}
+
+struct pagemap_ctx *pagemap_open(pid_t pid, enum pagemap_backend_id backend)
+{
+	struct pagemap_ctx *ctx;
+	const char *env = getenv("VMATLAS_PAGEMAP_BACKEND");
+	char path[64];
+	int err;
+
+	if (backend == PM_BACKEND_AUTO && env && *env) {
+		if (strcmp(env, "pread") == 0)
+			backend = PM_BACKEND_PREAD;
+		else if (strcmp(env, "scan") == 0)
+			backend = PM_BACKEND_SCAN;
+	}
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return NULL;
+	ctx->pid = pid;
+	ctx->kpf_fd = -1;
+	ctx->page_size = sysconf(_SC_PAGESIZE);
+	ctx->slice_pages = PM_SLICE_BYTES / (uint64_t)ctx->page_size;
+	/* One PMD maps a page of page-table entries (8 bytes each). */
+	ctx->pmd_pages = (uint64_t)ctx->page_size / 8;
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	ctx->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ctx->fd < 0) {
+		err = errno == ENOENT ? ESRCH : errno;
+		goto fail;
+	}
+	ctx->ent = malloc(ctx->slice_pages * PM_ENTRY_BYTES);
+	ctx->extra = malloc(ctx->slice_pages);
+	/* Zeroed: memory checkers cannot see the ioctl fill it. */
+	ctx->regs = calloc(PM_NREGIONS, sizeof(*ctx->regs));
+	ctx->kpf = malloc(PM_KPF_BATCH * sizeof(*ctx->kpf));
+	if (!ctx->ent || !ctx->extra || !ctx->regs || !ctx->kpf) {
+		err = ENOMEM;
+		goto fail;
+	}
+	ctx->scan_ok = backend != PM_BACKEND_PREAD && scan_probe(ctx->fd);
+	if (backend == PM_BACKEND_SCAN && !ctx->scan_ok) {
+		err = errno == ESRCH ? ESRCH : EOPNOTSUPP;
+		goto fail;
+	}
+	ctx->be = ctx->scan_ok ? &backend_scan : &backend_pread;
+	self_probe(ctx);
+	return ctx;
+fail:
+	pagemap_close(ctx);
+	errno = err;
+	return NULL;
+}
+
+void pagemap_close(struct pagemap_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	if (ctx->fd >= 0)
+		close(ctx->fd);
+	if (ctx->kpf_fd >= 0)
+		close(ctx->kpf_fd);
+	free(ctx->ent);
+	free(ctx->extra);
+	free(ctx->regs);
+	free(ctx->kpf);
+	free(ctx);
+}
+
+const char *pagemap_backend_name(const struct pagemap_ctx *ctx)
+{
+	return ctx->be->name;
+}
+
+bool pagemap_pfn_visible(const struct pagemap_ctx *ctx)
+{
+	return ctx->pfn_visible;
+}
+
+int pagemap_scan_mapping(struct pagemap_ctx *ctx, struct vm_mapping *m,
+			 unsigned want)
+{
+	struct pm_acc acc = { .want_runs = (want & PM_WANT_RUNS) != 0 };
+	uint64_t ps = (uint64_t)ctx->page_size;
+	const struct pm_backend *be = ctx->be;
+	int r;
+
+	if (m->end < m->start || m->start % ps || m->end % ps)
+		return -EINVAL;
+	/* Exclusive and file bits exist only in pagemap entries. */
+	if (want & PM_WANT_EXCLUSIVE)
+		be = &backend_pread;
+	r = be->walk(ctx, m->start, m->end, want, &acc);
+	if (r == -EOPNOTSUPP && be == &backend_scan) {
+		ctx->scan_ok = false;
+		ctx->be = be = &backend_pread;
+		free(acc.runs);
+		memset(&acc, 0, sizeof(acc));
+		acc.want_runs = (want & PM_WANT_RUNS) != 0;
+		r = be->walk(ctx, m->start, m->end, want, &acc);
+	}
+	if (r < 0) {
+		free(acc.runs);
+		return r;
+	}
+	acc.c.not_present = acc.c.total - acc.c.resident - acc.c.swapped;
+	m->pages = acc.c;
+	free(m->runs);
+	m->runs = acc.runs;
+	m->nruns = acc.nruns;
+	return 0;
+}
+
+ssize_t pagemap_read_entries(struct pagemap_ctx *ctx, uint64_t vaddr,
+			     uint64_t *out, size_t n)
+{
+	uint64_t ps = (uint64_t)ctx->page_size;
+	size_t done = 0;
+
+	while (done < n) {
+		size_t k = n - done > ctx->slice_pages ? ctx->slice_pages : n - done;
+		ssize_t got = pm_pread(ctx->fd, out + done, k * PM_ENTRY_BYTES,
+				       (vaddr / ps + done) * PM_ENTRY_BYTES);
+		if (got < 0)
+			return errno_gone((int)-got);
+		done += (size_t)got / PM_ENTRY_BYTES;
+		if ((size_t)got < k * PM_ENTRY_BYTES)
+			break;
+	}
+	if (done == 0 && n > 0 && !pm_alive(ctx))
+		return -ESRCH;
+	return (ssize_t)done;
+}
+
+int pagemap_read_entry(struct pagemap_ctx *ctx, uint64_t vaddr, uint64_t *entry)
+{
+	ssize_t r = pagemap_read_entries(ctx, vaddr, entry, 1);
+
+	if (r < 0)
+		return (int)r;
+	if (r == 0)
+		*entry = 0; /* beyond the task's address space */
+	return 0;
+}
+
+/* ---- kpageflags ---------------------------------------------------------- */
+
+static int kpage_read_one(const char *path, uint64_t pfn, uint64_t *v)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got;
+
+	if (fd < 0)
+		return -errno;
+	got = pm_pread(fd, v, sizeof(*v), pfn * sizeof(*v));
+	close(fd);
+	if (got < 0)
+		return (int)got;
+	return got == (ssize_t)sizeof(*v) ? 0 : -ENXIO; /* beyond max_pfn */
+}
+
+int kpage_read(uint64_t pfn, uint64_t *flags, uint64_t *count)
+{
+	int r;
+
+	if (pfn > UINT64_MAX / sizeof(uint64_t))
+		return -EINVAL;
+	if (flags && (r = kpage_read_one("/proc/kpageflags", pfn, flags)) < 0)
+		return r;
+	if (count && (r = kpage_read_one("/proc/kpagecount", pfn, count)) < 0)
+		return r;
+	return 0;
+}
+
+static const char *const kpf_names[] = {
+	"locked", "error", "referenced", "uptodate", "dirty", "lru", "active",
+	"slab", "writeback", "reclaim", "buddy", "mmap", "anon", "swapcache",
+	"swapbacked", "compound_head", "compound_tail", "huge", "unevictable",
+	"hwpoison", "nopage", "ksm", "thp", "offline", "zero_page", "idle",
+	"pgtable",
+};
+
+size_t kpage_flag_names(uint64_t flags, const char **names, size_t max)
+{
+	size_t n = 0;
+
+	if (max == 0)
+		return 0;
+	for (size_t b = 0; b < sizeof(kpf_names) / sizeof(kpf_names[0]); b++)
+		if ((flags >> b) & 1 && n + 1 < max)
+			names[n++] = kpf_names[b];
+	names[n] = NULL;
+	return n;
+}
