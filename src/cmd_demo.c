@@ -124,7 +124,6 @@ static int demo_watch(const struct tui_opts *o)
 	char err[512];
 	int ret;
 
-	vm_signals_install();
 	if (demo_start(&pids[0], &pids[1]) < 0)
 		return 1;
 	tr = tracer_new(0);

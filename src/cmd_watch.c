@@ -140,7 +140,6 @@ int cmd_watch(int argc, char **argv)
 		vm_error("%s: use 'vmatlas snapshot PID' for text or JSON", err);
 		return 1;
 	}
-	vm_signals_install();
 	if (!no_trace) {
 		tr = tracer_new(0);
 		if (!tr) {
