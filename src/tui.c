@@ -386,7 +386,7 @@ static const char *proc_state_word(const struct tui *t)
 	case 'X':
 		return "gone";
 	case 't':
-		return "traced-stop";
+		return "stopped";
 	default:
 		return "running";
 	}

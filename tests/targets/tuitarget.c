@@ -6,6 +6,8 @@
  *            never merged with its private neighbours) and writes 17 of its
  *            pages; its address is appended to the ready file as fresh=.
  *   SIGUSR2  exits with status 0.
+ *   TUITARGET_COMM in the environment: the process renames itself to it
+ *            (to check that the screen escapes what a target controls).
  *
  * Usage: tuitarget READYFILE. Writes KEY=0xADDR lines, then "ready", and
  * waits for signals. */
@@ -58,6 +60,8 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return 99;
+	if (getenv("TUITARGET_COMM"))
+		prctl(PR_SET_NAME, (unsigned long)getenv("TUITARGET_COMM"), 0, 0, 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGUSR1, &sa, NULL);
