@@ -28,7 +28,7 @@ struct live {
 	struct vm_snapshot *first;  /* taken before the screen starts */
 	struct elf_cache *elf;
 	struct pagemap_ctx *pm;     /* for page_info */
-	char prog[64];              /* launched program, escaped */
+	char prog[64];              /* launched program's name, escaped */
 };
 
 static struct vm_snapshot *live_take(struct live *l, const struct tui_want *w, int *err)
@@ -211,7 +211,8 @@ struct tui_source *tui_source_live_new(struct tracer *tracer, pid_t pid,
 	l->pid = pid;
 	l->elf = elf_cache_new();
 	if (argv) {
-		char *e2 = escape_untrusted(argv[0]);
+		const char *base = strrchr(argv[0], '/');
+		char *e2 = escape_untrusted(base && base[1] ? base + 1 : argv[0]);
 		snprintf(l->prog, sizeof(l->prog), "%s", e2 ? e2 : "?");
 		free(e2);
 		r = tracer ? tracer_launch(tracer, argv, &l->pid) : -EINVAL;
