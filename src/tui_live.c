@@ -33,12 +33,14 @@ struct live {
 
 static struct vm_snapshot *live_take(struct live *l, const struct tui_want *w, int *err)
 {
-	struct snapshot_opts so = { .pm_want = 0, .elf_cache = l->elf };
+	/* Counts for every mapping; the zero page is told apart so that RSS
+	 * is what smaps says (vm_process_compute_totals). */
+	struct snapshot_opts so = { .pm_want = PM_WANT_FLAGS, .elf_cache = l->elf };
 	struct vm_snapshot *s;
 	pid_t failed;
 
 	if (w && w->runs_end > w->runs_start) {
-		so.pm_want_range = PM_WANT_RUNS | PM_WANT_FLAGS | PM_WANT_EXCLUSIVE;
+		so.pm_want_range = PM_WANT_RUNS | PM_WANT_EXCLUSIVE;
 		so.range_start = w->runs_start;
 		so.range_end = w->runs_end;
 	}
