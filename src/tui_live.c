@@ -56,8 +56,10 @@ static struct vm_snapshot *live_take(struct live *l, const struct tui_want *w, i
 		return NULL;
 	}
 	l->start_time = s->procs[0].start_time;
-	if (w && w->stacks && tui_stacks_collect)
-		tui_stacks_collect(l->tr, &s->procs[0]); /* failure: no stacks shown */
+	/* Unwinding needs the process attached: not with --no-trace. A
+	 * failure leaves threads NULL: the view says no stacks. */
+	if (w && w->stacks && tui_stacks_collect && l->tr)
+		tui_stacks_collect(l->tr, l->elf, &s->procs[0]);
 	return s;
 }
 
