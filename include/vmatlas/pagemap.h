@@ -15,6 +15,9 @@ enum {
 	PM_WANT_EXCLUSIVE = 1u << 1, /* exclusive + file_or_shared counts */
 	PM_WANT_FLAGS     = 1u << 2, /* zero page, THP (kpageflags or scan) */
 	PM_WANT_SOFTDIRTY = 1u << 3,
+	/* Exclusive + file_or_shared of every mapping except private
+	 * anonymous ones (usually the big ones), which keep the scan alone. */
+	PM_WANT_EXCLUSIVE_FILE = 1u << 4,
 };
 
 enum pagemap_backend_id {
@@ -31,7 +34,8 @@ struct pagemap_ctx;
  * forces a backend. */
 struct pagemap_ctx *pagemap_open(pid_t pid, enum pagemap_backend_id backend);
 void pagemap_close(struct pagemap_ctx *ctx);
-/* "scan" or "pread"; PM_WANT_EXCLUSIVE is always served by pread. */
+/* "scan" or "pread". PM_WANT_EXCLUSIVE is always served by pread (where
+ * the scan found pages, when the kernel has it). */
 const char *pagemap_backend_name(const struct pagemap_ctx *ctx);
 /* True when PFNs show (CAP_SYS_ADMIN since Linux 4.2), judged from
  * vmatlas's own pagemap opened with the same credentials. */
@@ -40,7 +44,9 @@ bool pagemap_pfn_visible(const struct pagemap_ctx *ctx);
 /* Fill m->pages (and m->runs when PM_WANT_RUNS; old runs are freed) for
  * [m->start, m->end), page-aligned. A range unmapped since maps was read
  * reads as not present; -ESRCH once the process is gone. m->pages.known says
- * which optional counts are facts. 0 or -errno (m untouched on error). */
+ * which optional counts are facts (file_or_shared is always known, as 0,
+ * for private anonymous mappings). soft_dirty counts present or swapped
+ * pages only. 0 or -errno (m untouched on error). */
 int pagemap_scan_mapping(struct pagemap_ctx *ctx, struct vm_mapping *m,
 			 unsigned want);
 
