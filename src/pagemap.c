@@ -851,3 +851,174 @@ size_t kpage_flag_names(uint64_t flags, const char **names, size_t max)
 	names[n] = NULL;
 	return n;
 }
+
+/* ---- copy-on-write comparison -------------------------------------------- */
+
+/* The address of the first present or swapped page in [a, b), or B; A when
+ * the scan cannot tell (the caller then reads entries). */
+static uint64_t scan_first_page(struct pagemap_ctx *ctx, uint64_t a, uint64_t b)
+{
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = a,
+		.end = b,
+		.vec = (uintptr_t)ctx->regs,
+		.vec_len = 1,
+		.max_pages = 1,
+		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+	};
+	long n;
+
+	if (!ctx->scan_ok)
+		return a;
+	do
+		n = ioctl(ctx->fd, PAGEMAP_SCAN, &arg);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return a;
+	if (n == 0)
+		return arg.walk_end > a && arg.walk_end <= b ? arg.walk_end : a;
+	return ctx->regs[0].start > a ? ctx->regs[0].start : a;
+}
+
+/* Swap type and offset: the entry without its flag bits. */
+#define PM_SWAP_MASK ((1ULL << 55) - 1)
+
+static uint8_t cow_page(uint64_t p, uint64_t c, bool pfn)
+{
+	bool hp = PM_ENTRY_PRESENT(p) | PM_ENTRY_SWAPPED(p);
+	bool hc = PM_ENTRY_PRESENT(c) | PM_ENTRY_SWAPPED(c);
+
+	if (!hp || !hc)
+		return hp ? COW_PARENT_ONLY : hc ? COW_CHILD_ONLY : COW_NEITHER;
+	if (PM_ENTRY_PRESENT(p) && PM_ENTRY_PRESENT(c)) {
+		if (pfn)
+			return PM_ENTRY_PFN(p) == PM_ENTRY_PFN(c) ?
+			       COW_SHARED : COW_DIVERGED;
+		return PM_ENTRY_EXCLUSIVE(c) ? COW_DIVERGED : COW_SHARED;
+	}
+	if (PM_ENTRY_SWAPPED(p) && PM_ENTRY_SWAPPED(c))
+		return (p & PM_SWAP_MASK) == (c & PM_SWAP_MASK) ?
+		       COW_SHARED : COW_DIVERGED;
+	return COW_DIVERGED;
+}
+
+struct cow_out {
+	struct cow_counts *c;
+	struct vm_page_run **runs;
+	size_t *nruns, cap;
+};
+
+static int cow_add(struct cow_out *o, uint8_t state, uint64_t n)
+{
+	uint64_t *slot[COW__COUNT] = {
+		[COW_NEITHER] = &o->c->neither,
+		[COW_SHARED] = &o->c->shared,
+		[COW_DIVERGED] = &o->c->diverged,
+		[COW_PARENT_ONLY] = &o->c->parent_only,
+		[COW_CHILD_ONLY] = &o->c->child_only,
+	};
+
+	if (n == 0)
+		return 0;
+	*slot[state] += n;
+	if (!o->runs)
+		return 0;
+	return vm_runs_append(o->runs, o->nruns, &o->cap, state, n);
+}
+
+/* Both sides' entries for one chunk; a short read (end of the address
+ * space) reads as not present. */
+static int cow_read(struct pagemap_ctx *ctx, uint64_t pos, uint64_t n)
+{
+	ssize_t got = pm_read_slice(ctx, pos, n);
+
+	if (got < 0)
+		return (int)got;
+	memset(ctx->ent + got, 0, (size_t)(n - (uint64_t)got) * PM_ENTRY_BYTES);
+	return 0;
+}
+
+int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
+			uint64_t start, uint64_t end, struct cow_counts *out,
+			struct vm_page_run **runs, size_t *nruns)
+{
+	uint64_t ps = (uint64_t)parent->page_size;
+	bool pfn = parent->pfn_visible && child->pfn_visible;
+	struct cow_out o = { out, runs, nruns, 0 };
+	int r = 0;
+
+	if (end < start || start % ps || end % ps)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->precision = pfn ? COW_PRECISION_PFN : COW_PRECISION_EXCLUSIVE_BIT;
+	if (runs) {
+		*runs = NULL;
+		*nruns = 0;
+	}
+	for (uint64_t pos = start; pos < end;) {
+		uint64_t next = scan_first_page(parent, pos, end), n;
+		uint8_t run = 0;
+		uint64_t runlen = 0;
+
+		if (next > pos) {
+			uint64_t c = scan_first_page(child, pos, next);
+			if (c < next)
+				next = c;
+		}
+		if (next > pos) {
+			if ((r = cow_add(&o, COW_NEITHER, (next - pos) / ps)) < 0)
+				goto fail;
+			pos = next;
+			continue;
+		}
+		n = (end - pos) / ps;
+		if (n > parent->slice_pages)
+			n = parent->slice_pages;
+		if ((r = cow_read(parent, pos, n)) < 0 ||
+		    (r = cow_read(child, pos, n)) < 0)
+			goto fail;
+		for (size_t i = 0; i < n; i++) {
+			uint8_t s = cow_page(parent->ent[i], child->ent[i], pfn);
+
+			if (s != run && runlen) {
+				if ((r = cow_add(&o, run, runlen)) < 0)
+					goto fail;
+				runlen = 0;
+			}
+			run = s;
+			runlen++;
+		}
+		if ((r = cow_add(&o, run, runlen)) < 0)
+			goto fail;
+		pos += n * ps;
+	}
+	/* A pagemap reads empty once its process is gone. */
+	if (end > start && (!pm_alive(parent) || !pm_alive(child))) {
+		r = -ESRCH;
+		goto fail;
+	}
+	return 0;
+fail:
+	if (runs) {
+		free(*runs);
+		*runs = NULL;
+		*nruns = 0;
+	}
+	return r;
+}
+
+const char *cow_state_name(enum cow_state s)
+{
+	static const char *const names[COW__COUNT] = {
+		"neither", "shared", "diverged", "parent_only", "child_only",
+	};
+
+	return (unsigned)s < COW__COUNT ? names[s] : "?";
+}
+
+const char *cow_precision_name(enum cow_precision p)
+{
+	return p == COW_PRECISION_PFN ? "pfn" : "exclusive-bit";
+}

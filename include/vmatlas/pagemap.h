@@ -69,6 +69,43 @@ ssize_t pagemap_read_entries(struct pagemap_ctx *ctx, uint64_t vaddr,
 #define PM_ENTRY_SWAP_TYPE(e) ((e) & 0x1f)
 #define PM_ENTRY_SWAP_OFFSET(e) (((e) >> 5) & ((1ULL << 50) - 1))
 
+/* Copy-on-write state of one page of a parent/child pair (issue 5). */
+enum cow_state {
+	COW_NEITHER,     /* neither has the page */
+	COW_SHARED,      /* same PFN, or swapped in both with the same entry */
+	COW_DIVERGED,    /* in both, different pages (copied on write) */
+	COW_PARENT_ONLY,
+	COW_CHILD_ONLY,
+	COW__COUNT
+};
+
+enum cow_precision {
+	COW_PRECISION_PFN,           /* PFNs compared (CAP_SYS_ADMIN) */
+	COW_PRECISION_EXCLUSIVE_BIT, /* estimate: present in both and the
+				      * child's copy exclusive = diverged */
+};
+
+struct cow_counts {
+	uint64_t shared, diverged, parent_only, child_only, neither;
+	enum cow_precision precision;
+};
+
+/* Compare the pages of PARENT and CHILD over [START, END) (page-aligned),
+ * streaming both pagemaps side by side in fixed chunks (never two whole
+ * arrays); untouched space in both is skipped with the scan. OUT gets the
+ * counts (zeroed first). When RUNS is not NULL, *RUNS gets a malloc'd
+ * run-length encoding of the COW_* state of every page (in a run's `flags`)
+ * and *NRUNS its length. "Has the page" means present or swapped; one side
+ * swapped and the other present counts as diverged (it may still be the
+ * same swap-cache page: that needs kpageflags). 0 or -errno (-ESRCH when
+ * either is gone); nothing is returned in RUNS on error. */
+int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
+			uint64_t start, uint64_t end, struct cow_counts *out,
+			struct vm_page_run **runs, size_t *nruns);
+const char *cow_state_name(enum cow_state s);
+/* "pfn" or "exclusive-bit", as in the JSON documents. */
+const char *cow_precision_name(enum cow_precision p);
+
 /* kpageflags/kpagecount for one PFN (root only; either pointer may be
  * NULL). 0 or -errno: -EACCES/-EPERM without root, -ENXIO past max_pfn. */
 int kpage_read(uint64_t pfn, uint64_t *flags, uint64_t *count);
