@@ -14,11 +14,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/fs.h>
 
@@ -65,9 +68,21 @@ struct pm_scan_arg {
 #define KPF_THP       22
 #define KPF_ZERO_PAGE 24
 
-/* At most this much address space per ioctl or pread batch, so the target's
- * mmap lock is never held long; with 4 KiB pages it is 512 KiB of entries. */
+/* At most this much address space per pread batch; with 4 KiB pages it is
+ * 512 KiB of entries. */
 #define PM_SLICE_BYTES (256ULL << 20)
+/* Each PAGEMAP_SCAN call holds the target's mmap lock for its whole walk:
+ * the scan's slice adapts so that one call takes about PM_HOLD_NS (dense
+ * memory: ~256 MiB; untouched space: up to PM_SLICE_MAX at once). Between
+ * calls that held it longer than PM_LONG_NS, a pause of PM_PAUSE_NS lets a
+ * waiting writer (the target's mmap/munmap) in: back-to-back readers may
+ * otherwise take the lock before it, for up to RWSEM_WAIT_TIMEOUT
+ * (kernel/locking/rwsem.c, reader optimistic lock stealing). */
+#define PM_HOLD_NS     700000ULL
+#define PM_LONG_NS     100000ULL
+#define PM_PAUSE_NS    30000L
+#define PM_SLICE_MIN   (16ULL << 20)
+#define PM_SLICE_MAX   (1ULL << 40)
 #define PM_NREGIONS    1024
 #define PM_KPF_BATCH   4096
 #define PM_ENTRY_BYTES 8
@@ -101,6 +116,8 @@ struct pagemap_ctx {
 	int kpf_err;
 	long page_size;
 	uint64_t slice_pages, pmd_pages;
+	uint64_t scan_slice;         /* bytes per scan call, adaptive */
+	bool long_hold;              /* the last scan call held the lock long */
 	uint64_t *ent;               /* one slice of pagemap entries */
 	uint8_t *extra;              /* one slice of PG_ZERO/PG_THP from scan or kpageflags */
 	uint64_t (*spans)[2];        /* one slice of [start, end) worth a pread */
@@ -193,74 +210,115 @@ typedef int (*scan_region_fn)(struct pagemap_ctx *ctx, void *arg,
  * every gap between them (flags 0: walked, nothing matched). PAGE_IS_FILE
  * stays out of the masks: asking for it makes the walk look up each page's
  * folio. */
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Before a call that takes the target's mmap lock: pause if the last one
+ * held it long. Returns the start time for pm_lock_done(). */
+static uint64_t pm_lock_begin(struct pagemap_ctx *ctx)
+{
+	if (ctx->long_hold)
+		nanosleep(&(struct timespec){ 0, PM_PAUSE_NS }, NULL);
+	return mono_ns();
+}
+
+static uint64_t pm_lock_done(struct pagemap_ctx *ctx, uint64_t t0)
+{
+	uint64_t dt = mono_ns() - t0;
+
+	ctx->long_hold = dt > PM_LONG_NS;
+	return dt;
+}
+
+/* One PAGEMAP_SCAN call; the next slice is scaled to the time this one
+ * held the lock. */
+static long scan_call(struct pagemap_ctx *ctx, struct pm_scan_arg *a)
+{
+	uint64_t t0 = pm_lock_begin(ctx), dt, next;
+	long n = ioctl(ctx->fd, PAGEMAP_SCAN, a);
+
+	dt = pm_lock_done(ctx, t0);
+	if (n < 0 || a->end - a->start < ctx->scan_slice)
+		return n; /* a short call says nothing about the rate */
+	next = dt ? (uint64_t)((double)ctx->scan_slice * PM_HOLD_NS / dt) : PM_SLICE_MAX;
+	if (next > 4 * ctx->scan_slice)
+		next = 4 * ctx->scan_slice;
+	next = next < PM_SLICE_MIN ? PM_SLICE_MIN : next > PM_SLICE_MAX ? PM_SLICE_MAX : next;
+	ctx->scan_slice = next & ~((uint64_t)ctx->page_size - 1);
+	return n;
+}
+
+/* Scan [start, end) in slices; call FN for every reported region and for
+ * every gap between them (flags 0: walked, nothing matched). PAGE_IS_FILE
+ * stays out of the masks: asking for it makes the walk look up each page's
+ * folio. */
 static int scan_range(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
 		      uint64_t anyof, uint64_t ret_mask, scan_region_fn fn,
 		      void *fnarg)
 {
-	uint64_t slice = ctx->slice_pages * (uint64_t)ctx->page_size;
 	bool first = true;
 	int r;
 
-	for (uint64_t s = start; s < end;) {
-		uint64_t se = end - s > slice ? s + slice : end;
-		uint64_t pos = s;
+	for (uint64_t pos = start; pos < end;) {
+		uint64_t se = end - pos > ctx->scan_slice ? pos + ctx->scan_slice : end;
+		struct pm_scan_arg a = {
+			.size = sizeof(a),
+			.start = pos,
+			.end = se,
+			.vec = (uintptr_t)ctx->regs,
+			.vec_len = PM_NREGIONS,
+			.category_anyof_mask = anyof,
+			.return_mask = ret_mask,
+		};
+		long n = scan_call(ctx, &a);
+		uint64_t next;
 
-		while (pos < se) {
-			struct pm_scan_arg a = {
-				.size = sizeof(a),
-				.start = pos,
-				.end = se,
-				.vec = (uintptr_t)ctx->regs,
-				.vec_len = PM_NREGIONS,
-				.category_anyof_mask = anyof,
-				.return_mask = ret_mask,
-			};
-			long n = ioctl(ctx->fd, PAGEMAP_SCAN, &a);
-			uint64_t next;
-
-			if (n < 0) {
-				int err = errno;
-				if (err == EINTR)
-					continue;
-				if (first && (err == ENOTTY || err == EINVAL ||
-					      err == EOPNOTSUPP))
-					return -EOPNOTSUPP;
-				/* The range went away since maps was read. */
-				if (err == EFAULT || err == ENOENT) {
-					r = fn(ctx, fnarg, pos, se, 0);
-					if (r < 0)
-						return r;
-					break;
-				}
-				return errno_gone(err);
-			}
-			first = false;
-			for (long i = 0; i < n; i++) {
-				uint64_t rs = ctx->regs[i].start, re = ctx->regs[i].end;
-				if (rs < pos)
-					rs = pos;
-				if (re > se)
-					re = se;
-				if (rs >= re)
-					continue;
-				if ((r = fn(ctx, fnarg, pos, rs, 0)) < 0 ||
-				    (r = fn(ctx, fnarg, rs, re,
-					    scan_flags(ctx->regs[i].categories))) < 0)
+		if (n < 0) {
+			int err = errno;
+			if (err == EINTR)
+				continue;
+			if (first && (err == ENOTTY || err == EINVAL ||
+				      err == EOPNOTSUPP))
+				return -EOPNOTSUPP;
+			/* The range went away since maps was read. */
+			if (err == EFAULT || err == ENOENT) {
+				if ((r = fn(ctx, fnarg, pos, se, 0)) < 0)
 					return r;
-				pos = re;
+				pos = se;
+				continue;
 			}
-			/* Linux 6.7+ may leave walk_end short of the last
-			 * region it returned: resume after both. */
-			next = a.walk_end > pos ? a.walk_end : pos;
-			if (next > se)
-				next = se;
-			if (next <= pos && n == 0)
-				return -EIO; /* no progress: refuse to spin */
-			if ((r = fn(ctx, fnarg, pos, next, 0)) < 0)
-				return r;
-			pos = next;
+			return errno_gone(err);
 		}
-		s = se;
+		first = false;
+		for (long i = 0; i < n; i++) {
+			uint64_t rs = ctx->regs[i].start, re = ctx->regs[i].end;
+			if (rs < pos)
+				rs = pos;
+			if (re > se)
+				re = se;
+			if (rs >= re)
+				continue;
+			if ((r = fn(ctx, fnarg, pos, rs, 0)) < 0 ||
+			    (r = fn(ctx, fnarg, rs, re,
+				    scan_flags(ctx->regs[i].categories))) < 0)
+				return r;
+			pos = re;
+		}
+		/* Linux 6.7+ may leave walk_end short of the last region it
+		 * returned: resume after both. */
+		next = a.walk_end > pos ? a.walk_end : pos;
+		if (next > se)
+			next = se;
+		if (next <= pos && n == 0)
+			return -EIO; /* no progress: refuse to spin */
+		if ((r = fn(ctx, fnarg, pos, next, 0)) < 0)
+			return r;
+		pos = next;
 	}
 	return 0;
 }
@@ -424,10 +482,13 @@ static int entries_to_acc(struct pagemap_ctx *ctx, size_t n,
  * past the end of the address space) or -errno. */
 static ssize_t pm_read_slice(struct pagemap_ctx *ctx, uint64_t s, uint64_t n)
 {
-	uint64_t ps = (uint64_t)ctx->page_size;
+	uint64_t ps = (uint64_t)ctx->page_size, t0 = pm_lock_begin(ctx);
+	/* The kernel takes the lock for every 2 MiB of entries it walks
+	 * (PAGEMAP_WALK_SIZE): a long read is a stream of short readers. */
 	ssize_t got = pm_pread(ctx->fd, ctx->ent, n * PM_ENTRY_BYTES,
 			       s / ps * PM_ENTRY_BYTES);
 
+	pm_lock_done(ctx, t0);
 	if (got < 0)
 		return errno_gone((int)-got);
 	return got / PM_ENTRY_BYTES;
@@ -519,12 +580,12 @@ static int pread_walk(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
 	uint64_t ps = (uint64_t)ctx->page_size;
 	/* Zero and THP without the scan: kpageflags (root), else only the
 	 * zero page by PFN (root), else unknown. */
-	bool use_kpf = (want & PM_WANT_FLAGS) && kpf_usable(ctx);
-	bool pfn_zero = ctx->zero_pfn_known;
+	bool use_kpf, pfn_zero = ctx->zero_pfn_known;
 	int r;
 
 	if (ctx->scan_ok)
 		return hybrid_walk(ctx, start, end, want, acc);
+	use_kpf = (want & PM_WANT_FLAGS) && kpf_usable(ctx);
 	for (uint64_t s = start; s < end;) {
 		uint64_t want_n = (end - s) / ps;
 		ssize_t n;
@@ -658,6 +719,10 @@ struct pagemap_ctx *pagemap_open(pid_t pid, enum pagemap_backend_id backend)
 	ctx->kpf_fd = -1;
 	ctx->page_size = sysconf(_SC_PAGESIZE);
 	ctx->slice_pages = PM_SLICE_BYTES / (uint64_t)ctx->page_size;
+	ctx->scan_slice = PM_SLICE_BYTES;
+	/* The pauses between scan calls are tens of microseconds: the default
+	 * 50 us timer slack would double them. */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	/* One PMD maps a page of page-table entries (8 bytes each). */
 	ctx->pmd_pages = (uint64_t)ctx->page_size / 8;
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
@@ -928,7 +993,7 @@ static int cow_add(struct cow_out *o, uint8_t state, uint64_t n)
 	return vm_runs_append(o->runs, o->nruns, &o->cap, state, n);
 }
 
-/* Both sides' entries for one chunk; a short read (end of the address
+/* One side's entries for one chunk; a short read (end of the address
  * space) reads as not present. */
 static int cow_read(struct pagemap_ctx *ctx, uint64_t pos, uint64_t n)
 {
@@ -940,6 +1005,91 @@ static int cow_read(struct pagemap_ctx *ctx, uint64_t pos, uint64_t n)
 	return 0;
 }
 
+/* The child's chunk is read by a second thread while this one reads the
+ * parent's: the two walks take different mm locks and run on two cores. */
+struct cow_reader {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct pagemap_ctx *ctx;
+	uint64_t pos, n;
+	unsigned asked, done; /* chunk counters */
+	int r;
+	bool quit;
+};
+
+static void *cow_reader_main(void *arg)
+{
+	struct cow_reader *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->asked == w->done && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->quit)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		int r = cow_read(w->ctx, w->pos, w->n);
+		pthread_mutex_lock(&w->mu);
+		w->r = r;
+		w->done++;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static int cow_reader_start(struct cow_reader *w, struct pagemap_ctx *ctx)
+{
+	memset(w, 0, sizeof(*w));
+	w->ctx = ctx;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->th, NULL, cow_reader_main, w) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+static void cow_reader_stop(struct cow_reader *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->quit = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->th, NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+}
+
+/* Read both sides of [pos, pos + n pages): in parallel when W, else in
+ * turn. */
+static int cow_read_pair(struct pagemap_ctx *parent, struct pagemap_ctx *child,
+			 struct cow_reader *w, uint64_t pos, uint64_t n)
+{
+	int r, rc;
+
+	if (!w) {
+		r = cow_read(parent, pos, n);
+		return r < 0 ? r : cow_read(child, pos, n);
+	}
+	pthread_mutex_lock(&w->mu);
+	w->pos = pos;
+	w->n = n;
+	w->asked++;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	r = cow_read(parent, pos, n);
+	pthread_mutex_lock(&w->mu);
+	while (w->done != w->asked)
+		pthread_cond_wait(&w->cv, &w->mu);
+	rc = w->r;
+	pthread_mutex_unlock(&w->mu);
+	return r < 0 ? r : rc;
+}
+
 int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
 			uint64_t start, uint64_t end, struct cow_counts *out,
 			struct vm_page_run **runs, size_t *nruns)
@@ -947,10 +1097,16 @@ int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
 	uint64_t ps = (uint64_t)parent->page_size;
 	bool pfn = parent->pfn_visible && child->pfn_visible;
 	struct cow_out o = { out, runs, nruns, 0 };
+	struct cow_reader reader, *w = NULL;
 	int r = 0;
 
 	if (end < start || start % ps || end % ps)
 		return -EINVAL;
+	/* A thread pays beyond a few chunks (4 GiB pair, 2 cores: 44 ms
+	 * instead of 64 ms); without one, in turn. */
+	if ((end - start) / ps >= 4 * parent->slice_pages &&
+	    cow_reader_start(&reader, child) == 0)
+		w = &reader;
 	memset(out, 0, sizeof(*out));
 	out->precision = pfn ? COW_PRECISION_PFN : COW_PRECISION_EXCLUSIVE_BIT;
 	if (runs) {
@@ -976,8 +1132,7 @@ int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
 		n = (end - pos) / ps;
 		if (n > parent->slice_pages)
 			n = parent->slice_pages;
-		if ((r = cow_read(parent, pos, n)) < 0 ||
-		    (r = cow_read(child, pos, n)) < 0)
+		if ((r = cow_read_pair(parent, child, w, pos, n)) < 0)
 			goto fail;
 		for (size_t i = 0; i < n; i++) {
 			uint8_t s = cow_page(parent->ent[i], child->ent[i], pfn);
@@ -999,8 +1154,12 @@ int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
 		r = -ESRCH;
 		goto fail;
 	}
+	if (w)
+		cow_reader_stop(w);
 	return 0;
 fail:
+	if (w)
+		cow_reader_stop(w);
 	if (runs) {
 		free(*runs);
 		*runs = NULL;
