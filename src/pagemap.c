@@ -797,6 +797,12 @@ static bool mapping_private_anon(const struct vm_mapping *m)
 		strncmp(p, "[stack", 6) == 0 || strncmp(p, "[anon:", 6) == 0);
 }
 
+static bool pm_needs_pread(const struct vm_mapping *m, unsigned want)
+{
+	return (want & PM_WANT_EXCLUSIVE) ||
+	       ((want & PM_WANT_EXCLUSIVE_FILE) && !mapping_private_anon(m));
+}
+
 int pagemap_scan_mapping(struct pagemap_ctx *ctx, struct vm_mapping *m,
 			 unsigned want)
 {
@@ -809,8 +815,7 @@ int pagemap_scan_mapping(struct pagemap_ctx *ctx, struct vm_mapping *m,
 	if (m->end < m->start || m->start % ps || m->end % ps)
 		return -EINVAL;
 	/* Exclusive and file bits exist only in pagemap entries. */
-	if ((want & PM_WANT_EXCLUSIVE) ||
-	    ((want & PM_WANT_EXCLUSIVE_FILE) && !anon))
+	if (pm_needs_pread(m, want))
 		be = &backend_pread;
 	r = be->walk(ctx, m->start, m->end, want, &acc);
 	if (r == -EOPNOTSUPP && be == &backend_scan) {
@@ -1180,4 +1185,183 @@ const char *cow_state_name(enum cow_state s)
 const char *cow_precision_name(enum cow_precision p)
 {
 	return p == COW_PRECISION_PFN ? "pfn" : "exclusive-bit";
+}
+
+/* ---- live-refresh cache -------------------------------------------------- */
+
+struct pm_cache_entry {
+	uint64_t start, end, offset, inode;
+	unsigned dev_major, dev_minor, want, age;
+	char perms[5];
+	uint64_t print;            /* hash of the scan's regions */
+	struct vm_page_counts pages;
+	struct vm_page_run *runs;  /* owned */
+	size_t nruns;
+	bool seen;                 /* used in the current round */
+};
+
+struct pagemap_cache {
+	struct pm_cache_entry *e; /* sorted by start after each sweep */
+	size_t n, cap, sorted;
+};
+
+struct pagemap_cache *pagemap_cache_new(void)
+{
+	return calloc(1, sizeof(struct pagemap_cache));
+}
+
+void pagemap_cache_free(struct pagemap_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->e[i].runs);
+	free(c->e);
+	free(c);
+}
+
+static int cache_cmp(const void *a, const void *b)
+{
+	const struct pm_cache_entry *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+void pagemap_cache_sweep(struct pagemap_cache *c)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->e[i].seen) {
+			c->e[i].seen = false;
+			c->e[k++] = c->e[i];
+		} else {
+			free(c->e[i].runs);
+		}
+	}
+	c->n = k;
+	qsort(c->e, c->n, sizeof(*c->e), cache_cmp);
+	c->sorted = c->n;
+}
+
+static bool cache_match(const struct pm_cache_entry *e,
+			const struct vm_mapping *m, unsigned want)
+{
+	return e->start == m->start && e->end == m->end &&
+	       e->offset == m->offset && e->inode == m->inode &&
+	       e->dev_major == m->dev_major && e->dev_minor == m->dev_minor &&
+	       e->want == want && strcmp(e->perms, m->perms) == 0;
+}
+
+/* Binary search in the part sorted by the last sweep, then the entries
+ * added since. */
+static struct pm_cache_entry *cache_find(struct pagemap_cache *c,
+					 const struct vm_mapping *m, unsigned want)
+{
+	size_t lo = 0, hi = c->sorted;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (c->e[mid].start < m->start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < c->sorted && c->e[lo].start == m->start; lo++)
+		if (cache_match(&c->e[lo], m, want))
+			return &c->e[lo];
+	for (size_t i = c->sorted; i < c->n; i++)
+		if (cache_match(&c->e[i], m, want))
+			return &c->e[i];
+	return NULL;
+}
+
+static int scan_to_print(struct pagemap_ctx *ctx, void *arg, uint64_t start,
+			 uint64_t end, uint8_t flags)
+{
+	uint64_t *h = arg;
+	uint64_t v[3] = { start, end, flags };
+
+	(void)ctx;
+	if (!flags)
+		return 0;
+	/* FNV-1a over the regions that hold pages. */
+	for (size_t i = 0; i < sizeof(v); i++) {
+		*h ^= ((const uint8_t *)v)[i];
+		*h *= 0x100000001b3ULL;
+	}
+	return 0;
+}
+
+int pagemap_scan_mapping_cached(struct pagemap_ctx *ctx, struct pagemap_cache *c,
+				struct vm_mapping *m, unsigned want, bool *reused)
+{
+	struct pm_cache_entry *e;
+	struct vm_page_run *runs = NULL;
+	uint64_t print = 0xcbf29ce484222325ULL;
+	int r;
+
+	if (reused)
+		*reused = false;
+	/* Without a pread there is nothing to save: the scan is the work. */
+	if (!ctx->scan_ok || !pm_needs_pread(m, want))
+		return pagemap_scan_mapping(ctx, m, want);
+	r = scan_range(ctx, m->start, m->end, PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		       PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_PFNZERO |
+		       PAGE_IS_HUGE | PAGE_IS_SOFT_DIRTY, scan_to_print, &print);
+	if (r == -EOPNOTSUPP) {
+		ctx->scan_ok = false;
+		ctx->be = &backend_pread;
+		return pagemap_scan_mapping(ctx, m, want);
+	}
+	if (r < 0)
+		return r;
+	e = cache_find(c, m, want);
+	if (e && e->print == print && e->age < PM_CACHE_MAX_AGE) {
+		if (e->nruns) {
+			runs = malloc(e->nruns * sizeof(*runs));
+			if (!runs)
+				return -ENOMEM;
+			memcpy(runs, e->runs, e->nruns * sizeof(*runs));
+		}
+		m->pages = e->pages;
+		free(m->runs);
+		m->runs = runs;
+		m->nruns = e->nruns;
+		e->age++;
+		e->seen = true;
+		if (reused)
+			*reused = true;
+		return 0;
+	}
+	r = pagemap_scan_mapping(ctx, m, want);
+	if (r < 0)
+		return r;
+	if (m->nruns && !(runs = malloc(m->nruns * sizeof(*runs))))
+		return 0; /* no room to remember: the result stands */
+	if (runs)
+		memcpy(runs, m->runs, m->nruns * sizeof(*runs));
+	if (!e) {
+		if (c->n == c->cap) {
+			size_t cap = c->cap ? 2 * c->cap : 64;
+			struct pm_cache_entry *ne = realloc(c->e, cap * sizeof(*ne));
+			if (!ne) {
+				free(runs);
+				return 0;
+			}
+			c->e = ne;
+			c->cap = cap;
+		}
+		e = &c->e[c->n++];
+		memset(e, 0, sizeof(*e));
+	}
+	free(e->runs);
+	*e = (struct pm_cache_entry){
+		.start = m->start, .end = m->end, .offset = m->offset,
+		.inode = m->inode, .dev_major = m->dev_major,
+		.dev_minor = m->dev_minor, .want = want, .print = print,
+		.pages = m->pages, .runs = runs, .nruns = m->nruns, .seen = true,
+	};
+	memcpy(e->perms, m->perms, sizeof(e->perms));
+	return 0;
 }

@@ -50,6 +50,26 @@ bool pagemap_pfn_visible(const struct pagemap_ctx *ctx);
 int pagemap_scan_mapping(struct pagemap_ctx *ctx, struct vm_mapping *m,
 			 unsigned want);
 
+/* Live refresh: what the previous round computed per mapping, so that a
+ * mapping whose scan did not change reuses its pread-derived counts and
+ * runs (exclusive, file_or_shared, soft-dirty) instead of reading every
+ * entry again. Keyed by (start, end, perms, offset, dev, inode) and WANT. */
+struct pagemap_cache;
+struct pagemap_cache *pagemap_cache_new(void);
+void pagemap_cache_free(struct pagemap_cache *c);
+/* pagemap_scan_mapping() through the cache: the scan always runs (it gives
+ * the present/swapped/zero/THP state cheaply); the pread only when the
+ * scan's regions differ from the cached round's, or nothing is cached.
+ * *REUSED (may be NULL) says whether the cached result was used. A sharer
+ * that unmaps a page without changing this mapping's scan leaves its
+ * exclusive count stale until pagemap_cache_sweep() has run
+ * PM_CACHE_MAX_AGE times. 0 or -errno. */
+int pagemap_scan_mapping_cached(struct pagemap_ctx *ctx, struct pagemap_cache *c,
+				struct vm_mapping *m, unsigned want, bool *reused);
+/* End of a refresh round: forget mappings not seen in it. */
+void pagemap_cache_sweep(struct pagemap_cache *c);
+#define PM_CACHE_MAX_AGE 10
+
 /* One page's raw pagemap entry (for `addr`), 0 or -errno. */
 int pagemap_read_entry(struct pagemap_ctx *ctx, uint64_t vaddr, uint64_t *entry);
 

@@ -201,6 +201,37 @@ static void test_layout(const char *target)
 	CHECK_EQ_U64(m.pages.exclusive, 1000);
 	CHECK_EQ_U64(m.pages.resident, 1100);
 
+	/* Live refresh: an unchanged mapping reuses the pread result. */
+	{
+		struct pagemap_cache *c = pagemap_cache_new();
+		bool reused = true;
+
+		CHECK(c != NULL);
+		for (int round = 0; c && round < 3; round++) {
+			m = mapping(big, BIG_PAGES);
+			CHECK_EQ_U64(pagemap_scan_mapping_cached(scan, c, &m,
+				PM_WANT_RUNS | PM_WANT_EXCLUSIVE, &reused), 0);
+			CHECK(reused == (round > 0));
+			CHECK_EQ_U64(m.pages.exclusive, 1000);
+			CHECK_EQ_U64(m.pages.resident, 1100);
+			CHECK_EQ_U64(m.nruns, 2200);
+			vm_mapping_fini(&m);
+			pagemap_cache_sweep(c);
+		}
+		/* Another range or another want is another entry. */
+		m = mapping(big, BIG_PAGES - 1);
+		CHECK_EQ_U64(pagemap_scan_mapping_cached(scan, c, &m,
+			PM_WANT_RUNS | PM_WANT_EXCLUSIVE, &reused), 0);
+		CHECK(!reused);
+		CHECK_EQ_U64(m.pages.total, BIG_PAGES - 1);
+		vm_mapping_fini(&m);
+		m = mapping(big, BIG_PAGES);
+		CHECK_EQ_U64(pagemap_scan_mapping_cached(scan, c, &m,
+			PM_WANT_EXCLUSIVE, &reused), 0);
+		CHECK(!reused && m.runs == NULL);
+		pagemap_cache_free(c);
+	}
+
 	/* The small mapping: every page written and private. */
 	m = mapping(small, 1024);
 	CHECK_EQ_U64(pagemap_scan_mapping(scan, &m, PM_WANT_RUNS), 0);
