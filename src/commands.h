@@ -10,10 +10,19 @@ int cmd_snapshot(int argc, char **argv);
 struct vm_snapshot;
 struct outfile;
 enum snapshot_fmt { FMT_TEXT, FMT_JSON };
+/* FMT_* for a --format argument; -EINVAL after saying why. */
+int snapshot_parse_format(const char *arg, enum snapshot_fmt *format);
 /* Render S to OUT and commit it (or abort it on error); an exit status. */
 int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
 		    unsigned flags, struct outfile *out);
 int cmd_demo(int argc, char **argv);
+
+/* getopt_long for a command, with errors said in one line:
+ * "vmatlas: CMD: unrecognized option '--x' (see 'vmatlas CMD --help')".
+ * Returns as getopt_long does, but '?' only after printing that line. */
+struct option;
+int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
 
 /* Path of the bundled demo program: beside the running binary in a build
  * tree, else in PKGLIBEXECDIR. NULL + errno when missing. */

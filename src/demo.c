@@ -39,6 +39,18 @@ const char demo_banner[] = "vmatlas demo: the textbook address space, live";
 int demo_data[64 * 1024 / sizeof(int)] = { 1 };
 static char demo_bss[4 << 20];
 
+/* Anonymous memory between two PROT_NONE pages: never merged with a
+ * neighbour, so each region stays its own mapping on the screen. */
+static char *map_anon(size_t len)
+{
+	char *g = mmap(NULL, len + 2 * PAGE, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (g == MAP_FAILED)
+		return MAP_FAILED;
+	return mmap(g + PAGE, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+}
+
 static void *demo_thread(void *arg)
 {
 	volatile char frame[16 * 1024]; /* a visible thread stack */
@@ -122,10 +134,8 @@ int main(void)
 	for (size_t i = 0; i < sizeof(demo_data) / sizeof(int); i += PAGE / sizeof(int))
 		demo_data[i] = (int)i;
 
-	arena = mmap(NULL, (size_t)ARENA_PAGES * PAGE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	swapped = mmap(NULL, (size_t)SWAP_PAGES * PAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	arena = map_anon((size_t)ARENA_PAGES * PAGE);
+	swapped = map_anon((size_t)SWAP_PAGES * PAGE);
 	if (arena == MAP_FAILED || swapped == MAP_FAILED) {
 		perror("vmatlas-demo: mmap");
 		return 1;

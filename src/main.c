@@ -1,6 +1,7 @@
 /* vmatlas: a process's virtual memory, the way textbooks draw it. */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,30 @@ static const struct command {
 	{ "snapshot", cmd_snapshot, "print or save the layout and page states of processes" },
 	{ "demo", cmd_demo, "run the bundled demo program and show its layout" },
 };
+
+int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts)
+{
+	char spec[64];
+	int c;
+
+	/* "+:" : stop at the first operand, report a missing argument as ':' */
+	snprintf(spec, sizeof(spec), "+:%s", shortopts);
+	opterr = 0;
+	c = getopt_long(argc, argv, spec, longopts, NULL);
+	if (c == '?' || c == ':') {
+		const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+		char shortname[3] = { '-', (char)optopt, 0 };
+		char *e = escape_untrusted(optopt && !(arg[0] == '-' && arg[1] == '-') ? shortname : arg);
+
+		vm_error("%s: %s '%s' (see 'vmatlas %s --help')", cmd,
+			 c == ':' ? "missing argument for option" : "unrecognized option",
+			 e ? e : "?", cmd);
+		free(e);
+		return '?';
+	}
+	return c;
+}
 
 static void usage(FILE *f)
 {

@@ -32,12 +32,16 @@ void elf_object_free(struct elf_object *o);
 struct elf_object *elf_object_from_memory(const void *image, size_t size);
 
 /* Cache of objects keyed by (dev, inode, mtime), so a refresh does not
- * re-read them. */
+ * re-read them. Bounded (256 objects, least recently used evicted). Files
+ * that cannot be opened are not cached (retried next time); non-ELF files
+ * are cached as is_elf false. */
 struct elf_cache;
 struct elf_cache *elf_cache_new(void);
 void elf_cache_free(struct elf_cache *c);
-/* Borrowed pointer, valid until elf_cache_free; NULL + errno when the file
- * cannot be read. */
+/* Borrowed pointer, valid until the next elf_cache_get on C (which may
+ * evict it) or elf_cache_free; NULL + errno when the file cannot be opened
+ * (EPERM, ENOENT, ESTALE: another file is at the path now, EINVAL: not a
+ * regular file or not a file mapping). */
 const struct elf_object *elf_cache_get(struct elf_cache *c, pid_t pid,
 				       const struct vm_mapping *m);
 

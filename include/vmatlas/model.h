@@ -152,8 +152,8 @@ struct vm_process {
 };
 
 struct vm_host {
-	char kernel[128];     /* uname release */
-	char machine[32];     /* uname machine */
+	char kernel[65];      /* uname release */
+	char machine[65];     /* uname machine */
 	long page_size;
 	bool pfn_visible;
 	uint64_t swap_total_kb;

@@ -9,12 +9,18 @@
 
 /* Parse the text of /proc/PID/maps (LEN bytes, need not be NUL-terminated)
  * into a newly allocated array of mappings (kind left as VK_OTHER, counts
- * zero). -EINVAL on a malformed line; *bad_line gets its 1-based number. */
+ * zero). Paths stay as the kernel printed them, except that a trailing
+ * " (deleted)" is removed and sets `deleted`. -EINVAL on a malformed,
+ * unsorted or overlapping line; *bad_line gets its 1-based number and *out
+ * is left untouched. An empty buffer gives *out = NULL, *nout = 0. */
 int maps_parse(const char *buf, size_t len, struct vm_mapping **out,
 	       size_t *nout, size_t *bad_line);
 
 /* Fields of /proc/PID/stat that vmatlas uses. comm may hold anything the
- * process set, including ')' and newlines: the parser finds the last ')'. */
+ * process set, including ')' and newlines: the parser finds the last ')'.
+ * mm.valid is false (and mm all zero) when the kernel hid the boundaries
+ * (no ptrace-read access), the task has no mm, or the kernel predates the
+ * fields 45-51 (Linux 3.3); mm.brk is never set (it is not in stat). */
 struct proc_stat {
 	char comm[64];
 	char state;
@@ -36,7 +42,8 @@ struct proc_status {
 };
 int status_parse(const char *buf, size_t len, struct proc_status *out);
 
-/* Split NUL-separated /proc/PID/cmdline into owned strings. */
+/* Split NUL-separated /proc/PID/cmdline into owned strings; *argv has a
+ * NULL after the last one. An empty buffer gives 0 arguments. */
 int cmdline_parse(const char *buf, size_t len, char ***argv, size_t *argc);
 
 /* Read a whole /proc file into a malloc'd buffer (NUL-terminated, *len
@@ -44,7 +51,10 @@ int cmdline_parse(const char *buf, size_t len, char ***argv, size_t *argc);
 int procfs_read_file(const char *path, size_t max, char **buf, size_t *len);
 
 /* Collect a process: maps, stat, status, cmdline, exe, comm; no pages.
- * Returns -ESRCH (no such process or it exited), -EACCES/-EPERM, ... */
+ * Returns -ESRCH (no such process, it exited, or it has no memory map),
+ * -EACCES/-EPERM, ... On error *p is finalised except p->state: 'Z' for a
+ * zombie, the state last read for a task without mm (kernel thread), 0 if
+ * the process was not found. */
 int procfs_collect(pid_t pid, struct vm_process *p);
 
 #endif

@@ -8,6 +8,7 @@
  *            written: 10 resident, 10 file_or_shared (writes do not fault
  *            around, reads would).
  *   guard    16 MiB PROT_NONE: kind guard, nothing present.
+ *   Each region lies between two PROT_NONE guard pages (never merged).
  *   out      with argv[2] = "pageout": 256 pages of anon32 (the first 256
  *            written ones) are paged out with MADV_PAGEOUT after writing.
  *
@@ -30,9 +31,14 @@
 int data_var = 42;
 static char bss_buf[1 << 20];
 
+/* Map LEN bytes between two PROT_NONE guard pages, so that the kernel
+ * cannot merge the mapping with a neighbour of the same protection. */
 static void *map_or_die(size_t len, int prot, int flags, int fd)
 {
-	void *p = mmap(NULL, len, prot, flags, fd, 0);
+	char *g = mmap(NULL, len + 2 * PAGE, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *p = g == MAP_FAILED ? MAP_FAILED
+				  : mmap(g + PAGE, len, prot, flags | MAP_FIXED, fd, 0);
 	if (p == MAP_FAILED) {
 		perror("layout: mmap");
 		exit(99);
