@@ -5,7 +5,8 @@
  * categories, so untouched address space costs nothing; pread of the
  * pagemap file gives one 64-bit entry per page with the PFN, the exclusive
  * and file bits. pagemap_scan_mapping() uses the scan alone when it can and
- * pread only when the caller wants what only pread has.
+ * pread only when the caller wants what only pread has, and then only
+ * where the scan found pages.
  *
  * Memory is bounded by fixed per-context buffers (one slice of entries and
  * regions); a mapping's result grows with its number of runs, not pages. */
@@ -102,6 +103,7 @@ struct pagemap_ctx {
 	uint64_t slice_pages, pmd_pages;
 	uint64_t *ent;               /* one slice of pagemap entries */
 	uint8_t *extra;              /* one slice of PG_ZERO/PG_THP from scan or kpageflags */
+	uint64_t (*spans)[2];        /* one slice of [start, end) worth a pread */
 	struct page_region *regs;
 	uint64_t *kpf;               /* PM_KPF_BATCH kpageflags */
 };
@@ -295,22 +297,6 @@ static const struct pm_backend backend_scan = { "scan", scan_walk };
 
 /* ---- pread backend ------------------------------------------------------- */
 
-struct extra_arg {
-	uint64_t base; /* address of ctx->extra[0] */
-};
-
-static int scan_to_extra(struct pagemap_ctx *ctx, void *arg, uint64_t start,
-			 uint64_t end, uint8_t flags)
-{
-	const struct extra_arg *x = arg;
-	uint64_t ps = (uint64_t)ctx->page_size;
-
-	if (flags & (PG_ZERO | PG_THP))
-		memset(ctx->extra + (start - x->base) / ps,
-		       flags & (PG_ZERO | PG_THP), (end - start) / ps);
-	return 0;
-}
-
 /* Lazily open /proc/kpageflags; false (and remembered) when refused. */
 static bool kpf_usable(struct pagemap_ctx *ctx)
 {
@@ -403,31 +389,151 @@ static uint8_t entry_flags(const struct pagemap_ctx *ctx, uint64_t e)
 	return f;
 }
 
+/* The flags of the N entries of ctx->ent, run-length encoded into ACC.
+ * EXTRA (or NULL) holds the scan's or kpageflags' zero/THP of each page,
+ * trusted only for pages this read saw present (it ran a moment apart). */
+static int entries_to_acc(struct pagemap_ctx *ctx, size_t n,
+			  const uint8_t *extra, unsigned want, struct pm_acc *acc)
+{
+	uint8_t run = 0;
+	uint64_t runlen = 0;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t f = entry_flags(ctx, ctx->ent[i]);
+
+		if (extra && (f & PG_PRESENT))
+			f = (uint8_t)((f & ~PG_ZERO) | extra[i]);
+		/* Bit 55 is also set for every page, mapped or not, of a
+		 * VM_SOFTDIRTY VMA (fs/proc/task_mmu.c pagemap_pte_hole);
+		 * the scan reports it for present pages only: count those. */
+		if (!(want & PM_WANT_SOFTDIRTY) || !(f & (PG_PRESENT | PG_SWAPPED)))
+			f &= (uint8_t)~PG_SOFTDIRTY;
+		if (f != run && runlen) {
+			if ((r = acc_add(acc, run, runlen)) < 0)
+				return r;
+			runlen = 0;
+		}
+		run = f;
+		runlen++;
+	}
+	return acc_add(acc, run, runlen);
+}
+
+/* pread of [s, s + n pages) into ctx->ent; returns the entries read (short
+ * past the end of the address space) or -errno. */
+static ssize_t pm_read_slice(struct pagemap_ctx *ctx, uint64_t s, uint64_t n)
+{
+	uint64_t ps = (uint64_t)ctx->page_size;
+	ssize_t got = pm_pread(ctx->fd, ctx->ent, n * PM_ENTRY_BYTES,
+			       s / ps * PM_ENTRY_BYTES);
+
+	if (got < 0)
+		return errno_gone((int)-got);
+	return got / PM_ENTRY_BYTES;
+}
+
+/* Spans of one slice worth a pread: the scan's present/swapped regions,
+ * merged when the hole between them is shorter than a pread call costs. */
+#define PM_SPAN_MERGE_PAGES 64
+
+struct span_arg {
+	uint64_t base;   /* address of ctx->extra[0] */
+	size_t n;
+	uint64_t (*sp)[2];
+};
+
+static int scan_to_spans(struct pagemap_ctx *ctx, void *arg, uint64_t start,
+			 uint64_t end, uint8_t flags)
+{
+	struct span_arg *x = arg;
+	uint64_t ps = (uint64_t)ctx->page_size;
+
+	if (!(flags & (PG_PRESENT | PG_SWAPPED)))
+		return 0;
+	if (x->n && start - x->sp[x->n - 1][1] < PM_SPAN_MERGE_PAGES * ps) {
+		uint64_t prev = x->sp[x->n - 1][1];
+		memset(ctx->extra + (prev - x->base) / ps, 0, (start - prev) / ps);
+		x->sp[x->n - 1][1] = end;
+	} else {
+		x->sp[x->n][0] = start;
+		x->sp[x->n][1] = end;
+		x->n++;
+	}
+	memset(ctx->extra + (start - x->base) / ps, flags & (PG_ZERO | PG_THP),
+	       (end - start) / ps);
+	return 0;
+}
+
+/* pread where the scan found pages, nothing elsewhere: untouched address
+ * space costs what it costs the scan (almost nothing), and zero/THP come
+ * from the same scan, never from kpageflags. */
+static int hybrid_walk(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
+		       unsigned want, struct pm_acc *acc)
+{
+	uint64_t ps = (uint64_t)ctx->page_size;
+	uint64_t slice = ctx->slice_pages * ps;
+	int r;
+
+	for (uint64_t s = start; s < end;) {
+		uint64_t se = end - s > slice ? s + slice : end, pos = s;
+		struct span_arg x = { s, 0, ctx->spans };
+
+		r = scan_range(ctx, s, se, PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+			       PAGE_IS_PRESENT | PAGE_IS_SWAPPED |
+			       PAGE_IS_PFNZERO | PAGE_IS_HUGE, scan_to_spans, &x);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < x.n; i++) {
+			uint64_t a = x.sp[i][0], b = x.sp[i][1];
+			ssize_t n;
+
+			if ((r = acc_add(acc, 0, (a - pos) / ps)) < 0)
+				return r;
+			n = pm_read_slice(ctx, a, (b - a) / ps);
+			if (n < 0)
+				return (int)n;
+			r = entries_to_acc(ctx, (size_t)n,
+					   ctx->extra + (a - s) / ps, want, acc);
+			if (r < 0)
+				return r;
+			pos = a + (uint64_t)n * ps;
+			if (pos < b)
+				break; /* end of the address space */
+		}
+		if ((r = acc_add(acc, 0, (se - pos) / ps)) < 0)
+			return r;
+		s = se;
+	}
+	if (acc->c.resident == 0 && acc->c.swapped == 0 && !pm_alive(ctx))
+		return -ESRCH;
+	acc->c.known |= PC_EXCLUSIVE | PC_FILE | PC_ZERO | PC_THP;
+	if (want & PM_WANT_SOFTDIRTY)
+		acc->c.known |= PC_SOFTDIRTY;
+	return 0;
+}
+
 static int pread_walk(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
 		      unsigned want, struct pm_acc *acc)
 {
 	uint64_t ps = (uint64_t)ctx->page_size;
-	/* Zero and THP: kpageflags (root), else the scan's categories, else
-	 * only the zero page by PFN (root), else unknown. */
+	/* Zero and THP without the scan: kpageflags (root), else only the
+	 * zero page by PFN (root), else unknown. */
 	bool use_kpf = (want & PM_WANT_FLAGS) && kpf_usable(ctx);
-	bool use_scan = (want & PM_WANT_FLAGS) && !use_kpf && ctx->scan_ok;
 	bool pfn_zero = ctx->zero_pfn_known;
 	int r;
 
+	if (ctx->scan_ok)
+		return hybrid_walk(ctx, start, end, want, acc);
 	for (uint64_t s = start; s < end;) {
 		uint64_t want_n = (end - s) / ps;
-		ssize_t got;
-		size_t n;
-		uint8_t run = 0;
-		uint64_t runlen = 0;
+		ssize_t n;
 
 		if (want_n > ctx->slice_pages)
 			want_n = ctx->slice_pages;
-		got = pm_pread(ctx->fd, ctx->ent, want_n * PM_ENTRY_BYTES,
-			       s / ps * PM_ENTRY_BYTES);
-		if (got < 0)
-			return errno_gone((int)-got);
-		n = (size_t)got / PM_ENTRY_BYTES;
+		n = pm_read_slice(ctx, s, want_n);
+		if (n < 0)
+			return (int)n;
 		if (n == 0) {
 			/* EOF: past the task's address space, or the mm is gone. */
 			if (!pm_alive(ctx))
@@ -437,42 +543,22 @@ static int pread_walk(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
 				return r;
 			break;
 		}
-		if (use_kpf || use_scan)
-			memset(ctx->extra, 0, n);
 		if (use_kpf) {
-			r = kpf_fill(ctx, n);
-			if (r < 0)
-				return r;
-		} else if (use_scan) {
-			struct extra_arg x = { s };
-			r = scan_range(ctx, s, s + n * ps,
-				       PAGE_IS_PFNZERO | PAGE_IS_HUGE,
-				       PAGE_IS_PFNZERO | PAGE_IS_HUGE,
-				       scan_to_extra, &x);
+			memset(ctx->extra, 0, (size_t)n);
+			r = kpf_fill(ctx, (size_t)n);
 			if (r < 0)
 				return r;
 		}
-		for (size_t i = 0; i < n; i++) {
-			uint8_t f = entry_flags(ctx, ctx->ent[i]);
-
-			/* The scan ran a moment after the pread: trust
-			 * its zero/huge only for pages pread saw present. */
-			if ((use_kpf || use_scan) && (f & PG_PRESENT))
-				f = (uint8_t)((f & ~PG_ZERO) | ctx->extra[i]);
-			if (f != run && runlen) {
-				if ((r = acc_add(acc, run, runlen)) < 0)
-					return r;
-				runlen = 0;
-			}
-			run = f;
-			runlen++;
-		}
-		if ((r = acc_add(acc, run, runlen)) < 0)
+		r = entries_to_acc(ctx, (size_t)n, use_kpf ? ctx->extra : NULL,
+				   want, acc);
+		if (r < 0)
 			return r;
-		s += n * ps;
+		s += (uint64_t)n * ps;
 	}
-	acc->c.known |= PC_EXCLUSIVE | PC_FILE | PC_SOFTDIRTY;
-	if (use_kpf || use_scan)
+	acc->c.known |= PC_EXCLUSIVE | PC_FILE;
+	if (want & PM_WANT_SOFTDIRTY)
+		acc->c.known |= PC_SOFTDIRTY;
+	if (use_kpf)
 		acc->c.known |= PC_ZERO | PC_THP;
 	else if (pfn_zero)
 		acc->c.known |= PC_ZERO;
@@ -585,7 +671,10 @@ struct pagemap_ctx *pagemap_open(pid_t pid, enum pagemap_backend_id backend)
 	/* Zeroed: memory checkers cannot see the ioctl fill it. */
 	ctx->regs = calloc(PM_NREGIONS, sizeof(*ctx->regs));
 	ctx->kpf = malloc(PM_KPF_BATCH * sizeof(*ctx->kpf));
-	if (!ctx->ent || !ctx->extra || !ctx->regs || !ctx->kpf) {
+	/* Merged spans are at least PM_SPAN_MERGE_PAGES apart. */
+	ctx->spans = malloc((ctx->slice_pages / PM_SPAN_MERGE_PAGES + 2) *
+			    sizeof(*ctx->spans));
+	if (!ctx->ent || !ctx->extra || !ctx->regs || !ctx->kpf || !ctx->spans) {
 		err = ENOMEM;
 		goto fail;
 	}
@@ -615,6 +704,7 @@ void pagemap_close(struct pagemap_ctx *ctx)
 	free(ctx->extra);
 	free(ctx->regs);
 	free(ctx->kpf);
+	free(ctx->spans);
 	free(ctx);
 }
 
@@ -628,18 +718,34 @@ bool pagemap_pfn_visible(const struct pagemap_ctx *ctx)
 	return ctx->pfn_visible;
 }
 
+/* Private anonymous memory holds only anonymous pages (and the zero page),
+ * which pagemap never marks PM_FILE (fs/proc/task_mmu.c
+ * pte_to_pagemap_entry: only !folio_test_anon): file_or_shared is 0 there
+ * without reading a single entry. */
+static bool mapping_private_anon(const struct vm_mapping *m)
+{
+	const char *p = m->path ? m->path : "";
+
+	return m->perms[3] == 'p' && m->inode == 0 &&
+	       m->dev_major == 0 && m->dev_minor == 0 &&
+	       (!*p || strcmp(p, "[heap]") == 0 ||
+		strncmp(p, "[stack", 6) == 0 || strncmp(p, "[anon:", 6) == 0);
+}
+
 int pagemap_scan_mapping(struct pagemap_ctx *ctx, struct vm_mapping *m,
 			 unsigned want)
 {
 	struct pm_acc acc = { .want_runs = (want & PM_WANT_RUNS) != 0 };
 	uint64_t ps = (uint64_t)ctx->page_size;
 	const struct pm_backend *be = ctx->be;
+	bool anon = mapping_private_anon(m);
 	int r;
 
 	if (m->end < m->start || m->start % ps || m->end % ps)
 		return -EINVAL;
 	/* Exclusive and file bits exist only in pagemap entries. */
-	if (want & PM_WANT_EXCLUSIVE)
+	if ((want & PM_WANT_EXCLUSIVE) ||
+	    ((want & PM_WANT_EXCLUSIVE_FILE) && !anon))
 		be = &backend_pread;
 	r = be->walk(ctx, m->start, m->end, want, &acc);
 	if (r == -EOPNOTSUPP && be == &backend_scan) {
@@ -654,6 +760,8 @@ int pagemap_scan_mapping(struct pagemap_ctx *ctx, struct vm_mapping *m,
 		free(acc.runs);
 		return r;
 	}
+	if (anon)
+		acc.c.known |= PC_FILE;
 	acc.c.not_present = acc.c.total - acc.c.resident - acc.c.swapped;
 	m->pages = acc.c;
 	free(m->runs);
@@ -742,4 +850,175 @@ size_t kpage_flag_names(uint64_t flags, const char **names, size_t max)
 			names[n++] = kpf_names[b];
 	names[n] = NULL;
 	return n;
+}
+
+/* ---- copy-on-write comparison -------------------------------------------- */
+
+/* The address of the first present or swapped page in [a, b), or B; A when
+ * the scan cannot tell (the caller then reads entries). */
+static uint64_t scan_first_page(struct pagemap_ctx *ctx, uint64_t a, uint64_t b)
+{
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = a,
+		.end = b,
+		.vec = (uintptr_t)ctx->regs,
+		.vec_len = 1,
+		.max_pages = 1,
+		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+	};
+	long n;
+
+	if (!ctx->scan_ok)
+		return a;
+	do
+		n = ioctl(ctx->fd, PAGEMAP_SCAN, &arg);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return a;
+	if (n == 0)
+		return arg.walk_end > a && arg.walk_end <= b ? arg.walk_end : a;
+	return ctx->regs[0].start > a ? ctx->regs[0].start : a;
+}
+
+/* Swap type and offset: the entry without its flag bits. */
+#define PM_SWAP_MASK ((1ULL << 55) - 1)
+
+static uint8_t cow_page(uint64_t p, uint64_t c, bool pfn)
+{
+	bool hp = PM_ENTRY_PRESENT(p) | PM_ENTRY_SWAPPED(p);
+	bool hc = PM_ENTRY_PRESENT(c) | PM_ENTRY_SWAPPED(c);
+
+	if (!hp || !hc)
+		return hp ? COW_PARENT_ONLY : hc ? COW_CHILD_ONLY : COW_NEITHER;
+	if (PM_ENTRY_PRESENT(p) && PM_ENTRY_PRESENT(c)) {
+		if (pfn)
+			return PM_ENTRY_PFN(p) == PM_ENTRY_PFN(c) ?
+			       COW_SHARED : COW_DIVERGED;
+		return PM_ENTRY_EXCLUSIVE(c) ? COW_DIVERGED : COW_SHARED;
+	}
+	if (PM_ENTRY_SWAPPED(p) && PM_ENTRY_SWAPPED(c))
+		return (p & PM_SWAP_MASK) == (c & PM_SWAP_MASK) ?
+		       COW_SHARED : COW_DIVERGED;
+	return COW_DIVERGED;
+}
+
+struct cow_out {
+	struct cow_counts *c;
+	struct vm_page_run **runs;
+	size_t *nruns, cap;
+};
+
+static int cow_add(struct cow_out *o, uint8_t state, uint64_t n)
+{
+	uint64_t *slot[COW__COUNT] = {
+		[COW_NEITHER] = &o->c->neither,
+		[COW_SHARED] = &o->c->shared,
+		[COW_DIVERGED] = &o->c->diverged,
+		[COW_PARENT_ONLY] = &o->c->parent_only,
+		[COW_CHILD_ONLY] = &o->c->child_only,
+	};
+
+	if (n == 0)
+		return 0;
+	*slot[state] += n;
+	if (!o->runs)
+		return 0;
+	return vm_runs_append(o->runs, o->nruns, &o->cap, state, n);
+}
+
+/* Both sides' entries for one chunk; a short read (end of the address
+ * space) reads as not present. */
+static int cow_read(struct pagemap_ctx *ctx, uint64_t pos, uint64_t n)
+{
+	ssize_t got = pm_read_slice(ctx, pos, n);
+
+	if (got < 0)
+		return (int)got;
+	memset(ctx->ent + got, 0, (size_t)(n - (uint64_t)got) * PM_ENTRY_BYTES);
+	return 0;
+}
+
+int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
+			uint64_t start, uint64_t end, struct cow_counts *out,
+			struct vm_page_run **runs, size_t *nruns)
+{
+	uint64_t ps = (uint64_t)parent->page_size;
+	bool pfn = parent->pfn_visible && child->pfn_visible;
+	struct cow_out o = { out, runs, nruns, 0 };
+	int r = 0;
+
+	if (end < start || start % ps || end % ps)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->precision = pfn ? COW_PRECISION_PFN : COW_PRECISION_EXCLUSIVE_BIT;
+	if (runs) {
+		*runs = NULL;
+		*nruns = 0;
+	}
+	for (uint64_t pos = start; pos < end;) {
+		uint64_t next = scan_first_page(parent, pos, end), n;
+		uint8_t run = 0;
+		uint64_t runlen = 0;
+
+		if (next > pos) {
+			uint64_t c = scan_first_page(child, pos, next);
+			if (c < next)
+				next = c;
+		}
+		if (next > pos) {
+			if ((r = cow_add(&o, COW_NEITHER, (next - pos) / ps)) < 0)
+				goto fail;
+			pos = next;
+			continue;
+		}
+		n = (end - pos) / ps;
+		if (n > parent->slice_pages)
+			n = parent->slice_pages;
+		if ((r = cow_read(parent, pos, n)) < 0 ||
+		    (r = cow_read(child, pos, n)) < 0)
+			goto fail;
+		for (size_t i = 0; i < n; i++) {
+			uint8_t s = cow_page(parent->ent[i], child->ent[i], pfn);
+
+			if (s != run && runlen) {
+				if ((r = cow_add(&o, run, runlen)) < 0)
+					goto fail;
+				runlen = 0;
+			}
+			run = s;
+			runlen++;
+		}
+		if ((r = cow_add(&o, run, runlen)) < 0)
+			goto fail;
+		pos += n * ps;
+	}
+	/* A pagemap reads empty once its process is gone. */
+	if (end > start && (!pm_alive(parent) || !pm_alive(child))) {
+		r = -ESRCH;
+		goto fail;
+	}
+	return 0;
+fail:
+	if (runs) {
+		free(*runs);
+		*runs = NULL;
+		*nruns = 0;
+	}
+	return r;
+}
+
+const char *cow_state_name(enum cow_state s)
+{
+	static const char *const names[COW__COUNT] = {
+		"neither", "shared", "diverged", "parent_only", "child_only",
+	};
+
+	return (unsigned)s < COW__COUNT ? names[s] : "?";
+}
+
+const char *cow_precision_name(enum cow_precision p)
+{
+	return p == COW_PRECISION_PFN ? "pfn" : "exclusive-bit";
 }
