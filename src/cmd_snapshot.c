@@ -71,38 +71,21 @@ int cmd_snapshot(int argc, char **argv)
 	 * entry (2-3x the scan): only with --exclusive. */
 	struct snapshot_opts so = { .pm_want = PM_WANT_EXCLUSIVE_FILE | PM_WANT_FLAGS |
 					       PM_WANT_SOFTDIRTY };
-	enum snapshot_fmt format = FMT_TEXT;
-	const char *output = "-";
-	bool force = false;
-	unsigned flags = 0;
+	struct cmd_out o = CMD_OUT_INIT;
 	struct vm_snapshot *s = NULL;
 	struct outfile out;
 	pid_t *pids = NULL, failed = 0;
-	int c, r, ret = 1;
+	int c, ret = 1;
 
 	optind = 1;
 	while ((c = cmd_getopt("snapshot", argc, argv, "f:po:h", opts)) != -1) {
+		int k = cmd_out_option(&o, c, optarg);
+
+		if (k > 0)
+			continue;
+		if (k < 0)
+			return EXIT_USAGE;
 		switch (c) {
-		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				format = FMT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				format = FMT_JSON;
-			else {
-				vm_error("unknown format '%s' (text or json)", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'p':
-			flags |= OUT_PAGES;
-			so.pm_want |= PM_WANT_RUNS;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'F':
-			force = true;
-			break;
 		case 'B':
 			if (strcmp(optarg, "auto") == 0)
 				so.backend = PM_BACKEND_AUTO;
@@ -125,6 +108,8 @@ int cmd_snapshot(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (o.flags & OUT_PAGES)
+		so.pm_want |= PM_WANT_RUNS;
 	if (optind >= argc) {
 		vm_error("snapshot: no PID given (see 'vmatlas snapshot --help')");
 		return EXIT_USAGE;
@@ -134,28 +119,14 @@ int cmd_snapshot(int argc, char **argv)
 		vm_error("out of memory");
 		return 1;
 	}
-	for (int i = optind; i < argc; i++) {
-		if (parse_pid(argv[i], &pids[i - optind]) < 0) {
-			char *e = escape_untrusted(argv[i]);
-			vm_error("'%s' is not a process ID (a positive decimal number)", e ? e : "?");
-			free(e);
-			free(pids);
-			return EXIT_USAGE;
-		}
+	if (cmd_parse_pids(argv + optind, (size_t)(argc - optind), pids) < 0) {
+		free(pids);
+		return EXIT_USAGE;
 	}
 
 	/* Open the output first: a refused file is reported before the work,
 	 * and nothing is visible under its name until the snapshot is whole. */
-	r = outfile_open(&out, output, force);
-	if (r < 0) {
-		char *e = escape_untrusted(output);
-		if (r == -EEXIST)
-			vm_error("%s exists (use --force to replace it)", e ? e : "?");
-		else if (r == -ELOOP)
-			vm_error("%s is a symbolic link: refusing to write through it", e ? e : "?");
-		else
-			vm_error("cannot create %s: %s", e ? e : "?", strerror(-r));
-		free(e);
+	if (cmd_output_open(&out, o.path, o.force) < 0) {
 		free(pids);
 		return 1;
 	}
@@ -169,7 +140,7 @@ int cmd_snapshot(int argc, char **argv)
 		outfile_abort(&out);
 		goto out;
 	}
-	ret = snapshot_render(s, format, flags, &out);
+	ret = snapshot_render(s, o.format, o.flags, &out);
 out:
 	vm_snapshot_free(s);
 	elf_cache_free(so.elf_cache);

@@ -16,6 +16,7 @@ static const struct command {
 } commands[] = {
 	{ "snapshot", cmd_snapshot, "print or save the layout and page states of processes" },
 	{ "demo", cmd_demo, "run the bundled demo program and show its layout" },
+	{ "cow", cmd_cow, "compare a parent's and a child's pages: shared or copied on write" },
 };
 
 int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
