@@ -9,21 +9,6 @@
 #include "vmatlas/output.h"
 #include "vmatlas/util.h"
 
-int cmd_parse_format(const char *arg, enum snapshot_fmt *format)
-{
-	if (strcmp(arg, "text") == 0)
-		*format = FMT_TEXT;
-	else if (strcmp(arg, "json") == 0)
-		*format = FMT_JSON;
-	else {
-		char *e = escape_untrusted(arg);
-		vm_error("unknown format '%s' (text or json)", e ? e : "?");
-		free(e);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 int cmd_output_open(struct outfile *out, const char *path, bool force)
 {
 	int r = outfile_open(out, path, force);
@@ -45,7 +30,7 @@ int cmd_out_option(struct cmd_out *o, int c, const char *arg)
 {
 	switch (c) {
 	case 'f':
-		return cmd_parse_format(arg, &o->format) < 0 ? -1 : 1;
+		return snapshot_parse_format(arg, &o->format) < 0 ? -1 : 1;
 	case 'p':
 		o->flags |= OUT_PAGES;
 		return 1;

@@ -131,7 +131,7 @@ int cmd_demo(int argc, char **argv)
 	while ((c = cmd_getopt("demo", argc, argv, "f:h", opts)) != -1) {
 		switch (c) {
 		case 'f':
-			if (cmd_parse_format(optarg, &format) < 0)
+			if (snapshot_parse_format(optarg, &format) < 0)
 				return EXIT_USAGE;
 			break;
 		case 'h':

@@ -28,6 +28,23 @@ static void snapshot_usage(FILE *f)
 		"  -h, --help         this help\n");
 }
 
+int snapshot_parse_format(const char *arg, enum snapshot_fmt *format)
+{
+	static const char *const names[] = { [FMT_TEXT] = "text", [FMT_JSON] = "json" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(arg, names[i]) == 0) {
+			*format = (enum snapshot_fmt)i;
+			return 0;
+		}
+	{
+		char *e = escape_untrusted(arg);
+		vm_error("unknown format '%s' (text or json)", e ? e : "?");
+		free(e);
+	}
+	return -EINVAL;
+}
+
 int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
 		    unsigned flags, struct outfile *out)
 {
