@@ -9,20 +9,25 @@
 #include "vmatlas/output.h"
 #include "vmatlas/util.h"
 
+void cmd_output_error(const char *path, int err)
+{
+	char *e = escape_untrusted(path);
+
+	if (err == -EEXIST)
+		vm_error("%s exists (use --force to replace it)", e ? e : "?");
+	else if (err == -ELOOP)
+		vm_error("%s is a symbolic link: refusing to write through it", e ? e : "?");
+	else
+		vm_error("cannot create %s: %s", e ? e : "?", strerror(-err));
+	free(e);
+}
+
 int cmd_output_open(struct outfile *out, const char *path, bool force)
 {
 	int r = outfile_open(out, path, force);
 
-	if (r < 0) {
-		char *e = escape_untrusted(path);
-		if (r == -EEXIST)
-			vm_error("%s exists (use --force to replace it)", e ? e : "?");
-		else if (r == -ELOOP)
-			vm_error("%s is a symbolic link: refusing to write through it", e ? e : "?");
-		else
-			vm_error("cannot create %s: %s", e ? e : "?", strerror(-r));
-		free(e);
-	}
+	if (r < 0)
+		cmd_output_error(path, r);
 	return r;
 }
 

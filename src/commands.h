@@ -19,6 +19,8 @@ int snapshot_parse_format(const char *arg, enum snapshot_fmt *format);
 /* Render S to OUT and commit it (or abort it on error); an exit status. */
 int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
 		    unsigned flags, struct outfile *out);
+/* Say why output PATH could not be created (ERR, a -errno). */
+void cmd_output_error(const char *path, int err);
 /* outfile_open() that says why it failed. 0 or -errno. */
 int cmd_output_open(struct outfile *out, const char *path, bool force);
 /* The output options of commands that write snapshot documents:
