@@ -18,6 +18,7 @@ static const struct command {
 	{ "snapshot", cmd_snapshot, "print or save the layout and page states of processes" },
 	{ "demo", cmd_demo, "run the bundled demo program and show its layout" },
 	{ "cow", cmd_cow, "compare a parent's and a child's pages: shared or copied on write" },
+	{ "watch", cmd_watch, "show a process's memory live (also: vmatlas PID, vmatlas -- PROGRAM)" },
 };
 
 int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
@@ -72,6 +73,17 @@ int main(int argc, char **argv)
 	 * command that finished its work before it noticed the signal (the
 	 * output is whole) exits 0. */
 	vm_signals_install();
+	/* `vmatlas [WATCH-OPTIONS] PID` and `vmatlas -- PROGRAM` are
+	 * `vmatlas watch ...`. */
+	if (strcmp(argv[1], "--") == 0 ||
+	    (argv[1][0] && strspn(argv[1], "0123456789") == strlen(argv[1])) ||
+	    strncmp(argv[1], "-d", 2) == 0 || strncmp(argv[1], "--delay", 7) == 0 ||
+	    strcmp(argv[1], "--no-color") == 0 || strcmp(argv[1], "--ascii") == 0 ||
+	    strcmp(argv[1], "--no-trace") == 0) {
+		int rc = cmd_watch(argc, argv);
+
+		return rc != 0 && vm_should_quit() ? 128 + vm_quit_signal : rc;
+	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name) == 0) {
 			int rc = commands[i].run(argc - 1, argv + 1);

@@ -56,12 +56,17 @@ int snapshot_collect_process(pid_t pid, const struct snapshot_opts *o,
 		goto fail;
 	}
 	for (size_t i = 0; i < p->nmaps; i++) {
+		const struct vm_mapping *m = &p->maps[i];
+		unsigned want = o->pm_want;
+
 		/* A quit signal: unwind so the caller can detach and exit. */
 		if (vm_should_quit()) {
 			r = -EINTR;
 			goto fail;
 		}
-		r = pagemap_scan_mapping(ctx, &p->maps[i], o->pm_want);
+		if (m->start < o->range_end && o->range_start < m->end)
+			want |= o->pm_want_range;
+		r = pagemap_scan_mapping(ctx, &p->maps[i], want);
 		if (r < 0)
 			goto fail;
 	}
