@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "vmatlas/cow.h"
 #include "vmatlas/elfinfo.h"
 #include "vmatlas/output.h"
 #include "vmatlas/piderr.h"
@@ -212,6 +213,10 @@ int cmd_demo(int argc, char **argv)
 		vm_error("%s", msg);
 		goto out;
 	}
+	/* The forked child's divergence from its parent. */
+	c = cow_snapshot_add_pair(s, 0, 1, format == FMT_TEXT);
+	if (c < 0)
+		vm_error("cannot compare the demo's parent and child: %s", strerror(-c));
 	if (outfile_open(&out, "-", false) == 0)
 		ret = snapshot_render(s, format, 0, &out);
 out:

@@ -1,13 +1,18 @@
-/* vmatlas snapshot [--format=text|json] [--pages] [--freeze] [-o FILE [--force]] PID... */
+/* vmatlas snapshot [--format=text|json] [--pages] [--freeze] [-o FILE [--force]] PID...
+ * vmatlas snapshot [--follow-forks] [--at-exit] [--interval S [--count N]]
+ *                  -o FILE -- PROGRAM [ARGS...] */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "follow.h"
 #include "vmatlas/elfinfo.h"
 #include "vmatlas/output.h"
 #include "vmatlas/piderr.h"
@@ -19,7 +24,11 @@ static void snapshot_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vmatlas snapshot [--format=text|json] [--pages] [--freeze] [-o FILE [--force]] PID...\n"
-		"Print the layout and page states of processes.\n\n"
+		"       vmatlas snapshot [--follow-forks] [--at-exit] [--interval=S [--count=N]]\n"
+		"                        [--pages] -o FILE -- PROGRAM [ARGS...]\n"
+		"Print the layout and page states of processes, or of a program vmatlas\n"
+		"launches (it dies with vmatlas) as JSON Lines: one document a line, each\n"
+		"written and synced as it is taken.\n\n"
 		"  -f, --format=FMT   text (default) or json (man vmatlas-snapshot(5))\n"
 		"  -p, --pages        include every page's state, run-length encoded (json)\n"
 		"      --exclusive    count exclusive pages of anonymous mappings too (slower)\n"
@@ -28,6 +37,12 @@ static void snapshot_usage(FILE *f)
 		"      --backend=B    pagemap reader: auto (default), scan or pread\n"
 		"      --freeze       stop every thread during the scan for a consistent\n"
 		"                     snapshot (ptrace); says how long the target was stopped\n"
+		"      --follow-forks with PROGRAM: every process it forks, and their\n"
+		"                     copy-on-write comparisons, in each snapshot\n"
+		"      --at-exit      with PROGRAM: a snapshot at each followed process's exit,\n"
+		"                     its memory still mapped\n"
+		"  -i, --interval=S   with PROGRAM: a snapshot every S seconds\n"
+		"  -c, --count=N      stop (killing PROGRAM) after N snapshots\n"
 		"  -h, --help         this help\n");
 }
 
@@ -108,6 +123,31 @@ static int snapshot_freeze(struct tracer *t, const pid_t *pids, size_t npids)
 	return 0;
 }
 
+/* --interval SECONDS (> 0, fractions allowed) or --count N (> 0). */
+static int follow_parse_number(int opt, const char *arg, struct follow_opts *fo)
+{
+	char *end;
+	uint64_t n;
+
+	if (opt == 'i') {
+		errno = 0;
+		fo->interval = strtod(arg, &end);
+		if (errno == 0 && end != arg && *end == '\0' && fo->interval >= 0.001 &&
+		    fo->interval <= 86400.0 * 365)
+			return 0;
+	} else if (parse_u64(arg, &n) == 0 && n > 0 && n <= ULONG_MAX) {
+		fo->count = (unsigned long)n;
+		return 0;
+	}
+	{
+		char *e = escape_untrusted(arg);
+		vm_error("snapshot: --%s wants a positive number, not '%s'",
+			 opt == 'i' ? "interval" : "count", e ? e : "?");
+		free(e);
+	}
+	return -EINVAL;
+}
+
 int cmd_snapshot(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -116,8 +156,12 @@ int cmd_snapshot(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "backend", required_argument, NULL, 'B' },
-		{ "freeze", no_argument, NULL, 'Z' },
 		{ "exclusive", no_argument, NULL, 'X' },
+		{ "freeze", no_argument, NULL, 'Z' },
+		{ "follow-forks", no_argument, NULL, 'W' },
+		{ "at-exit", no_argument, NULL, 'E' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -125,10 +169,9 @@ int cmd_snapshot(int argc, char **argv)
 	 * entry (2-3x the scan): only with --exclusive. */
 	struct snapshot_opts so = { .pm_want = PM_WANT_EXCLUSIVE_FILE | PM_WANT_FLAGS |
 					       PM_WANT_SOFTDIRTY };
-	enum snapshot_fmt format = FMT_TEXT;
-	const char *output = "-";
-	bool force = false, freeze = false;
-	unsigned flags = 0;
+	struct cmd_out o = CMD_OUT_INIT;
+	bool freeze = false;
+	struct follow_opts fo = { 0 };
 	struct tracer *tracer = NULL;
 	struct vm_snapshot *s = NULL;
 	struct outfile out;
@@ -137,22 +180,14 @@ int cmd_snapshot(int argc, char **argv)
 	int c, r, ret = 1;
 
 	optind = 1;
-	while ((c = cmd_getopt("snapshot", argc, argv, "f:po:h", opts)) != -1) {
+	while ((c = cmd_getopt("snapshot", argc, argv, "f:po:hi:c:", opts)) != -1) {
+		int k = cmd_out_option(&o, c, optarg);
+
+		if (k > 0)
+			continue;
+		if (k < 0)
+			return EXIT_USAGE;
 		switch (c) {
-		case 'f':
-			if (snapshot_parse_format(optarg, &format) < 0)
-				return EXIT_USAGE;
-			break;
-		case 'p':
-			flags |= OUT_PAGES;
-			so.pm_want |= PM_WANT_RUNS;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'F':
-			force = true;
-			break;
 		case 'B':
 			if (strcmp(optarg, "auto") == 0)
 				so.backend = PM_BACKEND_AUTO;
@@ -165,11 +200,22 @@ int cmd_snapshot(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'X':
+			so.pm_want |= PM_WANT_EXCLUSIVE;
+			break;
 		case 'Z':
 			freeze = true;
 			break;
-		case 'X':
-			so.pm_want |= PM_WANT_EXCLUSIVE;
+		case 'W':
+			fo.forks = true;
+			break;
+		case 'E':
+			fo.at_exit = true;
+			break;
+		case 'i':
+		case 'c':
+			if (follow_parse_number(c, optarg, &fo) < 0)
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			snapshot_usage(stdout);
@@ -177,6 +223,30 @@ int cmd_snapshot(int argc, char **argv)
 		default:
 			return EXIT_USAGE;
 		}
+	}
+	if (o.flags & OUT_PAGES)
+		so.pm_want |= PM_WANT_RUNS;
+	/* "-- PROGRAM": launch it (the "--" was not -o's argument). */
+	if (optind > 1 && optind < argc && strcmp(argv[optind - 1], "--") == 0 &&
+	    o.path != argv[optind - 1] &&
+	    (fo.forks || fo.at_exit || fo.interval > 0 || fo.count ||
+	     (argv[optind][0] != '-' && !isdigit((unsigned char)argv[optind][0])))) {
+		if (freeze) {
+			vm_error("snapshot: --freeze is for PIDs, not a launched PROGRAM");
+			return EXIT_USAGE;
+		}
+		if (!fo.at_exit && fo.interval <= 0) {
+			vm_error("snapshot: give --at-exit and/or --interval to say when to take snapshots of PROGRAM");
+			return EXIT_USAGE;
+		}
+		so.elf_cache = elf_cache_new();
+		ret = follow_launch(argv + optind, &fo, &so, &o);
+		elf_cache_free(so.elf_cache);
+		return ret;
+	}
+	if (fo.forks || fo.at_exit || fo.interval > 0 || fo.count) {
+		vm_error("snapshot: --follow-forks, --at-exit, --interval and --count apply to a launched program: -- PROGRAM [ARGS...]");
+		return EXIT_USAGE;
 	}
 	if (optind >= argc) {
 		vm_error("snapshot: no PID given (see 'vmatlas snapshot --help')");
@@ -187,28 +257,14 @@ int cmd_snapshot(int argc, char **argv)
 		vm_error("out of memory");
 		return 1;
 	}
-	for (int i = optind; i < argc; i++) {
-		if (parse_pid(argv[i], &pids[i - optind]) < 0) {
-			char *e = escape_untrusted(argv[i]);
-			vm_error("'%s' is not a process ID (a positive decimal number)", e ? e : "?");
-			free(e);
-			free(pids);
-			return EXIT_USAGE;
-		}
+	if (cmd_parse_pids(argv + optind, (size_t)(argc - optind), pids) < 0) {
+		free(pids);
+		return EXIT_USAGE;
 	}
 
 	/* Open the output first: a refused file is reported before the work,
 	 * and nothing is visible under its name until the snapshot is whole. */
-	r = outfile_open(&out, output, force);
-	if (r < 0) {
-		char *e = escape_untrusted(output);
-		if (r == -EEXIST)
-			vm_error("%s exists (use --force to replace it)", e ? e : "?");
-		else if (r == -ELOOP)
-			vm_error("%s is a symbolic link: refusing to write through it", e ? e : "?");
-		else
-			vm_error("cannot create %s: %s", e ? e : "?", strerror(-r));
-		free(e);
+	if (cmd_output_open(&out, o.path, o.force) < 0) {
 		free(pids);
 		return 1;
 	}
@@ -252,7 +308,7 @@ int cmd_snapshot(int argc, char **argv)
 		outfile_abort(&out);
 		goto out;
 	}
-	ret = snapshot_render(s, format, flags, &out);
+	ret = snapshot_render(s, o.format, o.flags, &out);
 out:
 	tracer_free(tracer);
 	vm_snapshot_free(s);

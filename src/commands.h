@@ -3,6 +3,10 @@
 #ifndef VMATLAS_COMMANDS_H
 #define VMATLAS_COMMANDS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
 enum { EXIT_USAGE = 2 };
 
 int cmd_snapshot(int argc, char **argv);
@@ -15,7 +19,25 @@ int snapshot_parse_format(const char *arg, enum snapshot_fmt *format);
 /* Render S to OUT and commit it (or abort it on error); an exit status. */
 int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
 		    unsigned flags, struct outfile *out);
+/* Say why output PATH could not be created (ERR, a -errno). */
+void cmd_output_error(const char *path, int err);
+/* outfile_open() that says why it failed. 0 or -errno. */
+int cmd_output_open(struct outfile *out, const char *path, bool force);
+/* The output options of commands that write snapshot documents:
+ * -f/--format, -p/--pages, -o/--output, and --force (getopt code 'F'). */
+struct cmd_out {
+	enum snapshot_fmt format;
+	unsigned flags;   /* OUT_* */
+	const char *path; /* "-": standard output */
+	bool force;
+};
+#define CMD_OUT_INIT { FMT_TEXT, 0, "-", false }
+/* 1 when C was one of them, 0 when not, -1 after saying why ARG is wrong. */
+int cmd_out_option(struct cmd_out *o, int c, const char *arg);
+/* N PID arguments into PIDS; says which one is not a PID (-EINVAL). */
+int cmd_parse_pids(char *const *args, size_t n, pid_t *pids);
 int cmd_demo(int argc, char **argv);
+int cmd_cow(int argc, char **argv);
 
 /* getopt_long for a command, with errors said in one line:
  * "vmatlas: CMD: unrecognized option '--x' (see 'vmatlas CMD --help')".

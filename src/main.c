@@ -17,6 +17,7 @@ static const struct command {
 } commands[] = {
 	{ "snapshot", cmd_snapshot, "print or save the layout and page states of processes" },
 	{ "demo", cmd_demo, "run the bundled demo program and show its layout" },
+	{ "cow", cmd_cow, "compare a parent's and a child's pages: shared or copied on write" },
 	{ "watch", cmd_watch, "show a process's memory live (also: vmatlas PID, vmatlas -- PROGRAM)" },
 };
 

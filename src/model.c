@@ -128,6 +128,16 @@ void vm_process_fini(struct vm_process *p)
 	memset(p, 0, sizeof(*p));
 }
 
+void vm_cow_pair_fini(struct vm_cow_pair *c)
+{
+	for (size_t i = 0; i < c->nmaps; i++) {
+		free(c->maps[i].path);
+		free(c->maps[i].runs);
+	}
+	free(c->maps);
+	memset(c, 0, sizeof(*c));
+}
+
 void vm_snapshot_free(struct vm_snapshot *s)
 {
 	if (!s)
@@ -135,6 +145,9 @@ void vm_snapshot_free(struct vm_snapshot *s)
 	for (size_t i = 0; i < s->nprocs; i++)
 		vm_process_fini(&s->procs[i]);
 	free(s->procs);
+	for (size_t i = 0; i < s->ncows; i++)
+		vm_cow_pair_fini(&s->cows[i]);
+	free(s->cows);
 	free(s);
 }
 

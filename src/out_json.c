@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "vmatlas/cow.h"
 #include "vmatlas/output.h"
 #include "vmatlas/util.h"
 
@@ -317,6 +318,62 @@ json_t *process_to_json(const struct vm_process *p, unsigned flags)
 	return o;
 }
 
+/* ---- copy-on-write pairs --------------------------------------------- */
+
+static void put_counts(json_t *o, const struct vm_cow_counts *c)
+{
+	put(o, "shared", json_integer((json_int_t)c->shared));
+	put(o, "diverged", json_integer((json_int_t)c->diverged));
+	put(o, "parent_only", json_integer((json_int_t)c->parent_only));
+	put(o, "child_only", json_integer((json_int_t)c->child_only));
+	put(o, "neither", json_integer((json_int_t)c->neither));
+}
+
+static json_t *cow_runs_to_json(const struct vm_cow_mapping *m)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < m->nruns; i++)
+		json_array_append_new(a, json_pack("[sI]", cow_state_name(m->runs[i].flags),
+						   (json_int_t)m->runs[i].count));
+	return a;
+}
+
+static json_t *cow_mapping_to_json(const struct vm_cow_mapping *m, unsigned flags)
+{
+	json_t *o = json_object();
+
+	put(o, "start", hex(m->start));
+	put(o, "end", hex(m->end));
+	put(o, "path", str_or_null(m->path));
+	put(o, "kind", json_string(vm_kind_name(m->kind)));
+	put_counts(o, &m->counts);
+	if ((flags & OUT_PAGES) && m->runs)
+		put(o, "runs", cow_runs_to_json(m));
+	return o;
+}
+
+json_t *cow_pairs_to_json(const struct vm_snapshot *s, unsigned flags)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < s->ncows; i++) {
+		const struct vm_cow_pair *c = &s->cows[i];
+		json_t *o = json_object(), *maps = json_array(), *tot = json_object();
+
+		put(o, "parent", json_integer(c->parent));
+		put(o, "child", json_integer(c->child));
+		put(o, "precision", json_string(cow_pair_precision(c)));
+		for (size_t j = 0; maps && j < c->nmaps; j++)
+			json_array_append_new(maps, cow_mapping_to_json(&c->maps[j], flags));
+		put(o, "mappings", maps);
+		put_counts(tot, &c->totals);
+		put(o, "totals", tot);
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 json_t *snapshot_to_json(const struct vm_snapshot *s, unsigned flags)
 {
 	json_t *o = json_object(), *procs = json_array(), *host;
@@ -346,5 +403,7 @@ json_t *snapshot_to_json(const struct vm_snapshot *s, unsigned flags)
 	for (size_t i = 0; i < s->nprocs; i++)
 		json_array_append_new(procs, process_to_json(&s->procs[i], flags));
 	put(o, "processes", procs);
+	if (s->ncows)
+		put(o, "cow", cow_pairs_to_json(s, flags));
 	return o;
 }

@@ -212,5 +212,9 @@ int snapshot_write_text(FILE *f, const struct vm_snapshot *s, unsigned flags)
 		print_totals(f, p);
 		print_picture(f, s, p);
 	}
+	if (s->ncows) {
+		fputc('\n', f);
+		cow_write_text(f, s, flags);
+	}
 	return ferror(f) ? -EIO : 0;
 }

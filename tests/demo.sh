@@ -11,6 +11,12 @@ for k in text rodata data bss heap stack anon file; do
 done
 # The 32 MiB cow arena is fully written in the parent.
 expect_eq "cow arena resident" "$(json_eval "$TEST_TMP/demo.json" "[m['pages']['resident'] for m in d['processes'][0]['mappings'] if m['pages']['total']==8192][0]")" 8192
+# The cow section: the child has copied some of the arena, the rest is shared.
+expect_eq "cow pair" "$(json_eval "$TEST_TMP/demo.json" "[d['cow'][0]['parent'], d['cow'][0]['child']] == [p['pid'] for p in d['processes']]")" true
+expect_eq "cow precision" "$(json_eval "$TEST_TMP/demo.json" "d['cow'][0]['precision']")" \
+	"$([ "$(id -u)" = 0 ] && echo pfn || echo exclusive-bit)"
+expect_eq "arena pages all in both" "$(json_eval "$TEST_TMP/demo.json" "[m['shared'] + m['diverged'] for m in d['cow'][0]['mappings'] if m['kind'] == 'anon' and int(m['end'],16) - int(m['start'],16) == 8192 * 4096][0]")" 8192
+expect_eq "arena diverging" "$(json_eval "$TEST_TMP/demo.json" "[32 <= m['diverged'] < 8192 for m in d['cow'][0]['mappings'] if m['kind'] == 'anon' and int(m['end'],16) - int(m['start'],16) == 8192 * 4096][0]")" true
 for p in $(json_eval "$TEST_TMP/demo.json" "' '.join(str(p['pid']) for p in d['processes'])"); do
 	for i in $(seq 1 50); do [ -d /proc/$p ] || break; sleep 0.1; done
 	[ ! -d /proc/$p ] || fail "demo process $p still running after vmatlas demo"
@@ -18,4 +24,5 @@ done
 ok "demo processes gone"
 "$VMATLAS" demo --format=text > "$TEST_TMP/demo.txt" || fail "text demo exited $?"
 grep -q '== heap ==' "$TEST_TMP/demo.txt" || fail "text demo has no heap area"
+grep -q '^copy-on-write: parent' "$TEST_TMP/demo.txt" || fail "text demo has no copy-on-write table"
 ok "text demo"

@@ -160,11 +160,37 @@ struct vm_host {
 	bool swap_total_known;
 };
 
+/* Copy-on-write comparison of a parent/child pair (or any two processes
+ * that share an ancestor's pages), per mapping at the same address. */
+struct vm_cow_counts {
+	uint64_t shared, diverged, parent_only, child_only, neither;
+};
+
+struct vm_cow_mapping {
+	uint64_t start, end;  /* the compared range (same start in both) */
+	char *path;           /* owned, as in the parent's maps */
+	enum vm_kind kind;
+	struct vm_cow_counts counts;
+	struct vm_page_run *runs; /* owned; flags is the page's enum cow_state
+				   * (vmatlas/pagemap.h); NULL unless asked */
+	size_t nruns;
+};
+
+struct vm_cow_pair {
+	pid_t parent, child;
+	bool pfn;             /* PFNs compared; false: exclusive-bit estimate */
+	struct vm_cow_mapping *maps; /* owned */
+	size_t nmaps;
+	struct vm_cow_counts totals;
+};
+
 struct vm_snapshot {
 	struct timespec taken_at; /* CLOCK_REALTIME */
 	struct vm_host host;
 	struct vm_process *procs; /* owned */
 	size_t nprocs;
+	struct vm_cow_pair *cows; /* owned; may be NULL */
+	size_t ncows;
 	bool live;             /* taken from a running process (non-atomic) */
 	double frozen_ms;      /* >= 0 when taken with --freeze */
 };
@@ -172,6 +198,7 @@ struct vm_snapshot {
 /* Allocation helpers; _free on NULL is a no-op. */
 void vm_mapping_fini(struct vm_mapping *m);
 void vm_process_fini(struct vm_process *p);
+void vm_cow_pair_fini(struct vm_cow_pair *c);
 void vm_snapshot_free(struct vm_snapshot *s);
 
 /* Recompute p->totals from p->maps. */

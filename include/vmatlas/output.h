@@ -18,6 +18,16 @@ json_t *mapping_to_json(const struct vm_mapping *m, unsigned flags);
 /* Text: pmap -X like table, totals by kind, the textbook picture. */
 int snapshot_write_text(FILE *f, const struct vm_snapshot *s, unsigned flags);
 
+/* Copy-on-write pairs of S (src/out_cow.c): the document's "cow" array,
+ * and a table per pair with a page strip for each mapping. */
+json_t *cow_pairs_to_json(const struct vm_snapshot *s, unsigned flags);
+int cow_write_text(FILE *f, const struct vm_snapshot *s, unsigned flags);
+/* The most common COW state of each of up to WIDTH equal slices of M's
+ * pages (M's runs needed) into CELLS; returns the number of cells. */
+size_t cow_strip(const struct vm_cow_mapping *m, uint8_t *cells, size_t width);
+/* '=' shared, '#' diverged, 'P' parent only, 'C' child only, '.' neither. */
+char cow_state_char(unsigned state);
+
 /* Human-readable size of KB kilobytes into BUF ("4.0K", "1.2M", "3G"). */
 const char *fmt_kb(char *buf, size_t len, uint64_t kb);
 

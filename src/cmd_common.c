@@ -1,0 +1,64 @@
+/* Option handling shared by the commands, each saying its error once. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "vmatlas/output.h"
+#include "vmatlas/util.h"
+
+void cmd_output_error(const char *path, int err)
+{
+	char *e = escape_untrusted(path);
+
+	if (err == -EEXIST)
+		vm_error("%s exists (use --force to replace it)", e ? e : "?");
+	else if (err == -ELOOP)
+		vm_error("%s is a symbolic link: refusing to write through it", e ? e : "?");
+	else
+		vm_error("cannot create %s: %s", e ? e : "?", strerror(-err));
+	free(e);
+}
+
+int cmd_output_open(struct outfile *out, const char *path, bool force)
+{
+	int r = outfile_open(out, path, force);
+
+	if (r < 0)
+		cmd_output_error(path, r);
+	return r;
+}
+
+int cmd_out_option(struct cmd_out *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'f':
+		return snapshot_parse_format(arg, &o->format) < 0 ? -1 : 1;
+	case 'p':
+		o->flags |= OUT_PAGES;
+		return 1;
+	case 'o':
+		o->path = arg;
+		return 1;
+	case 'F':
+		o->force = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int cmd_parse_pids(char *const *args, size_t n, pid_t *pids)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (parse_pid(args[i], &pids[i]) < 0) {
+			char *e = escape_untrusted(args[i]);
+			vm_error("'%s' is not a process ID (a positive decimal number)", e ? e : "?");
+			free(e);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,211 @@
+/* vmatlas snapshot [--follow-forks] [--at-exit] [--interval S [--count N]]
+ * -o FILE -- PROGRAM [ARGS...]: snapshots of a launched process tree.
+ *
+ * The program runs under the tracer with PTRACE_O_EXITKILL, so it (and
+ * every child it forks, which inherits the options) dies with vmatlas.
+ * PTRACE_O_TRACEEXIT stops each process at its exit with its memory still
+ * mapped; the tracer holds it there until the next tracer_poll(), long
+ * enough for a snapshot. Each snapshot is one line of compact JSON written
+ * with a single write() and synced, so a killed run keeps every line
+ * finished before the kill. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "follow.h"
+#include "vmatlas/cow.h"
+#include "vmatlas/output.h"
+#include "vmatlas/snapshot.h"
+#include "vmatlas/tracer.h"
+#include "vmatlas/util.h"
+
+#define FOLLOW_MAX_PROCS 1024
+
+/* The output, appended to: created 0600, never through a symlink, an
+ * existing file kept unless FORCE. Returns an fd or -errno. */
+static int lines_open(const char *path, bool force, bool *is_file)
+{
+	int fd, flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_APPEND;
+	struct stat st;
+
+	*is_file = false;
+	if (strcmp(path, "-") == 0)
+		return STDOUT_FILENO;
+	fd = open(path, flags | (force ? O_TRUNC : O_EXCL), 0600);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fchmod(fd, 0600) < 0) {
+		close(fd);
+		return -EINVAL;
+	}
+	*is_file = true;
+	return fd;
+}
+
+/* DOC as one line in one write(); a line cut short is truncated away. */
+static int lines_append(int fd, bool is_file, json_t *doc)
+{
+	char *line = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	off_t before = is_file ? lseek(fd, 0, SEEK_END) : 0;
+	size_t len, done = 0;
+	int r = 0;
+
+	if (!line)
+		return -ENOMEM;
+	len = strlen(line);
+	line[len++] = '\n'; /* over the NUL: compact JSON has no newline */
+	while (done < len) {
+		ssize_t n = write(fd, line + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (r < 0 && is_file && before >= 0 && ftruncate(fd, before) < 0)
+		r = -errno;
+	if (r == 0 && is_file && fdatasync(fd) < 0)
+		r = -errno;
+	free(line);
+	return r;
+}
+
+/* A snapshot of the followed processes (only ROOT unless FORKS) with the
+ * COW pairs among them; a process gone meanwhile is left out. NULL when
+ * none could be read. */
+static struct vm_snapshot *tree_take(struct tracer *t, pid_t root, bool forks,
+				     const struct snapshot_opts *so)
+{
+	pid_t pids[FOLLOW_MAX_PROCS];
+	size_t n = forks ? tracer_pids(t, pids, FOLLOW_MAX_PROCS) : 1;
+	struct vm_snapshot *s = calloc(1, sizeof(*s));
+
+	if (!forks)
+		pids[0] = root;
+	if (!s || !(s->procs = calloc(n ? n : 1, sizeof(*s->procs)))) {
+		free(s);
+		return NULL;
+	}
+	snapshot_host_init(&s->host);
+	s->live = true;
+	s->frozen_ms = -1;
+	clock_gettime(CLOCK_REALTIME, &s->taken_at);
+	for (size_t i = 0; i < n && !vm_should_quit(); i++)
+		if (snapshot_collect_process(pids[i], so, &s->procs[s->nprocs], &s->host) == 0)
+			s->nprocs++;
+	if (s->nprocs == 0) {
+		vm_snapshot_free(s);
+		return NULL;
+	}
+	cow_snapshot_add_pairs(s, (so->pm_want & PM_WANT_RUNS) != 0);
+	return s;
+}
+
+/* Take and append one snapshot; EVENT says what triggered it. 1 when a
+ * line was written, 0 when nothing could be read, or -errno. */
+static int take_line(struct tracer *t, pid_t root, const struct follow_opts *fo,
+		     const struct snapshot_opts *so, unsigned flags, int fd,
+		     bool is_file, const char *event, pid_t pid)
+{
+	struct vm_snapshot *s = tree_take(t, root, fo->forks, so);
+	json_t *doc, *trig;
+	int r;
+
+	if (!s)
+		return 0;
+	doc = snapshot_to_json(s, flags);
+	vm_snapshot_free(s);
+	if (!doc)
+		return -ENOMEM;
+	trig = pid ? json_pack("{s:s,s:i}", "event", event, "pid", (int)pid)
+		   : json_pack("{s:s}", "event", event);
+	if (trig)
+		json_object_set_new(doc, "trigger", trig);
+	r = lines_append(fd, is_file, doc);
+	json_decref(doc);
+	return r < 0 ? r : 1;
+}
+
+int follow_launch(char *const argv[], const struct follow_opts *fo,
+		  const struct snapshot_opts *so, const struct cmd_out *o)
+{
+	uint64_t step = (uint64_t)(fo->interval * 1e9), next = UINT64_MAX;
+	unsigned long taken = 0;
+	struct tracer *t = NULL;
+	bool is_file = false;
+	pid_t root, pids[FOLLOW_MAX_PROCS];
+	int fd, r, w = 0, ret = 1;
+
+	fd = lines_open(o->path, o->force, &is_file);
+	if (fd < 0) {
+		cmd_output_error(o->path, fd);
+		return 1;
+	}
+	/* Exit stops come with following (PTRACE_O_TRACEEXIT). */
+	t = tracer_new(TRACER_FOLLOW);
+	if (!t) {
+		vm_error("out of memory");
+		goto out;
+	}
+	r = tracer_launch(t, argv, &root);
+	if (r < 0) {
+		char *e = escape_untrusted(argv[0]);
+		vm_error("cannot run %s: %s", e ? e : "?", strerror(-r));
+		free(e);
+		goto out;
+	}
+	if (step)
+		next = vm_now_ns() + step;
+	r = tracer_resume(t, root);
+	while (r >= 0 && !vm_should_quit() && (!fo->count || taken < fo->count)) {
+		struct tracer_event ev;
+		uint64_t now = vm_now_ns();
+		int timeout = 200;
+
+		if (step && next <= now) {
+			w = take_line(t, root, fo, so, o->flags, fd, is_file, "interval", 0);
+			taken += w > 0;
+			next = next + step > now ? next + step : now + step;
+			if (w < 0)
+				break;
+			continue;
+		}
+		if (step && (next - now) / 1000000u < (uint64_t)timeout)
+			timeout = (int)((next - now) / 1000000u);
+		r = tracer_poll(t, &ev, timeout);
+		if (r == 1 && ev.kind == TEV_EXIT && fo->at_exit &&
+		    (fo->forks || ev.pid == root)) {
+			/* Held at its exit until the next poll: memory still there. */
+			w = take_line(t, root, fo, so, o->flags, fd, is_file, "exit", ev.pid);
+			taken += w > 0;
+			if (w < 0)
+				break;
+		}
+		if (r >= 0 && tracer_pids(t, pids, FOLLOW_MAX_PROCS) == 0)
+			break; /* the whole tree is gone */
+	}
+	if (r == -EINTR || vm_should_quit())
+		ret = 128 + vm_quit_signal;
+	else if (w < 0)
+		vm_error("cannot write %s: %s", is_file ? "the output file" : "standard output",
+			 strerror(-w));
+	else if (r < 0)
+		vm_error("following process %d: %s", (int)root, strerror(-r));
+	else
+		ret = 0;
+out:
+	tracer_free(t);
+	if (is_file)
+		close(fd);
+	return ret;
+}
