@@ -345,7 +345,7 @@ static json_t *cow_mapping_to_json(const struct vm_cow_mapping *m, unsigned flag
 
 	put(o, "start", hex(m->start));
 	put(o, "end", hex(m->end));
-	put(o, "path", str_or_null(m->path));
+	put_str(o, "path", m->path);
 	put(o, "kind", json_string(vm_kind_name(m->kind)));
 	put_counts(o, &m->counts);
 	if ((flags & OUT_PAGES) && m->runs)
