@@ -14,6 +14,7 @@ enum snapshot_fmt { FMT_TEXT, FMT_JSON };
 int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
 		    unsigned flags, struct outfile *out);
 int cmd_demo(int argc, char **argv);
+int cmd_addr(int argc, char **argv);
 
 /* getopt_long for a command, with errors said in one line:
  * "vmatlas: CMD: unrecognized option '--x' (see 'vmatlas CMD --help')".
@@ -21,6 +22,10 @@ int cmd_demo(int argc, char **argv);
 struct option;
 int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts);
+
+/* Parse a --format argument ("text" or "json") into *FORMAT; 0, or
+ * -EINVAL after saying "vmatlas: CMD: unknown format ..." in one line. */
+int cmd_parse_format(const char *cmd, const char *arg, enum snapshot_fmt *format);
 
 /* Path of the bundled demo program: beside the running binary in a build
  * tree, else in PKGLIBEXECDIR. NULL + errno when missing. */

@@ -613,14 +613,17 @@ int elf_object_read_symbols(struct elf_object *o, int fd, uint64_t size)
 }
 
 /* How much a symbol is preferred among those at one address: functions and
- * objects over labels, global over local, "getpid" over "__getpid". */
+ * objects over labels, global over local, a plain name over a versioned
+ * one (.symtab's "memcpy@GLIBC_2.2.5"), "getpid" over "__getpid". */
 static int symbol_rank(const struct elf_symbol *s)
 {
 	int r = 0;
 
 	if (s->type != STT_NOTYPE)
-		r += 4;
+		r += 8;
 	if (s->bind != STB_LOCAL)
+		r += 4;
+	if (!strchr(s->raw, '@'))
 		r += 2;
 	if (s->raw[0] != '_')
 		r += 1;
