@@ -27,6 +27,23 @@ static void snapshot_usage(FILE *f)
 		"  -h, --help         this help\n");
 }
 
+int snapshot_parse_format(const char *arg, enum snapshot_fmt *format)
+{
+	static const char *const names[] = { [FMT_TEXT] = "text", [FMT_JSON] = "json" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(arg, names[i]) == 0) {
+			*format = (enum snapshot_fmt)i;
+			return 0;
+		}
+	{
+		char *e = escape_untrusted(arg);
+		vm_error("unknown format '%s' (text or json)", e ? e : "?");
+		free(e);
+	}
+	return -EINVAL;
+}
+
 int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
 		    unsigned flags, struct outfile *out)
 {
@@ -79,14 +96,8 @@ int cmd_snapshot(int argc, char **argv)
 	while ((c = cmd_getopt("snapshot", argc, argv, "f:po:h", opts)) != -1) {
 		switch (c) {
 		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				format = FMT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				format = FMT_JSON;
-			else {
-				vm_error("unknown format '%s' (text or json)", optarg);
+			if (snapshot_parse_format(optarg, &format) < 0)
 				return EXIT_USAGE;
-			}
 			break;
 		case 'p':
 			flags |= OUT_PAGES;

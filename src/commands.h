@@ -10,6 +10,8 @@ int cmd_snapshot(int argc, char **argv);
 struct vm_snapshot;
 struct outfile;
 enum snapshot_fmt { FMT_TEXT, FMT_JSON };
+/* FMT_* for a --format argument; -EINVAL after saying why. */
+int snapshot_parse_format(const char *arg, enum snapshot_fmt *format);
 /* Render S to OUT and commit it (or abort it on error); an exit status. */
 int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
 		    unsigned flags, struct outfile *out);
