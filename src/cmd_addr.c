@@ -380,7 +380,7 @@ int cmd_addr(int argc, char **argv)
 	while ((c = cmd_getopt("addr", argc, argv, "f:h", opts)) != -1) {
 		switch (c) {
 		case 'f':
-			if (cmd_parse_format("addr", optarg, &format) < 0)
+			if (snapshot_parse_format(optarg, &format) < 0)
 				return EXIT_USAGE;
 			break;
 		case 'h':

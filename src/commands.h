@@ -25,10 +25,6 @@ struct option;
 int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts);
 
-/* Parse a --format argument ("text" or "json") into *FORMAT; 0, or
- * -EINVAL after saying "vmatlas: CMD: unknown format ..." in one line. */
-int cmd_parse_format(const char *cmd, const char *arg, enum snapshot_fmt *format);
-
 /* Path of the bundled demo program: beside the running binary in a build
  * tree, else in PKGLIBEXECDIR. NULL + errno when missing. */
 char *demo_program_path(void);

@@ -1,7 +1,6 @@
 /* vmatlas: a process's virtual memory, the way textbooks draw it. */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,24 +41,6 @@ int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 		return '?';
 	}
 	return c;
-}
-
-int cmd_parse_format(const char *cmd, const char *arg, enum snapshot_fmt *format)
-{
-	char *e;
-
-	if (strcmp(arg, "text") == 0) {
-		*format = FMT_TEXT;
-		return 0;
-	}
-	if (strcmp(arg, "json") == 0) {
-		*format = FMT_JSON;
-		return 0;
-	}
-	e = escape_untrusted(arg);
-	vm_error("%s: unknown format '%s' (text or json)", cmd, e ? e : "?");
-	free(e);
-	return -EINVAL;
 }
 
 static void usage(FILE *f)
