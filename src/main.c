@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vmatlas/tracer.h"
 #include "vmatlas/util.h"
 
 static const struct command {
@@ -66,9 +67,18 @@ int main(int argc, char **argv)
 		printf("%s\n", PACKAGE_STRING);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+	/* SIGINT, SIGTERM, SIGHUP, SIGPIPE set a flag; the command cleans up
+	 * (detaches, restores the terminal) and exits with 128 + signal. A
+	 * command that finished its work before it noticed the signal (the
+	 * output is whole) exits 0. */
+	vm_signals_install();
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			int rc = commands[i].run(argc - 1, argv + 1);
+
+			return rc != 0 && vm_should_quit() ? 128 + vm_quit_signal : rc;
+		}
+	}
 	{
 		char *e = escape_untrusted(argv[1]);
 		vm_error("unknown command '%s' (see 'vmatlas --help')", e ? e : "?");
