@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -360,11 +359,6 @@ static void addr_write_text(FILE *f, const struct addr_report *r,
 
 int cmd_addr(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum snapshot_fmt format = FMT_TEXT;
 	struct vm_process p = { 0 };
 	struct elf_cache *cache = NULL;
@@ -376,30 +370,15 @@ int cmd_addr(int argc, char **argv)
 	bool la57;
 	int c, r, ret = 1;
 
-	optind = 1;
-	while ((c = cmd_getopt("addr", argc, argv, "f:h", opts)) != -1) {
-		switch (c) {
-		case 'f':
-			if (snapshot_parse_format(optarg, &format) < 0)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			addr_usage(stdout);
-			return 0;
-		default:
-			return EXIT_USAGE;
-		}
-	}
+	c = cmd_format_options("addr", argc, argv, &format, addr_usage);
+	if (c >= 0)
+		return c;
 	if (argc - optind < 2) {
 		vm_error("addr: need a PID and at least one address (see 'vmatlas addr --help')");
 		return EXIT_USAGE;
 	}
-	if (parse_pid(argv[optind], &pid) < 0) {
-		char *e = escape_untrusted(argv[optind]);
-		vm_error("'%s' is not a process ID (a positive decimal number)", e ? e : "?");
-		free(e);
+	if (cmd_parse_pid(argv[optind], &pid) != 0)
 		return EXIT_USAGE;
-	}
 	n = (size_t)(argc - optind - 1);
 	rep = calloc(n, sizeof(*rep));
 	cache = elf_cache_new();

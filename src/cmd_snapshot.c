@@ -12,13 +12,15 @@
 #include "vmatlas/output.h"
 #include "vmatlas/piderr.h"
 #include "vmatlas/snapshot.h"
+#include "vmatlas/stacks.h"
 #include "vmatlas/tracer.h"
 #include "vmatlas/util.h"
 
 static void snapshot_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vmatlas snapshot [--format=text|json] [--pages] [--freeze] [-o FILE [--force]] PID...\n"
+		"Usage: vmatlas snapshot [--format=text|json] [--pages] [--sections] [--stacks]\n"
+		"                        [--freeze] [-o FILE [--force]] PID...\n"
 		"Print the layout and page states of processes.\n\n"
 		"  -f, --format=FMT   text (default) or json (man vmatlas-snapshot(5))\n"
 		"  -p, --pages        include every page's state, run-length encoded (json)\n"
@@ -27,6 +29,9 @@ static void snapshot_usage(FILE *f)
 		"      --backend=B    pagemap reader: auto (default), scan or pread\n"
 		"      --freeze       stop every thread during the scan for a consistent\n"
 		"                     snapshot (ptrace); says how long the target was stopped\n"
+		"      --sections     text: list the ELF sections under each mapping\n"
+		"      --stacks       add a backtrace of every thread (ptrace: the process\n"
+		"                     is stopped while unwinding)\n"
 		"  -h, --help         this help\n");
 }
 
@@ -105,6 +110,29 @@ static int snapshot_freeze(struct tracer *t, const pid_t *pids, size_t npids)
 	return 0;
 }
 
+/* Backtraces of every process of S (--stacks), through *T (created when
+ * NULL). 0, or -errno after saying why in one line. */
+static int snapshot_stacks(struct tracer **t, struct vm_snapshot *s,
+			   struct elf_cache *cache)
+{
+	char msg[512];
+	int r;
+
+	if (!*t && !(*t = tracer_new(0))) {
+		vm_error("out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->nprocs; i++) {
+		r = stacks_attach_collect(*t, cache, &s->procs[i]);
+		if (r < 0) {
+			tracer_error_describe(s->procs[i].pid, r, msg, sizeof(msg));
+			vm_error("--stacks: %s", msg);
+			return r;
+		}
+	}
+	return 0;
+}
+
 int cmd_snapshot(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -114,13 +142,15 @@ int cmd_snapshot(int argc, char **argv)
 		{ "force", no_argument, NULL, 'F' },
 		{ "backend", required_argument, NULL, 'B' },
 		{ "freeze", no_argument, NULL, 'Z' },
+		{ "stacks", no_argument, NULL, 'S' },
+		{ "sections", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct snapshot_opts so = { .pm_want = PM_WANT_EXCLUSIVE | PM_WANT_FLAGS | PM_WANT_SOFTDIRTY };
 	enum snapshot_fmt format = FMT_TEXT;
 	const char *output = "-";
-	bool force = false, freeze = false;
+	bool force = false, freeze = false, stacks = false;
 	unsigned flags = 0;
 	struct tracer *tracer = NULL;
 	struct vm_snapshot *s = NULL;
@@ -160,6 +190,12 @@ int cmd_snapshot(int argc, char **argv)
 			break;
 		case 'Z':
 			freeze = true;
+			break;
+		case 'S':
+			stacks = true;
+			break;
+		case 'E':
+			flags |= OUT_SECTIONS;
 			break;
 		case 'h':
 			snapshot_usage(stdout);
@@ -219,6 +255,13 @@ int cmd_snapshot(int argc, char **argv)
 		}
 	}
 	s = snapshot_take(pids, npids, &so, &failed);
+	if (s && stacks && snapshot_stacks(&tracer, s, so.elf_cache) < 0) {
+		vm_snapshot_free(s);
+		s = NULL;
+		errno = 0;
+	}
+	if (stacks && !freeze)
+		tracer_detach_all(tracer); /* stopped only while unwinding */
 	if (freeze) {
 		unsigned long long ns, most = 0;
 
@@ -233,6 +276,10 @@ int cmd_snapshot(int argc, char **argv)
 	}
 	if (vm_should_quit()) {
 		outfile_abort(&out);
+		goto out;
+	}
+	if (!s && errno == 0) {
+		outfile_abort(&out); /* said by snapshot_stacks */
 		goto out;
 	}
 	if (!s) {

@@ -3,6 +3,9 @@
 #ifndef VMATLAS_COMMANDS_H
 #define VMATLAS_COMMANDS_H
 
+#include <stdio.h>
+#include <sys/types.h>
+
 enum { EXIT_USAGE = 2 };
 
 int cmd_snapshot(int argc, char **argv);
@@ -17,6 +20,7 @@ int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
 		    unsigned flags, struct outfile *out);
 int cmd_demo(int argc, char **argv);
 int cmd_addr(int argc, char **argv);
+int cmd_stacks(int argc, char **argv);
 
 /* getopt_long for a command, with errors said in one line:
  * "vmatlas: CMD: unrecognized option '--x' (see 'vmatlas CMD --help')".
@@ -24,6 +28,14 @@ int cmd_addr(int argc, char **argv);
 struct option;
 int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts);
+
+/* Options of a command that has only --format and --help: parses them
+ * into *FORMAT. Returns -1 to go on (operands from optind), else the exit
+ * status (0 after printing USAGE for --help, EXIT_USAGE after an error). */
+int cmd_format_options(const char *cmd, int argc, char **argv,
+		       enum snapshot_fmt *format, void (*usage)(FILE *));
+/* Parse a PID operand; 0, or EXIT_USAGE after saying why. */
+int cmd_parse_pid(const char *arg, pid_t *pid);
 
 /* Path of the bundled demo program: beside the running binary in a build
  * tree, else in PKGLIBEXECDIR. NULL + errno when missing. */
