@@ -59,11 +59,13 @@ int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
 
 	if (format == FMT_JSON) {
 		json_t *doc = snapshot_to_json(s, flags);
+		errno = 0;
 		r = doc ? json_dumpf(doc, out->f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : -1;
 		json_decref(doc);
 		if (r == 0 && fputc('\n', out->f) == EOF)
 			r = -1;
-		r = r < 0 ? -EIO : 0;
+		/* A full disk says ENOSPC, not "I/O error". */
+		r = r < 0 ? -(errno ? errno : EIO) : 0;
 	} else {
 		r = snapshot_write_text(out->f, s, flags);
 	}
