@@ -155,11 +155,6 @@ static enum vm_kind kind_by_perms(const struct vm_mapping *m,
 	return m->perms[1] == 'w' ? VK_DATA : VK_RODATA;
 }
 
-static uint64_t page_down(uint64_t v, uint64_t pg)
-{
-	return v & ~(pg - 1);
-}
-
 static uint64_t page_up(uint64_t v, uint64_t pg)
 {
 	return (v + pg - 1) & ~(pg - 1);
@@ -174,46 +169,89 @@ struct classify_state {
 	/* After a data mapping: where bss may start and must end (0: none). */
 	uint64_t bss_start, bss_end;
 	bool bss_by_perms;
+	/* The object's sections in [bss_start, bss_end), target addresses. */
+	struct vm_section *tail;
+	size_t ntail;
 };
 
-/* Find the PT_LOAD of O that M maps. A segment is a candidate when M's file
- * offset lies in its page-rounded file range; the address then gives the
- * load bias. Several candidates are normal (a RELRO page and .rodata can
- * share a file offset: both "r--p 00002000"); the one agreeing with the
- * bias of the object's earlier mappings wins, else the first. */
+static void sections_free(struct vm_section **secs, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		free((*secs)[i].name);
+	free(*secs);
+	*secs = NULL;
+	*n = 0;
+}
+
+/* Append to *OUT the sections of O (load bias BIAS) that overlap [START,
+ * END), clipped to it. On ENOMEM what was appended stays (a partial list
+ * of sections is still true). */
+static void sections_clip(const struct elf_object *o, uint64_t bias,
+			  uint64_t start, uint64_t end,
+			  struct vm_section **out, size_t *nout)
+{
+	for (size_t i = 0; i < o->nsections; i++) {
+		const struct elf_section *s = &o->sections[i];
+		uint64_t lo = s->addr + bias, hi = lo + s->size;
+		struct vm_section *n;
+
+		if (hi < lo || hi <= start || lo >= end)
+			continue;
+		n = realloc(*out, (*nout + 1) * sizeof(*n));
+		if (!n)
+			return;
+		*out = n;
+		n = &n[*nout];
+		n->name = strdup(s->name);
+		if (!n->name)
+			return;
+		n->start = lo > start ? lo : start;
+		n->end = hi < end ? hi : end;
+		(*nout)++;
+	}
+}
+
+/* The sections of a bss tail (TAIL, N) that overlap the bss mapping M. */
+static void sections_of_tail(const struct vm_section *tail, size_t ntail,
+			     struct vm_mapping *m)
+{
+	for (size_t i = 0; i < ntail; i++) {
+		const struct vm_section *s = &tail[i];
+		struct vm_section *n;
+
+		if (s->end <= m->start || s->start >= m->end)
+			continue;
+		n = realloc(m->sections, (m->nsections + 1) * sizeof(*n));
+		if (!n)
+			return;
+		m->sections = n;
+		n = &n[m->nsections];
+		n->name = strdup(s->name);
+		if (!n->name)
+			return;
+		n->start = s->start > m->start ? s->start : m->start;
+		n->end = s->end < m->end ? s->end : m->end;
+		m->nsections++;
+	}
+}
+
+/* Find the PT_LOAD of O that M maps; the one agreeing with the bias of the
+ * object's earlier mappings wins, else the first. */
 static const struct elf_segment *segment_find(const struct elf_object *o,
 					      const struct vm_mapping *m,
 					      struct classify_state *st,
 					      uint64_t pg)
 {
-	const struct elf_segment *first = NULL;
-	uint64_t first_bias = 0;
+	const struct elf_segment *s;
+	uint64_t bias;
 
-	for (size_t i = 0; i < o->nloads; i++) {
-		const struct elf_segment *s = &o->loads[i];
-		uint64_t foff = page_down(s->offset, pg);
-		uint64_t fend = page_up(s->offset + s->filesz, pg);
-		uint64_t vstart = page_down(s->vaddr, pg);
-		uint64_t vend = page_up(s->vaddr + s->memsz, pg);
-		uint64_t bias;
-
-		if (m->offset < foff || m->offset >= fend)
-			continue;
-		bias = m->start - (vstart + (m->offset - foff));
-		if (m->end - bias > vend)
-			continue; /* longer than the segment */
-		if (st->have_bias && bias == st->bias)
-			return s;
-		if (!first) {
-			first = s;
-			first_bias = bias;
-		}
-	}
-	if (first) {
-		st->bias = first_bias;
+	s = elf_segment_for_mapping(o, m, pg, st->have_bias ? &st->bias : NULL,
+				    &bias);
+	if (s && !(st->have_bias && bias == st->bias)) {
+		st->bias = bias;
 		st->have_bias = true;
 	}
-	return first;
+	return s;
 }
 
 static enum vm_kind kind_of_segment(const struct elf_segment *s)
@@ -250,11 +288,27 @@ static enum vm_kind classify_elf(struct vm_process *p, struct vm_mapping *m,
 	s = segment_find(o, m, st, pg);
 	if (!s)
 		return VK_FILE;
+	sections_clip(o, st->bias, m->start, m->end, &m->sections,
+		      &m->nsections);
 	if (s->flags & PF_W) {
 		st->bss_start = m->end;
 		st->bss_end = st->bias + page_up(s->vaddr + s->memsz, pg);
+		sections_clip(o, st->bias, st->bss_start, st->bss_end,
+			      &st->tail, &st->ntail);
 	}
 	return kind_of_segment(s);
+}
+
+/* The vdso's sections, read from the target's memory. */
+static void vdso_sections(const struct vm_process *p, struct vm_mapping *m,
+			  struct elf_cache *cache, uint64_t pg)
+{
+	const struct elf_object *o = elf_cache_get_symbols(cache, p->pid, m);
+	uint64_t bias;
+
+	if (o && elf_segment_for_mapping(o, m, pg, NULL, &bias))
+		sections_clip(o, bias, m->start, m->end, &m->sections,
+			      &m->nsections);
 }
 
 void classify_process(struct vm_process *p, struct elf_cache *cache)
@@ -271,9 +325,16 @@ void classify_process(struct vm_process *p, struct elf_cache *cache)
 		enum vm_kind k = classify_by_name(m);
 		uint64_t bss_start = st.bss_start, bss_end = st.bss_end;
 		bool bss_by_perms = st.bss_by_perms;
+		struct vm_section *tail = st.tail;
+		size_t ntail = st.ntail;
 
 		st.bss_start = st.bss_end = 0;
 		st.bss_by_perms = false;
+		st.tail = NULL;
+		st.ntail = 0;
+		sections_free(&m->sections, &m->nsections);
+		if (k == VK_VDSO && cache)
+			vdso_sections(p, m, cache, pg);
 		if (is_plain_file(m, k)) {
 			k = cache ? classify_elf(p, m, cache, &st, pg) : VK__COUNT;
 			if (k == VK__COUNT) {
@@ -290,12 +351,16 @@ void classify_process(struct vm_process *p, struct elf_cache *cache)
 			if (bss_by_perms ? strcmp(m->perms, "rw-p") == 0
 					 : m->end <= bss_end)
 				k = VK_BSS;
+			if (k == VK_BSS)
+				sections_of_tail(tail, ntail, m);
 		}
+		sections_free(&tail, &ntail);
 		if (k == VK_HEAP && heap < 0)
 			heap = (ssize_t)i;
 		m->kind = k;
 	}
 	free(exec);
+	sections_free(&st.tail, &st.ntail);
 
 	/* /proc/PID/stat exports start_brk but not brk (fs/proc/array.c);
 	 * the [heap] mapping ends at brk rounded up to a page. Without a

@@ -17,13 +17,15 @@
 #include "vmatlas/output.h"
 #include "vmatlas/piderr.h"
 #include "vmatlas/snapshot.h"
+#include "vmatlas/stacks.h"
 #include "vmatlas/tracer.h"
 #include "vmatlas/util.h"
 
 static void snapshot_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vmatlas snapshot [--format=text|json] [--pages] [--freeze] [-o FILE [--force]] PID...\n"
+		"Usage: vmatlas snapshot [--format=text|json] [--pages] [--sections] [--stacks]\n"
+		"                        [--freeze] [-o FILE [--force]] PID...\n"
 		"       vmatlas snapshot [--follow-forks] [--at-exit] [--interval=S [--count=N]]\n"
 		"                        [--pages] -o FILE -- PROGRAM [ARGS...]\n"
 		"Print the layout and page states of processes, or of a program vmatlas\n"
@@ -37,6 +39,9 @@ static void snapshot_usage(FILE *f)
 		"      --backend=B    pagemap reader: auto (default), scan or pread\n"
 		"      --freeze       stop every thread during the scan for a consistent\n"
 		"                     snapshot (ptrace); says how long the target was stopped\n"
+		"      --sections     text: list the ELF sections under each mapping\n"
+		"      --stacks       add a backtrace of every thread (ptrace: the process\n"
+		"                     is stopped while unwinding)\n"
 		"      --follow-forks with PROGRAM: every process it forks, and their\n"
 		"                     copy-on-write comparisons, in each snapshot\n"
 		"      --at-exit      with PROGRAM: a snapshot at each followed process's exit,\n"
@@ -148,6 +153,29 @@ static int follow_parse_number(int opt, const char *arg, struct follow_opts *fo)
 	return -EINVAL;
 }
 
+/* Backtraces of every process of S (--stacks), through *T (created when
+ * NULL). 0, or -errno after saying why in one line. */
+static int snapshot_stacks(struct tracer **t, struct vm_snapshot *s,
+			   struct elf_cache *cache)
+{
+	char msg[512];
+	int r;
+
+	if (!*t && !(*t = tracer_new(0))) {
+		vm_error("out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->nprocs; i++) {
+		r = stacks_attach_collect(*t, cache, &s->procs[i]);
+		if (r < 0) {
+			tracer_error_describe(s->procs[i].pid, r, msg, sizeof(msg));
+			vm_error("--stacks: %s", msg);
+			return r;
+		}
+	}
+	return 0;
+}
+
 int cmd_snapshot(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -162,6 +190,8 @@ int cmd_snapshot(int argc, char **argv)
 		{ "at-exit", no_argument, NULL, 'E' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "stacks", no_argument, NULL, 'S' },
+		{ "sections", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -170,7 +200,7 @@ int cmd_snapshot(int argc, char **argv)
 	struct snapshot_opts so = { .pm_want = PM_WANT_EXCLUSIVE_FILE | PM_WANT_FLAGS |
 					       PM_WANT_SOFTDIRTY };
 	struct cmd_out o = CMD_OUT_INIT;
-	bool freeze = false;
+	bool freeze = false, stacks = false;
 	struct follow_opts fo = { 0 };
 	struct tracer *tracer = NULL;
 	struct vm_snapshot *s = NULL;
@@ -216,6 +246,12 @@ int cmd_snapshot(int argc, char **argv)
 		case 'c':
 			if (follow_parse_number(c, optarg, &fo) < 0)
 				return EXIT_USAGE;
+			break;
+		case 'S':
+			stacks = true;
+			break;
+		case 'N':
+			o.flags |= OUT_SECTIONS;
 			break;
 		case 'h':
 			snapshot_usage(stdout);
@@ -285,6 +321,13 @@ int cmd_snapshot(int argc, char **argv)
 		}
 	}
 	s = snapshot_take(pids, npids, &so, &failed);
+	if (s && stacks && snapshot_stacks(&tracer, s, so.elf_cache) < 0) {
+		vm_snapshot_free(s);
+		s = NULL;
+		errno = 0;
+	}
+	if (stacks && !freeze)
+		tracer_detach_all(tracer); /* stopped only while unwinding */
 	if (freeze) {
 		unsigned long long ns, most = 0;
 
@@ -299,6 +342,10 @@ int cmd_snapshot(int argc, char **argv)
 	}
 	if (vm_should_quit()) {
 		outfile_abort(&out);
+		goto out;
+	}
+	if (!s && errno == 0) {
+		outfile_abort(&out); /* said by snapshot_stacks */
 		goto out;
 	}
 	if (!s) {

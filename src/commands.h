@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 enum { EXIT_USAGE = 2 };
@@ -38,6 +39,8 @@ int cmd_out_option(struct cmd_out *o, int c, const char *arg);
 int cmd_parse_pids(char *const *args, size_t n, pid_t *pids);
 int cmd_demo(int argc, char **argv);
 int cmd_cow(int argc, char **argv);
+int cmd_addr(int argc, char **argv);
+int cmd_stacks(int argc, char **argv);
 
 /* getopt_long for a command, with errors said in one line:
  * "vmatlas: CMD: unrecognized option '--x' (see 'vmatlas CMD --help')".
@@ -45,6 +48,14 @@ int cmd_cow(int argc, char **argv);
 struct option;
 int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts);
+
+/* Options of a command that has only --format and --help: parses them
+ * into *FORMAT. Returns -1 to go on (operands from optind), else the exit
+ * status (0 after printing USAGE for --help, EXIT_USAGE after an error). */
+int cmd_format_options(const char *cmd, int argc, char **argv,
+		       enum snapshot_fmt *format, void (*usage)(FILE *));
+/* Parse a PID operand; 0, or EXIT_USAGE after saying why. */
+int cmd_parse_pid(const char *arg, pid_t *pid);
 
 /* Path of the bundled demo program: beside the running binary in a build
  * tree, else in PKGLIBEXECDIR. NULL + errno when missing. */

@@ -19,7 +19,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "vmatlas/elfinfo.h"
 
@@ -29,6 +31,78 @@
  * claim up to 2^32 through section 0). */
 #define ELF_MAX_PHNUM 65535u
 #define ELF_CACHE_MAX 256
+/* Bounds for what an untrusted object may make us allocate. */
+#define ELF_MAX_SHNUM 65535u
+#define ELF_MAX_SYMS (8u << 20)
+#define ELF_MAX_POOL (256u << 20)
+/* Longest mangled name handed to the demangler (its recursion is bounded
+ * by libiberty's limit, its memory by the name's length). */
+#define DEMANGLE_MAX 8192
+/* The vdso is a page or two; more is not a vdso. */
+#define VDSO_MAX (1u << 20)
+
+/* libstdc++'s demangler (the Itanium C++ ABI's, extern "C"); elfutils'
+ * tools use it the same way. */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
+			    int *status);
+
+/* Names live in chunks that never move, so pointers into them stay valid. */
+struct pool_chunk {
+	struct pool_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+struct elf_strpool {
+	struct pool_chunk *head;
+	size_t total;
+};
+
+static void pool_free(struct elf_strpool *p)
+{
+	if (!p)
+		return;
+	while (p->head) {
+		struct pool_chunk *c = p->head;
+		p->head = c->next;
+		free(c);
+	}
+	free(p);
+}
+
+/* Copy S (LEN bytes) into *PP's pool. NULL + ENOMEM when memory or the
+ * pool's bound is exhausted. */
+static const char *pool_add(struct elf_strpool **pp, const char *s, size_t len)
+{
+	struct elf_strpool *p = *pp;
+	struct pool_chunk *c;
+	char *d;
+
+	if (!p && !(p = *pp = calloc(1, sizeof(*p))))
+		return NULL;
+	if (len >= ELF_MAX_POOL || p->total + len + 1 > ELF_MAX_POOL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	c = p->head;
+	if (!c || c->cap - c->used < len + 1) {
+		size_t cap = len + 1 > 65536 ? len + 1 : 65536;
+
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->used = 0;
+		c->cap = cap;
+		c->next = p->head;
+		p->head = c;
+	}
+	d = c->data + c->used;
+	memcpy(d, s, len);
+	d[len] = '\0';
+	c->used += len + 1;
+	p->total += len + 1;
+	return d;
+}
 
 void elf_object_free(struct elf_object *o)
 {
@@ -36,6 +110,11 @@ void elf_object_free(struct elf_object *o)
 		return;
 	free(o->path);
 	free(o->loads);
+	free(o->sections);
+	free(o->debuglink);
+	free(o->syms);
+	free(o->debug_file);
+	pool_free(o->pool);
 	free(o);
 }
 
@@ -61,29 +140,16 @@ static bool load_is_sane(const GElf_Phdr *ph, uint64_t size,
 	return true;
 }
 
-/* Fill O from E, a file of SIZE bytes. A malformed object leaves is_elf
- * false or drops the segments that do not make sense; only ENOMEM fails. */
-static int elf_object_parse(struct elf_object *o, Elf *e, uint64_t size)
+/* PT_LOAD segments of E into O. 0 or -ENOMEM. */
+static int loads_read(struct elf_object *o, Elf *e, const GElf_Ehdr *eh,
+		      size_t entsize, uint64_t size)
 {
-	GElf_Ehdr eh;
-	size_t phnum, entsize;
-	int cls;
+	size_t phnum;
 
-	if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh))
+	if (eh->e_phoff == 0 || elf_getphdrnum(e, &phnum) != 0 || phnum == 0)
 		return 0;
-	cls = gelf_getclass(e);
-	if (cls == ELFCLASS32)
-		entsize = sizeof(Elf32_Phdr);
-	else if (cls == ELFCLASS64)
-		entsize = sizeof(Elf64_Phdr);
-	else
-		return 0;
-	o->is_elf = true;
-	o->e_type = eh.e_type;
-	if (eh.e_phoff == 0 || elf_getphdrnum(e, &phnum) != 0 || phnum == 0)
-		return 0;
-	if (eh.e_phentsize != entsize || phnum > ELF_MAX_PHNUM ||
-	    !range_fits(eh.e_phoff, (uint64_t)phnum * entsize, size))
+	if (eh->e_phentsize != entsize || phnum > ELF_MAX_PHNUM ||
+	    !range_fits(eh->e_phoff, (uint64_t)phnum * entsize, size))
 		return 0;
 
 	for (size_t i = 0; i < phnum; i++) {
@@ -109,6 +175,531 @@ static int elf_object_parse(struct elf_object *o, Elf *e, uint64_t size)
 		s->flags = ph.p_flags & (PF_R | PF_W | PF_X);
 	}
 	return 0;
+}
+
+/* NT_GNU_BUILD_ID of a note section; gelf_getnote checks every note's
+ * sizes against the section (a truncated note ends the walk). */
+static void build_id_read(Elf_Scn *scn, uint8_t *id, size_t *len)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t off = 0, next, noff, doff;
+	GElf_Nhdr nh;
+
+	if (!d || !d->d_buf)
+		return;
+	while ((next = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+		    memcmp((const char *)d->d_buf + noff, "GNU", 4) == 0 &&
+		    nh.n_descsz > 0 && nh.n_descsz <= 64) {
+			memcpy(id, (const char *)d->d_buf + doff, nh.n_descsz);
+			*len = nh.n_descsz;
+			return;
+		}
+		off = next;
+	}
+}
+
+/* .gnu_debuglink: a file name, NUL, padding to 4, a CRC-32 of the file. */
+static int debuglink_read(struct elf_object *o, Elf_Scn *scn)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	const char *buf;
+	size_t n, crc_off;
+	uint32_t crc;
+
+	if (!d || !d->d_buf || d->d_size < 8)
+		return 0;
+	buf = d->d_buf;
+	n = strnlen(buf, d->d_size);
+	crc_off = (n + 4) & ~(size_t)3;
+	if (n == 0 || n > 255 || crc_off + 4 > d->d_size || memchr(buf, '/', n))
+		return 0;
+	memcpy(&crc, buf + crc_off, 4);
+	o->debuglink = strndup(buf, n);
+	if (!o->debuglink)
+		return -ENOMEM;
+	o->debuglink_crc = crc;
+	return 0;
+}
+
+static int section_cmp(const void *a, const void *b)
+{
+	const struct elf_section *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
+/* Allocated sections, the build-id and the debug link. A missing or
+ * malformed section table leaves them empty. 0 or -ENOMEM. */
+static int sections_read(struct elf_object *o, Elf *e)
+{
+	size_t shnum, shstrndx;
+	Elf_Scn *scn = NULL;
+	int ret = 0;
+
+	if (elf_getshdrnum(e, &shnum) != 0 || shnum < 2 || shnum > ELF_MAX_SHNUM)
+		return 0;
+	if (elf_getshdrstrndx(e, &shstrndx) != 0)
+		return 0;
+	while ((scn = elf_nextscn(e, scn)) != NULL) {
+		struct elf_section *sec;
+		const char *name;
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		name = elf_strptr(e, shstrndx, sh.sh_name);
+		if (!name)
+			continue;
+		if (sh.sh_type == SHT_NOTE && o->build_id_len == 0)
+			build_id_read(scn, o->build_id, &o->build_id_len);
+		if (sh.sh_type == SHT_PROGBITS && !o->debuglink &&
+		    strcmp(name, ".gnu_debuglink") == 0 &&
+		    (ret = debuglink_read(o, scn)) < 0)
+			return ret;
+		if (!(sh.sh_flags & SHF_ALLOC) || sh.sh_size == 0 || name[0] == '\0')
+			continue;
+		/* .tbss takes no room in the image: each thread gets a copy. */
+		if (sh.sh_type == SHT_NOBITS && (sh.sh_flags & SHF_TLS))
+			continue;
+		if (sh.sh_addr + sh.sh_size < sh.sh_addr)
+			continue;
+		if (!o->sections) {
+			o->sections = calloc(shnum, sizeof(*o->sections));
+			if (!o->sections)
+				return -ENOMEM;
+		}
+		if (o->nsections >= shnum)
+			break;
+		sec = &o->sections[o->nsections];
+		sec->name = pool_add(&o->pool, name, strlen(name));
+		if (!sec->name)
+			return -ENOMEM;
+		sec->addr = sh.sh_addr;
+		sec->size = sh.sh_size;
+		o->nsections++;
+	}
+	if (o->nsections)
+		qsort(o->sections, o->nsections, sizeof(*o->sections), section_cmp);
+	return 0;
+}
+
+/* Fill O from E, a file of SIZE bytes. A malformed object leaves is_elf
+ * false or drops the segments and sections that do not make sense; only
+ * ENOMEM fails. */
+static int elf_object_parse(struct elf_object *o, Elf *e, uint64_t size)
+{
+	GElf_Ehdr eh;
+	size_t entsize;
+	int cls, ret;
+
+	if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh))
+		return 0;
+	cls = gelf_getclass(e);
+	if (cls == ELFCLASS32)
+		entsize = sizeof(Elf32_Phdr);
+	else if (cls == ELFCLASS64)
+		entsize = sizeof(Elf64_Phdr);
+	else
+		return 0;
+	o->is_elf = true;
+	o->e_type = eh.e_type;
+	ret = loads_read(o, e, &eh, entsize, size);
+	if (ret == 0)
+		ret = sections_read(o, e);
+	return ret;
+}
+
+/* ---- symbols ---------------------------------------------------------- */
+
+static char *path_unescape(const char *s);
+
+struct symvec {
+	struct elf_symbol *v;
+	size_t n, cap;
+};
+
+static bool symbol_wanted(const GElf_Sym *sym, const char *name)
+{
+	unsigned type = GELF_ST_TYPE(sym->st_info);
+
+	if (type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE &&
+	    type != STT_GNU_IFUNC)
+		return false; /* sections, files, TLS offsets */
+	if (sym->st_shndx == SHN_UNDEF || sym->st_shndx == SHN_ABS ||
+	    sym->st_shndx == SHN_COMMON)
+		return false;
+	/* Assembler locals and ARM/AArch64 mapping symbols ($x, $d). */
+	return name[0] != '\0' && name[0] != '$' && strncmp(name, ".L", 2) != 0;
+}
+
+/* The display name of RAW: demangled when it is a C++ name. */
+static const char *symbol_display_name(struct elf_strpool **pool,
+				       const char *raw, size_t len)
+{
+	const char *name = NULL;
+	char *dem;
+	int status = -1;
+
+	if (len < 3 || len > DEMANGLE_MAX || strncmp(raw, "_Z", 2) != 0)
+		return NULL;
+	dem = __cxa_demangle(raw, NULL, NULL, &status);
+	if (dem && status == 0)
+		name = pool_add(pool, dem, strlen(dem));
+	free(dem);
+	return name;
+}
+
+/* Append the symbols of table SCN (SH its header) to SV. elf_getdata
+ * bounds the table by the file, gelf_getsym each entry by the table, and
+ * elf_strptr each name by its string table (which must be SHT_STRTAB and
+ * NUL-terminated there). */
+static int symtab_read(struct elf_object *o, Elf *e, Elf_Scn *scn,
+		       const GElf_Shdr *sh, struct symvec *sv)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t symsz = gelf_fsize(e, ELF_T_SYM, 1, EV_CURRENT), n;
+
+	if (!d || symsz == 0)
+		return 0;
+	n = d->d_size / symsz;
+	for (size_t i = 1; i < n && sv->n < ELF_MAX_SYMS; i++) {
+		struct elf_symbol *s;
+		const char *raw;
+		GElf_Sym sym;
+		size_t len;
+
+		if (!gelf_getsym(d, (int)i, &sym))
+			break;
+		raw = elf_strptr(e, sh->sh_link, sym.st_name);
+		if (!raw || !symbol_wanted(&sym, raw))
+			continue;
+		if (sv->n == sv->cap) {
+			size_t cap = sv->cap ? sv->cap * 2 : 256;
+			struct elf_symbol *v = realloc(sv->v, cap * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			sv->v = v;
+			sv->cap = cap;
+		}
+		s = &sv->v[sv->n];
+		len = strlen(raw);
+		s->raw = pool_add(&o->pool, raw, len);
+		if (!s->raw)
+			return -ENOMEM;
+		s->name = symbol_display_name(&o->pool, s->raw, len);
+		if (!s->name)
+			s->name = s->raw;
+		s->addr = sym.st_value;
+		s->size = sym.st_size;
+		s->bind = GELF_ST_BIND(sym.st_info);
+		s->type = GELF_ST_TYPE(sym.st_info);
+		sv->n++;
+	}
+	return 0;
+}
+
+/* Every .symtab (and unless SYMTAB_ONLY, .dynsym) of E into SV; *HAS_SYMTAB
+ * (may be NULL) says whether E had a .symtab. */
+static int symbols_from_elf(struct elf_object *o, Elf *e, bool symtab_only,
+			    struct symvec *sv, bool *has_symtab)
+{
+	Elf_Scn *scn = NULL;
+	size_t shnum;
+	int ret;
+
+	if (elf_kind(e) != ELF_K_ELF || elf_getshdrnum(e, &shnum) != 0 ||
+	    shnum > ELF_MAX_SHNUM)
+		return 0;
+	while ((scn = elf_nextscn(e, scn)) != NULL) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if (sh.sh_type != SHT_SYMTAB &&
+		    (symtab_only || sh.sh_type != SHT_DYNSYM))
+			continue;
+		if (sh.sh_type == SHT_SYMTAB && has_symtab)
+			*has_symtab = true;
+		ret = symtab_read(o, e, scn, &sh, sv);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int symbol_cmp(const void *a, const void *b)
+{
+	const struct elf_symbol *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return strcmp(x->raw, y->raw);
+}
+
+/* Sort SV by address, drop what .symtab and .dynsym both listed, and hand
+ * it to O. */
+static void symbols_finish(struct elf_object *o, struct symvec *sv)
+{
+	size_t n = 0;
+
+	if (sv->n)
+		qsort(sv->v, sv->n, sizeof(*sv->v), symbol_cmp);
+	for (size_t i = 0; i < sv->n; i++) {
+		if (n && symbol_cmp(&sv->v[n - 1], &sv->v[i]) == 0)
+			continue;
+		sv->v[n++] = sv->v[i];
+	}
+	o->syms = sv->v;
+	o->nsyms = n;
+	o->symbols_read = true;
+	sv->v = NULL;
+}
+
+/* The build-id of E (any SHT_NOTE section). */
+static size_t elf_build_id(Elf *e, uint8_t *id)
+{
+	Elf_Scn *scn = NULL;
+	size_t len = 0, shnum;
+
+	if (elf_getshdrnum(e, &shnum) != 0 || shnum > ELF_MAX_SHNUM)
+		return 0;
+	while (len == 0 && (scn = elf_nextscn(e, scn)) != NULL) {
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE)
+			build_id_read(scn, id, &len);
+	}
+	return len;
+}
+
+const char *elf_debug_dir(void)
+{
+	const char *d = getenv("VMATLAS_DEBUG_DIR");
+
+	return d && d[0] == '/' ? d : "/usr/lib/debug";
+}
+
+/* Open PATH as a candidate debug file of O: a regular file, not O itself. */
+static int debug_open(const char *path, const struct elf_object *o,
+		      uint64_t *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > ELF_MAX_SIZE ||
+	    (st.st_dev == o->dev && st.st_ino == o->inode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	*size = (uint64_t)st.st_size;
+	return fd;
+}
+
+/* The CRC-32 (zlib's, the one .gnu_debuglink uses) of FD's SIZE bytes. */
+static bool crc_matches(int fd, uint64_t size, uint32_t want)
+{
+	static char buf[65536];
+	uLong crc = crc32(0, Z_NULL, 0);
+	uint64_t off = 0;
+
+	while (off < size) {
+		ssize_t n = pread(fd, buf, sizeof(buf), (off_t)off);
+
+		if (n <= 0)
+			return false;
+		crc = crc32(crc, (const Bytef *)buf, (uInt)n);
+		off += (uint64_t)n;
+	}
+	return (uint32_t)crc == want;
+}
+
+/* Open O's separate debug file as gdb finds it: DEBUGDIR/.build-id/xx/
+ * yyyy.debug (same build-id inside), else the .gnu_debuglink name beside
+ * the object, in its .debug/ directory, or under DEBUGDIR plus the
+ * object's directory (with a matching CRC). Returns an ELF_C_READ handle
+ * (the descriptor in *FD) and the path in *PATH, or NULL. */
+static Elf *debug_file_open(const struct elf_object *o, int *fd, char **path)
+{
+	const char *dir = elf_debug_dir();
+	char buf[PATH_MAX], *objdir = NULL, *slash;
+	uint64_t size;
+	Elf *e;
+
+	if (o->build_id_len >= 2) {
+		int n = snprintf(buf, sizeof(buf), "%s/.build-id/%02x/", dir,
+				 o->build_id[0]);
+
+		for (size_t i = 1; i < o->build_id_len && n > 0 &&
+		     (size_t)n + 3 < sizeof(buf); i++)
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%02x",
+				      o->build_id[i]);
+		if (n > 0 && (size_t)n + 7 < sizeof(buf)) {
+			uint8_t id[64];
+
+			strcpy(buf + n, ".debug");
+			*fd = debug_open(buf, o, &size);
+			if (*fd >= 0) {
+				e = elf_begin(*fd, ELF_C_READ, NULL);
+				if (e && elf_build_id(e, id) == o->build_id_len &&
+				    memcmp(id, o->build_id, o->build_id_len) == 0)
+					goto found;
+				if (e)
+					elf_end(e);
+				close(*fd);
+			}
+		}
+	}
+	if (!o->debuglink || o->path[0] != '/' || !(objdir = path_unescape(o->path)))
+		return NULL;
+	slash = strrchr(objdir, '/');
+	*slash = '\0';
+	for (int i = 0; i < 3; i++) {
+		if (snprintf(buf, sizeof(buf), "%s%s/%s%s", i == 2 ? dir : "",
+			     objdir, i == 1 ? ".debug/" : "",
+			     o->debuglink) >= (int)sizeof(buf))
+			continue;
+		*fd = debug_open(buf, o, &size);
+		if (*fd < 0)
+			continue;
+		if (crc_matches(*fd, size, o->debuglink_crc) &&
+		    (e = elf_begin(*fd, ELF_C_READ, NULL)) != NULL)
+			goto found;
+		close(*fd);
+	}
+	free(objdir);
+	return NULL;
+found:
+	free(objdir);
+	*path = strdup(buf);
+	return e;
+}
+
+int elf_object_read_symbols(struct elf_object *o, int fd, uint64_t size)
+{
+	struct symvec sv = { 0 };
+	bool has_symtab = false;
+	Elf *e = NULL, *de = NULL;
+	int dfd = -1, ret = 0;
+
+	if (o->symbols_read)
+		return 0;
+	o->symbols_read = true;
+	if (!o->is_elf || size > ELF_MAX_SIZE)
+		return 0;
+	(void)elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (!e)
+		return 0;
+	ret = symbols_from_elf(o, e, false, &sv, &has_symtab);
+	if (ret == 0 && !has_symtab &&
+	    (de = debug_file_open(o, &dfd, &o->debug_file)) != NULL)
+		ret = symbols_from_elf(o, de, true, &sv, NULL);
+	if (ret == 0)
+		symbols_finish(o, &sv);
+	free(sv.v);
+	if (de)
+		elf_end(de);
+	if (dfd >= 0)
+		close(dfd);
+	elf_end(e);
+	return ret;
+}
+
+/* How much a symbol is preferred among those at one address: functions and
+ * objects over labels, global over local, a plain name over a versioned
+ * one (.symtab's "memcpy@GLIBC_2.2.5"), "getpid" over "__getpid". */
+static int symbol_rank(const struct elf_symbol *s)
+{
+	int r = 0;
+
+	if (s->type != STT_NOTYPE)
+		r += 8;
+	if (s->bind != STB_LOCAL)
+		r += 4;
+	if (!strchr(s->raw, '@'))
+		r += 2;
+	if (s->raw[0] != '_')
+		r += 1;
+	return r;
+}
+
+const struct elf_section *elf_object_section_at(const struct elf_object *o,
+						uint64_t vaddr)
+{
+	for (size_t i = 0; i < o->nsections; i++)
+		if (vaddr >= o->sections[i].addr &&
+		    vaddr - o->sections[i].addr < o->sections[i].size)
+			return &o->sections[i];
+	return NULL;
+}
+
+const struct elf_symbol *elf_object_symbol_at(const struct elf_object *o,
+					      uint64_t vaddr)
+{
+	const struct elf_section *sec = elf_object_section_at(o, vaddr);
+	const struct elf_symbol *best = NULL, *zero = NULL;
+	size_t lo = 0, hi = o->nsyms, steps = 0;
+
+	/* The first symbol above VADDR. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (o->syms[mid].addr <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Walk down: a sized symbol must cover VADDR; a zero-sized one (a
+	 * label, or a size nobody set) is kept in case no sized one does, as
+	 * gdb does. Bounded, and never below VADDR's section. */
+	while (lo-- > 0 && steps++ < 512) {
+		const struct elf_symbol *s = &o->syms[lo];
+
+		if (sec && s->addr < sec->addr)
+			break;
+		if (best && s->addr != best->addr)
+			break;
+		if (s->size == 0) {
+			if (!zero || (s->addr == zero->addr &&
+				      symbol_rank(s) > symbol_rank(zero)))
+				zero = s;
+		} else if (vaddr - s->addr < s->size &&
+			   (!best || symbol_rank(s) > symbol_rank(best))) {
+			best = s;
+		}
+	}
+	return best ? best : zero;
+}
+
+/* NAME equals S's name, or its demangled name up to the parameter list
+ * ("ns::f" for "ns::f(int)"). */
+static bool symbol_name_is(const struct elf_symbol *s, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strcmp(s->raw, name) == 0 || strcmp(s->name, name) == 0)
+		return true;
+	return s->name != s->raw && strncmp(s->name, name, n) == 0 &&
+	       s->name[n] == '(';
+}
+
+const struct elf_symbol *elf_object_symbol_named(const struct elf_object *o,
+						 const char *name)
+{
+	const struct elf_symbol *best = NULL;
+
+	for (size_t i = 0; i < o->nsyms; i++)
+		if (symbol_name_is(&o->syms[i], name) &&
+		    (!best || symbol_rank(&o->syms[i]) > symbol_rank(best)))
+			best = &o->syms[i];
+	return best;
 }
 
 static struct elf_object *elf_object_new(const char *path)
@@ -148,6 +739,15 @@ struct elf_object *elf_object_from_memory(const void *image, size_t size)
 	e = elf_memory(copy, size);
 	if (e && elf_object_parse(o, e, size) < 0)
 		err = ENOMEM;
+	if (e && !err && o->is_elf) {
+		struct symvec sv = { 0 };
+
+		if (symbols_from_elf(o, e, false, &sv, NULL) < 0)
+			err = ENOMEM;
+		else
+			symbols_finish(o, &sv);
+		free(sv.v);
+	}
 out:
 	if (e)
 		elf_end(e);
@@ -344,6 +944,56 @@ struct elf_object *elf_object_load(pid_t pid, const struct vm_mapping *m)
 	return o;
 }
 
+static uint64_t page_down(uint64_t v, uint64_t pg)
+{
+	return v & ~(pg - 1);
+}
+
+static uint64_t page_up(uint64_t v, uint64_t pg)
+{
+	return (v + pg - 1) & ~(pg - 1);
+}
+
+/* A segment is a candidate when M's file offset lies in its page-rounded
+ * file range; the address then gives the load bias. The vdso is mapped
+ * from its first byte. */
+const struct elf_segment *elf_segment_for_mapping(const struct elf_object *o,
+						  const struct vm_mapping *m,
+						  uint64_t pg,
+						  const uint64_t *known_bias,
+						  uint64_t *bias)
+{
+	const struct elf_segment *first = NULL;
+	uint64_t first_bias = 0;
+	uint64_t moff = m->path && strcmp(m->path, "[vdso]") == 0 ? 0 : m->offset;
+
+	for (size_t i = 0; i < o->nloads; i++) {
+		const struct elf_segment *s = &o->loads[i];
+		uint64_t foff = page_down(s->offset, pg);
+		uint64_t fend = page_up(s->offset + s->filesz, pg);
+		uint64_t vstart = page_down(s->vaddr, pg);
+		uint64_t vend = page_up(s->vaddr + s->memsz, pg);
+		uint64_t b;
+
+		if (moff < foff || moff >= fend)
+			continue;
+		b = m->start - (vstart + (moff - foff));
+		if (m->end - b > vend)
+			continue; /* longer than the segment */
+		if (known_bias && b == *known_bias) {
+			*bias = b;
+			return s;
+		}
+		if (!first) {
+			first = s;
+			first_bias = b;
+		}
+	}
+	if (first)
+		*bias = first_bias;
+	return first;
+}
+
 /* ---- cache ---------------------------------------------------------- */
 
 struct elf_cache_entry {
@@ -371,45 +1021,49 @@ void elf_cache_free(struct elf_cache *c)
 	free(c);
 }
 
-/* The file is opened and fstat'ed on every call (cheap); its headers are
- * read only when (dev, inode, mtime) is new. Failures to open are not
- * cached: they are cheap to retry and may go away (a process that gains
- * permission, a file put back). Non-ELF files are cached as is_elf false. */
-const struct elf_object *elf_cache_get(struct elf_cache *c, pid_t pid,
-				       const struct vm_mapping *m)
+/* Read the [vdso] mapping M of PID into a new buffer (*LEN bytes). */
+static void *vdso_read(pid_t pid, const struct vm_mapping *m, size_t *len)
 {
-	struct elf_cache_entry *slot = NULL;
-	struct elf_object *o;
-	struct stat st;
-	int64_t mtime;
-	int fd, ret;
+	size_t n = m->end - m->start;
+	ssize_t got = -1;
+	char *buf;
 
-	ret = mapped_file_open(pid, m, &fd, &st);
-	if (ret < 0) {
-		errno = -ret;
+	if (m->end <= m->start || n > VDSO_MAX)
 		return NULL;
+	buf = malloc(n);
+	if (!buf)
+		return NULL;
+#ifdef HAVE_PROCESS_VM_READV
+	{
+		struct iovec local = { buf, n };
+		struct iovec remote = { (void *)(uintptr_t)m->start, n };
+
+		got = process_vm_readv(pid, &local, 1, &remote, 1, 0);
 	}
-	mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	c->clock++;
-	for (size_t i = 0; i < c->n; i++) {
-		o = c->e[i].obj;
-		if (o->dev != st.st_dev || o->inode != st.st_ino)
-			continue;
-		if (o->mtime_ns == mtime) {
+#endif
+	if (got != (ssize_t)n) {
+		char path[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		got = fd < 0 ? -1 : pread(fd, buf, n, (off_t)m->start);
+		if (fd >= 0)
 			close(fd);
-			c->e[i].last_use = c->clock;
-			return o;
-		}
-		slot = &c->e[i]; /* same file, rewritten: replace */
-		break;
 	}
-	o = elf_object_from_fd(fd, &st, m->path);
-	ret = errno;
-	close(fd);
-	if (!o) {
-		errno = ret;
+	if (got != (ssize_t)n) {
+		free(buf);
 		return NULL;
 	}
+	*len = n;
+	return buf;
+}
+
+/* Put O in a free or the least recently used slot (SLOT when given). */
+static const struct elf_object *cache_insert(struct elf_cache *c,
+					     struct elf_cache_entry *slot,
+					     struct elf_object *o)
+{
 	if (!slot && c->n < ELF_CACHE_MAX)
 		slot = &c->e[c->n++];
 	if (!slot) {
@@ -422,4 +1076,116 @@ const struct elf_object *elf_cache_get(struct elf_cache *c, pid_t pid,
 	slot->obj = o;
 	slot->last_use = c->clock;
 	return o;
+}
+
+/* The vdso is not a file: it is read from the target and cached by its
+ * contents (dev ~0, inode = CRC-32, mtime = size), which are the same for
+ * every process of one boot. */
+static const struct elf_object *cache_get_vdso(struct elf_cache *c, pid_t pid,
+					       const struct vm_mapping *m)
+{
+	struct elf_object *o;
+	size_t len;
+	uint32_t crc;
+	void *img = vdso_read(pid, m, &len);
+
+	if (!img) {
+		errno = EIO;
+		return NULL;
+	}
+	crc = (uint32_t)crc32(crc32(0, Z_NULL, 0), img, (uInt)len);
+	c->clock++;
+	for (size_t i = 0; i < c->n; i++) {
+		o = c->e[i].obj;
+		if (o->dev == UINT64_MAX && o->inode == crc &&
+		    o->mtime_ns == (int64_t)len) {
+			c->e[i].last_use = c->clock;
+			free(img);
+			return o;
+		}
+	}
+	o = elf_object_from_memory(img, len);
+	free(img);
+	if (!o)
+		return NULL;
+	free(o->path);
+	o->path = strdup("[vdso]");
+	if (!o->path) {
+		elf_object_free(o);
+		errno = ENOMEM;
+		return NULL;
+	}
+	o->dev = UINT64_MAX;
+	o->inode = crc;
+	o->mtime_ns = (int64_t)len;
+	return cache_insert(c, NULL, o);
+}
+
+/* The file is opened and fstat'ed on every call (cheap); its headers are
+ * read only when (dev, inode, mtime) is new. Failures to open are not
+ * cached: they are cheap to retry and may go away (a process that gains
+ * permission, a file put back). Non-ELF files are cached as is_elf false. */
+static const struct elf_object *cache_get(struct elf_cache *c, pid_t pid,
+					  const struct vm_mapping *m,
+					  bool symbols)
+{
+	struct elf_cache_entry *slot = NULL;
+	struct elf_object *o;
+	struct stat st;
+	int64_t mtime;
+	int fd, ret;
+
+	if (symbols && m->path && strcmp(m->path, "[vdso]") == 0)
+		return cache_get_vdso(c, pid, m);
+	ret = mapped_file_open(pid, m, &fd, &st);
+	if (ret < 0) {
+		errno = -ret;
+		return NULL;
+	}
+	mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	c->clock++;
+	for (size_t i = 0; i < c->n; i++) {
+		o = c->e[i].obj;
+		if (o->dev != st.st_dev || o->inode != st.st_ino)
+			continue;
+		if (o->mtime_ns == mtime) {
+			c->e[i].last_use = c->clock;
+			/* Symbols are read once, the first time they are asked. */
+			if (symbols && !o->symbols_read &&
+			    elf_object_read_symbols(o, fd, (uint64_t)st.st_size) < 0)
+				o = NULL;
+			close(fd);
+			if (!o)
+				errno = ENOMEM;
+			return o;
+		}
+		slot = &c->e[i]; /* same file, rewritten: replace */
+		break;
+	}
+	o = elf_object_from_fd(fd, &st, m->path);
+	if (o && symbols &&
+	    elf_object_read_symbols(o, fd, (uint64_t)st.st_size) < 0) {
+		elf_object_free(o);
+		o = NULL;
+		errno = ENOMEM;
+	}
+	ret = errno;
+	close(fd);
+	if (!o) {
+		errno = ret;
+		return NULL;
+	}
+	return cache_insert(c, slot, o);
+}
+
+const struct elf_object *elf_cache_get(struct elf_cache *c, pid_t pid,
+				       const struct vm_mapping *m)
+{
+	return cache_get(c, pid, m, false);
+}
+
+const struct elf_object *elf_cache_get_symbols(struct elf_cache *c, pid_t pid,
+					       const struct vm_mapping *m)
+{
+	return cache_get(c, pid, m, true);
 }

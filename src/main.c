@@ -19,6 +19,8 @@ static const struct command {
 	{ "demo", cmd_demo, "run the bundled demo program and show its layout" },
 	{ "cow", cmd_cow, "compare a parent's and a child's pages: shared or copied on write" },
 	{ "watch", cmd_watch, "show a process's memory live (also: vmatlas PID, vmatlas -- PROGRAM)" },
+	{ "addr", cmd_addr, "what is at addresses of a process: mapping, section, symbol, page" },
+	{ "stacks", cmd_stacks, "backtraces of every thread of a process" },
 };
 
 int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
@@ -43,6 +45,41 @@ int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 		return '?';
 	}
 	return c;
+}
+
+int cmd_format_options(const char *cmd, int argc, char **argv,
+		       enum snapshot_fmt *format, void (*usage)(FILE *))
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = cmd_getopt(cmd, argc, argv, "f:h", opts)) != -1) {
+		if (c == 'f' && snapshot_parse_format(optarg, format) == 0)
+			continue;
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+int cmd_parse_pid(const char *arg, pid_t *pid)
+{
+	char *e;
+
+	if (parse_pid(arg, pid) == 0)
+		return 0;
+	e = escape_untrusted(arg);
+	vm_error("'%s' is not a process ID (a positive decimal number)", e ? e : "?");
+	free(e);
+	return EXIT_USAGE;
 }
 
 static void usage(FILE *f)

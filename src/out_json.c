@@ -10,6 +10,7 @@
 
 #include "vmatlas/cow.h"
 #include "vmatlas/output.h"
+#include "vmatlas/stacks.h"
 #include "vmatlas/util.h"
 
 static json_t *hex(uint64_t v)
@@ -257,7 +258,20 @@ static json_t *mm_to_json(const struct vm_mm *mm)
 	return o;
 }
 
-static json_t *threads_to_json(const struct vm_process *p)
+/* The mapping a thread's stack pointer lies in: the main stack or a thread
+ * stack (stacks.h). */
+static json_t *stack_to_json(const struct vm_process *p, uint64_t sp)
+{
+	ssize_t m;
+	const char *place = stacks_sp_place(p, sp, &m);
+
+	if (!place)
+		return json_null();
+	return json_pack("{s:s,s:o,s:o}", "type", place,
+			 "start", hex(p->maps[m].start), "end", hex(p->maps[m].end));
+}
+
+json_t *threads_to_json(const struct vm_process *p)
 {
 	json_t *a = json_array();
 
@@ -282,6 +296,7 @@ static json_t *threads_to_json(const struct vm_process *p)
 		put_str(to, "name", t->name);
 		put(to, "state", json_string(st));
 		put(to, "sp", hex(t->sp));
+		put(to, "stack", stack_to_json(p, t->sp));
 		put(to, "frames", frames);
 		json_array_append_new(a, to);
 	}

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "vmatlas/output.h"
+#include "vmatlas/stacks.h"
 #include "vmatlas/util.h"
 
 const char *fmt_kb(char *buf, size_t len, uint64_t kb)
@@ -64,8 +65,31 @@ static void print_header(FILE *f, const struct vm_snapshot *s,
 	free(exe);
 }
 
+/* Indented lines under a mapping's row: its ELF sections (--sections) and
+ * the threads whose stack pointer is in it (--stacks). The row's columns
+ * stay as they are. */
+static void print_row_notes(FILE *f, const struct vm_process *p,
+			    const struct vm_mapping *m, unsigned flags)
+{
+	for (size_t i = 0; (flags & OUT_SECTIONS) && i < m->nsections; i++) {
+		char *name = escape_untrusted(m->sections[i].name);
+
+		fprintf(f, "    section %016" PRIx64 " %016" PRIx64 " %s\n",
+			m->sections[i].start, m->sections[i].end, name ? name : "?");
+		free(name);
+	}
+	for (size_t i = 0; i < p->nthreads; i++) {
+		const struct vm_thread *t = &p->threads[i];
+
+		if (t->sp >= m->start && t->sp < m->end)
+			fprintf(f, "    %s stack of thread %d (sp %" PRIx64 ")\n",
+				m->kind == VK_STACK ? "main" : "thread",
+				(int)t->tid, t->sp);
+	}
+}
+
 static void print_table(FILE *f, const struct vm_snapshot *s,
-			const struct vm_process *p)
+			const struct vm_process *p, unsigned flags)
 {
 	char a[16], b[16], c[16], d[16];
 
@@ -83,6 +107,7 @@ static void print_table(FILE *f, const struct vm_snapshot *s,
 			fmt_kb(d, sizeof(d), pkb(s, m->pages.not_present)),
 			path ? path : "?", m->deleted ? " (deleted)" : "");
 		free(path);
+		print_row_notes(f, p, m, flags);
 	}
 }
 
@@ -208,9 +233,13 @@ int snapshot_write_text(FILE *f, const struct vm_snapshot *s, unsigned flags)
 		if (i)
 			fputc('\n', f);
 		print_header(f, s, p);
-		print_table(f, s, p);
+		print_table(f, s, p, flags);
 		print_totals(f, p);
 		print_picture(f, s, p);
+		if (p->threads) {
+			fprintf(f, "\nThreads\n");
+			stacks_write_text(f, p);
+		}
 	}
 	if (s->ncows) {
 		fputc('\n', f);

@@ -12,12 +12,14 @@
 #include "vmatlas/pagemap.h"
 #include "vmatlas/piderr.h"
 #include "vmatlas/snapshot.h"
+#include "vmatlas/stacks.h"
 #include "vmatlas/tracer.h"
 #include "vmatlas/tui.h"
 #include "vmatlas/util.h"
 
-/* Filled by the stack unwinder when it is built in (see tui.h). */
-tui_stacks_fn tui_stacks_collect;
+/* The stack unwinder (src/stacks.c), called only while the Stacks view is
+ * shown. */
+tui_stacks_fn tui_stacks_collect = stacks_collect;
 
 struct live {
 	struct tui_source src;

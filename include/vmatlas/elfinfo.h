@@ -11,6 +11,23 @@ struct elf_segment {
 	unsigned flags; /* PF_R | PF_W | PF_X */
 };
 
+/* An allocated section (SHF_ALLOC, non-empty, not TLS bss), link-time
+ * addresses. */
+struct elf_section {
+	const char *name;    /* into the object's string pool */
+	uint64_t addr, size;
+};
+
+/* A function, object or untyped symbol with a defined address. */
+struct elf_symbol {
+	uint64_t addr, size;   /* link-time address */
+	const char *name;      /* demangled when it was a C++ name */
+	const char *raw;       /* as in the symbol table */
+	unsigned char bind, type;
+};
+
+struct elf_strpool;
+
 struct elf_object {
 	char *path;               /* owned */
 	uint64_t dev, inode;      /* identity of the file read */
@@ -19,6 +36,17 @@ struct elf_object {
 	unsigned e_type;          /* ET_EXEC, ET_DYN */
 	struct elf_segment *loads; /* PT_LOAD segments, owned */
 	size_t nloads;
+	struct elf_section *sections; /* owned, sorted by addr */
+	size_t nsections;
+	uint8_t build_id[64];     /* NT_GNU_BUILD_ID, build_id_len bytes */
+	size_t build_id_len;
+	char *debuglink;          /* owned: .gnu_debuglink file name, or NULL */
+	uint32_t debuglink_crc;
+	bool symbols_read;        /* the tables below were read (maybe empty) */
+	struct elf_symbol *syms;  /* owned, sorted by addr */
+	size_t nsyms;
+	char *debug_file;         /* owned: separate debug file used, or NULL */
+	struct elf_strpool *pool; /* owned: names of sections and symbols */
 };
 
 /* Open PATH (as seen by process PID: through /proc/PID/map_files for the
@@ -28,8 +56,40 @@ struct elf_object {
 struct elf_object *elf_object_load(pid_t pid, const struct vm_mapping *m);
 void elf_object_free(struct elf_object *o);
 
-/* Parse program headers from an in-memory image (for tests and fuzzing). */
+/* Parse program headers, sections and symbols from an in-memory image
+ * (the vdso, tests and fuzzing). */
 struct elf_object *elf_object_from_memory(const void *image, size_t size);
+
+/* Read O's symbol tables (.symtab, .dynsym, and the .symtab of a separate
+ * debug file found by build-id or .gnu_debuglink) from FD, a regular file
+ * of SIZE bytes. Malformed tables give no symbols. 0 or -ENOMEM. */
+int elf_object_read_symbols(struct elf_object *o, int fd, uint64_t size);
+
+/* The symbol covering link-time address VADDR, else the nearest one at or
+ * below it within the same section; NULL when there is none. */
+const struct elf_symbol *elf_object_symbol_at(const struct elf_object *o,
+					      uint64_t vaddr);
+/* The symbol named NAME (as in the table, or demangled); functions and
+ * objects before untyped ones. NULL when there is none. */
+const struct elf_symbol *elf_object_symbol_named(const struct elf_object *o,
+						 const char *name);
+/* The allocated section holding link-time address VADDR, or NULL. */
+const struct elf_section *elf_object_section_at(const struct elf_object *o,
+						uint64_t vaddr);
+
+/* The PT_LOAD of O that mapping M maps, and the load bias (target address
+ * minus link-time address) it implies. With KNOWN_BIAS (may be NULL) a
+ * candidate agreeing with it is preferred (a RELRO page and .rodata can
+ * share a file offset). NULL when M maps no segment. */
+const struct elf_segment *elf_segment_for_mapping(const struct elf_object *o,
+						  const struct vm_mapping *m,
+						  uint64_t page_size,
+						  const uint64_t *known_bias,
+						  uint64_t *bias);
+
+/* Directory searched for separate debug files (".build-id/xx/yyyy.debug"
+ * and the .gnu_debuglink names): $VMATLAS_DEBUG_DIR, else /usr/lib/debug. */
+const char *elf_debug_dir(void);
 
 /* Cache of objects keyed by (dev, inode, mtime), so a refresh does not
  * re-read them. Bounded (256 objects, least recently used evicted). Files
@@ -44,5 +104,10 @@ void elf_cache_free(struct elf_cache *c);
  * regular file or not a file mapping). */
 const struct elf_object *elf_cache_get(struct elf_cache *c, pid_t pid,
 				       const struct vm_mapping *m);
+/* Same, with the symbol tables read (once per cached object). A [vdso]
+ * mapping is read from the target's memory (bounded, 1 MiB) and cached by
+ * its contents. */
+const struct elf_object *elf_cache_get_symbols(struct elf_cache *c, pid_t pid,
+					       const struct vm_mapping *m);
 
 #endif

@@ -6,7 +6,10 @@
 #include <jansson.h>
 #include "vmatlas/model.h"
 
-enum { OUT_PAGES = 1u << 0 /* include per-page runs */ };
+enum {
+	OUT_PAGES = 1u << 0,    /* include per-page runs */
+	OUT_SECTIONS = 1u << 1, /* text: ELF sections under each mapping */
+};
 
 /* JSON snapshot document, schema version 1 (man/vmatlas-snapshot.5). */
 #define VMATLAS_SNAPSHOT_FORMAT "vmatlas-snapshot"
@@ -14,6 +17,8 @@ enum { OUT_PAGES = 1u << 0 /* include per-page runs */ };
 json_t *snapshot_to_json(const struct vm_snapshot *s, unsigned flags);
 json_t *process_to_json(const struct vm_process *p, unsigned flags);
 json_t *mapping_to_json(const struct vm_mapping *m, unsigned flags);
+/* P's threads (vm_process.threads) as the snapshot's "threads" array. */
+json_t *threads_to_json(const struct vm_process *p);
 
 /* Text: pmap -X like table, totals by kind, the textbook picture. */
 int snapshot_write_text(FILE *f, const struct vm_snapshot *s, unsigned flags);

@@ -1,0 +1,313 @@
+/* Backtraces with libunwind-ptrace (_UPT_*), symbols from vmatlas's own
+ * tables (symbols.c): libunwind's unw_get_proc_name would read the objects
+ * again, with its own, less careful reader. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <libunwind-ptrace.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmatlas/procfs.h"
+#include "vmatlas/stacks.h"
+#include "vmatlas/symbols.h"
+#include "vmatlas/tracer.h"
+#include "vmatlas/util.h"
+
+#define STACKS_MAX_THREADS 65536
+
+static int tid_cmp(const void *a, const void *b)
+{
+	const struct vm_thread *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/* Name and state of thread TID of PID, read before the process is
+ * stopped: the state is reported as found. */
+static int thread_read(pid_t pid, struct vm_thread *th)
+{
+	char path[96], *buf = NULL;
+	struct proc_stat st;
+	size_t len;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)th->tid);
+	r = procfs_read_file(path, 1 << 16, &buf, &len);
+	if (r < 0)
+		return r;
+	r = stat_parse(buf, len, &st);
+	free(buf);
+	if (r < 0)
+		return r;
+	th->state = st.state;
+	th->name = strdup(st.comm);
+	return th->name ? 0 : -ENOMEM;
+}
+
+/* The threads of PID, sorted by id. */
+static int threads_list(pid_t pid, struct vm_thread **out, size_t *nout)
+{
+	char path[64];
+	struct vm_thread *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)) != NULL && n < STACKS_MAX_THREADS) {
+		pid_t tid;
+
+		if (parse_pid(de->d_name, &tid) < 0)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct vm_thread *nv = realloc(v, ncap * sizeof(*nv));
+
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		memset(&v[n], 0, sizeof(v[n]));
+		v[n].tid = tid;
+		r = thread_read(pid, &v[n]);
+		if (r == -ENOMEM)
+			break;
+		if (r < 0) { /* gone meanwhile */
+			free(v[n].name);
+			r = 0;
+			continue;
+		}
+		n++;
+	}
+	closedir(d);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			free(v[i].name);
+		free(v);
+		return r;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), tid_cmp);
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+/* Record frame PC of TH. LOOKUP is the address whose symbol is wanted: a
+ * return address minus one, so that a call at the very end of a function
+ * (noreturn) is not blamed on the next one, as gdb does. */
+static int frame_add(struct vm_thread *th, struct elf_cache *c,
+		     const struct vm_process *p, uint64_t pc, uint64_t lookup)
+{
+	struct vm_frame *f = &th->frames[th->nframes];
+	struct sym_where w;
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	f->pc = pc;
+	r = symbols_describe(c, p, lookup, &w);
+	if (r < 0)
+		return r;
+	f->symbol = w.symbol;
+	f->object = w.object;
+	f->offset = w.offset + (pc - lookup);
+	w.symbol = w.object = NULL;
+	sym_where_fini(&w);
+	if (!f->object) {
+		ssize_t i = vm_process_find(p, pc);
+
+		if (i >= 0 && p->maps[i].path && p->maps[i].path[0] &&
+		    !(f->object = strdup(p->maps[i].path)))
+			return -ENOMEM;
+	}
+	th->nframes++;
+	return 0;
+}
+
+/* Unwind thread TH (ptrace-stopped) through address space AS. */
+static int thread_unwind(struct vm_thread *th, unw_addr_space_t as,
+			 struct elf_cache *c, const struct vm_process *p)
+{
+	uint64_t prev_pc = 0, prev_sp = 0;
+	bool prev_signal = false;
+	unw_cursor_t cur;
+	void *ui;
+	int r = 0;
+
+	th->frames = calloc(STACKS_MAX_DEPTH, sizeof(*th->frames));
+	if (!th->frames)
+		return -ENOMEM;
+	ui = _UPT_create(th->tid);
+	if (!ui)
+		return -ENOMEM;
+	if (unw_init_remote(&cur, as, ui) < 0)
+		goto out; /* no frames: the thread is gone or unreadable */
+	while (th->nframes < STACKS_MAX_DEPTH && !vm_should_quit()) {
+		unw_word_t ip, sp;
+		uint64_t pc;
+
+		if (unw_get_reg(&cur, UNW_REG_IP, &ip) < 0 ||
+		    unw_get_reg(&cur, UNW_REG_SP, &sp) < 0 || ip == 0)
+			break;
+		pc = ip;
+		if (th->nframes == 0) {
+			th->sp = sp;
+		} else if ((pc == prev_pc && sp == prev_sp) || sp < prev_sp) {
+			break; /* no progress: a loop or a corrupt stack */
+		}
+		r = frame_add(th, c, p, pc,
+			      th->nframes && !prev_signal && pc ? pc - 1 : pc);
+		if (r < 0)
+			break;
+		prev_pc = pc;
+		prev_sp = sp;
+		prev_signal = unw_is_signal_frame(&cur) > 0;
+		if (unw_step(&cur) <= 0)
+			break;
+	}
+out:
+	_UPT_destroy(ui);
+	if (vm_should_quit() && r == 0)
+		r = -EINTR;
+	return r;
+}
+
+static void threads_free(struct vm_thread *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		for (size_t j = 0; j < v[i].nframes; j++) {
+			free(v[i].frames[j].symbol);
+			free(v[i].frames[j].object);
+		}
+		free(v[i].frames);
+	}
+	free(v);
+}
+
+/* Freeze P, unwind the threads V (N of them), thaw; they become
+ * P->threads, or are freed on error. */
+static int stacks_unwind(struct tracer *t, struct elf_cache *cache,
+			 struct vm_process *p, struct vm_thread *v, size_t n)
+{
+	unw_addr_space_t as;
+	int r, r2;
+
+	as = unw_create_addr_space(&_UPT_accessors, 0);
+	if (!as) {
+		threads_free(v, n);
+		return -ENOMEM;
+	}
+	r = tracer_freeze(t, p->pid);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = thread_unwind(&v[i], as, cache, p);
+	r2 = tracer_thaw(t, p->pid, NULL);
+	if (r == 0)
+		r = r2;
+out:
+	unw_destroy_addr_space(as);
+	if (r < 0) {
+		threads_free(v, n);
+		return r;
+	}
+	p->threads = v;
+	p->nthreads = n;
+	return 0;
+}
+
+int stacks_collect(struct tracer *t, struct elf_cache *cache,
+		   struct vm_process *p)
+{
+	struct vm_thread *v = NULL;
+	size_t n = 0;
+	int r = threads_list(p->pid, &v, &n);
+
+	return r < 0 ? r : stacks_unwind(t, cache, p, v, n);
+}
+
+const char *stacks_sp_place(const struct vm_process *p, uint64_t sp,
+			    ssize_t *map)
+{
+	ssize_t i = vm_process_find(p, sp);
+
+	if (map)
+		*map = i;
+	if (i < 0)
+		return NULL;
+	return p->maps[i].kind == VK_STACK ? "main" : "thread";
+}
+
+int stacks_write_text(FILE *f, const struct vm_process *p)
+{
+	for (size_t i = 0; i < p->nthreads; i++) {
+		const struct vm_thread *t = &p->threads[i];
+		char *name = escape_untrusted(t->name ? t->name : "?");
+		const char *place;
+		ssize_t m;
+
+		place = stacks_sp_place(p, t->sp, &m);
+		fprintf(f, "thread %d (%s) state %c  sp 0x%" PRIx64, (int)t->tid,
+			name ? name : "?", t->state ? t->state : '?', t->sp);
+		if (place)
+			fprintf(f, " in %s stack %" PRIx64 "-%" PRIx64 "\n",
+				place, p->maps[m].start, p->maps[m].end);
+		else
+			fprintf(f, "%s\n", t->nframes ? " (in no mapping)" : "");
+		free(name);
+		if (t->nframes == 0)
+			fprintf(f, "  (no frames: the thread could not be unwound)\n");
+		for (size_t j = 0; j < t->nframes; j++) {
+			const struct vm_frame *fr = &t->frames[j];
+			char *sym = fr->symbol ? escape_untrusted(fr->symbol) : NULL;
+			char *obj = fr->object ? escape_untrusted(fr->object) : NULL;
+
+			fprintf(f, "  #%-3zu 0x%016" PRIx64 " ", j, fr->pc);
+			if (sym)
+				fprintf(f, "%s+0x%" PRIx64, sym, fr->offset);
+			else
+				fprintf(f, "??");
+			fprintf(f, " (%s)\n", obj ? obj : "?");
+			free(sym);
+			free(obj);
+		}
+		if (i + 1 < p->nthreads)
+			fputc('\n', f);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+int stacks_attach_collect(struct tracer *t, struct elf_cache *cache,
+			  struct vm_process *p)
+{
+	pid_t traced[64];
+	size_t n = tracer_pids(t, traced, 64), nthreads = 0;
+	struct vm_thread *v = NULL;
+	bool attached = false;
+	int r;
+
+	for (size_t i = 0; i < n && i < 64; i++)
+		attached |= traced[i] == p->pid;
+	/* States are read before attaching: a stopped process shows 't'
+	 * (tracing stop) once seized. */
+	r = threads_list(p->pid, &v, &nthreads);
+	if (r < 0)
+		return r;
+	if (!attached && (r = tracer_attach(t, p->pid, p->start_time)) < 0) {
+		threads_free(v, nthreads);
+		return r;
+	}
+	return stacks_unwind(t, cache, p, v, nthreads);
+}

@@ -1,0 +1,147 @@
+#!/bin/sh
+# vmatlas addr on a target with known symbols: a function, globals in .data
+# and .bss, a libc function, C++ names, a stripped copy (.dynsym only),
+# separate debug files (build-id and .gnu_debuglink), the page-table
+# indices, and the physical address as pagemap says (root).
+. "$TESTLIB"
+
+addr_json() { "$VMATLAS" addr --format=json "$@" > "$TEST_TMP/a.json" || fail "addr $* failed"; }
+q() { json_eval "$TEST_TMP/a.json" "$1"; }
+
+# bias_of PID PATH: load bias of PATH in PID (its first PT_LOAD is at 0).
+bias_of() { awk -v p="$2" '$6 == p && $3 == "00000000" { split($1, a, "-"); print a[1]; exit }' "/proc/$1/maps"; }
+# nm_value FILE SYMBOL [nm options]: the symbol's value (hex, no 0x).
+nm_value() { f=$1 s=$2; shift 2; nm "$@" "$f" | awk -v s="$s" '$3 == s { print $1; exit }'; }
+hexadd() { printf '0x%x' $((0x$1 + 0x$2)); }
+
+start_target symbols
+T=$TARGETS/symbols
+func=0x$(ready_value func) data=0x$(ready_value data) bss=0x$(ready_value bss) getpid=0x$(ready_value getpid)
+bias=$(bias_of "$TPID" "$T")
+[ -n "$bias" ] || hard_error "no offset-0 mapping of $T"
+
+# 1. Symbols and sections of the executable agree with nm and with the target.
+for v in "$func vm_known_func .text" "$data vm_data_var .data" "$bss vm_bss_var .bss"; do
+	set -- $v
+	expect_eq "nm value of $2 + load bias" "$(hexadd "$(nm_value "$T" "$2")" "$bias")" "$1"
+	addr_json "$TPID" "$1"
+	expect_eq "symbol at $1" "$(q 'd["symbol"]["name"]')" "$2"
+	expect_eq "offset at $1" "$(q 'd["symbol"]["offset"]')" "0x0"
+	expect_eq "object of $2" "$(q 'd["symbol"]["object"]')" "$T"
+	expect_eq "section of $2" "$(q 'd["section"]')" "$3"
+	addr_json "$TPID" "$2+0x2"
+	expect_eq "address of $2+0x2" "$(q 'd["address"]')" "$(printf '0x%x' $(($1 + 2)))"
+	expect_eq "symbol of $2+0x2" "$(q 'd["symbol"]["name"] + "+" + d["symbol"]["offset"]')" "$2+0x2"
+done
+addr_json "$TPID" "$func"
+expect_eq "kind of the function's mapping" "$(q 'd["mapping"]["kind"]')" "text"
+expect_eq "perms of the function's mapping" "$(q 'd["mapping"]["perms"]')" "r-xp"
+
+# 2. A libc function: the address the target took, and a name nm lists there.
+addr_json "$TPID" getpid
+expect_eq "address of getpid" "$(q 'd["address"]')" "$getpid"
+sym=$(q 'd["symbol"]["name"]') obj=$(q 'd["symbol"]["object"]')
+libc_bias=$(bias_of "$TPID" "$obj")
+aliases=$(nm -D --defined-only "$obj" | awk -v v="$(printf '%016x' $((getpid - 0x$libc_bias)))" '$1 == v { sub(/@.*/, "", $3); print $3 }')
+echo "$aliases" | grep -qx "$sym" || fail "getpid: '$sym' is not a name nm gives for $getpid ($aliases)"
+ok "getpid is $sym in $obj, one of: $(echo $aliases)"
+
+# 3. gdb's minimal symbols agree.
+if command -v gdb >/dev/null; then
+	gdb_sym() { gdb -nx -batch -p "$TPID" -ex "info symbol $1" 2>/dev/null | grep ' in section ' | head -n 1; }
+	for v in "$func vm_known_func" "$data vm_data_var" "$bss vm_bss_var"; do
+		set -- $v
+		expect_eq "gdb: info symbol $1" "$(gdb_sym "$1" | awk '{print $1}')" "$2"
+	done
+	g=$(gdb_sym "$getpid" | awk '{print $1}')
+	echo "$aliases" | grep -qx "$g" || fail "gdb names getpid '$g', not one of nm's"
+	ok "gdb names getpid $g (vmatlas: $sym), same address"
+	expect_eq "TracerPid after gdb" "$(proc_tracer "$TPID")" 0
+else
+	echo "gdb not installed: comparison with gdb skipped"
+fi
+
+# 4. Page-table indices, computed here independently.
+addr_json "$TPID" "$data"
+a=$((data))
+if grep -qw la57 /proc/cpuinfo; then
+	expect_eq "pgd (5-level)" "$(q 'd["page_table"]["pgd"]')" $(((a >> 48) & 511))
+	expect_eq "p4d" "$(q 'd["page_table"]["p4d"]')" $(((a >> 39) & 511))
+else
+	expect_eq "pgd" "$(q 'd["page_table"]["pgd"]')" $(((a >> 39) & 511))
+fi
+expect_eq "pud" "$(q 'd["page_table"]["pud"]')" $(((a >> 30) & 511))
+expect_eq "pmd" "$(q 'd["page_table"]["pmd"]')" $(((a >> 21) & 511))
+expect_eq "pte" "$(q 'd["page_table"]["pte"]')" $(((a >> 12) & 511))
+expect_eq "page offset" "$(q 'd["page_table"]["offset"]')" $((a & 4095))
+expect_eq "written .data page present" "$(q 'd["page"]["present"]')" true
+
+# 5. As root: the physical address is what pagemap says.
+if [ "$(id -u)" = 0 ]; then
+	phys=$(python3 -c 'import struct,sys
+pid,a=int(sys.argv[1]),int(sys.argv[2],16)
+with open("/proc/%d/pagemap"%pid,"rb") as f:
+    f.seek(a//4096*8); e=struct.unpack("<Q",f.read(8))[0]
+assert e>>63&1, "not present"
+print(hex((e&((1<<55)-1))*4096 + a%4096))' "$TPID" "$data")
+	expect_eq "physical address of vm_data_var" "$(q 'd["page"]["physical"]')" "$phys"
+	[ "$(q '"mapcount" in d["page"] and "flags" in d["page"]')" = true ] || fail "no mapcount/flags as root"
+else
+	expect_eq "no physical address without root" "$(q '"physical" in d["page"]')" false
+fi
+
+# 6. An address in no mapping, beside a mapped one; bad syntax; no symbol.
+addr_json "$TPID" 0x10 "$func"
+expect_eq "unmapped address" "$(q 'd[0]["mapping"]')" null
+expect_eq "the other address still" "$(q 'd[1]["symbol"]["name"]')" vm_known_func
+"$VMATLAS" addr "$TPID" 0x10 | grep -q 'mapping: *none' || fail "text does not say the address is unmapped"
+for bad in 'vm_known_func+' 0xzz '+4' 'main+xyz' ''; do
+	"$VMATLAS" addr "$TPID" "$bad" > /dev/null 2> "$TEST_TMP/err"
+	expect_eq "exit status for '$bad'" $? 2
+	expect_eq "one line on stderr for '$bad'" "$(wc -l < "$TEST_TMP/err")" 1
+done
+"$VMATLAS" addr "$TPID" no_such_symbol_here > /dev/null 2>&1
+expect_eq "exit status for an unknown symbol" $? 1
+
+# 7. Stripped (.dynsym only) and C++ (demangled) targets.
+start_target symbols-stripped
+S=$TARGETS/symbols-stripped
+[ -z "$(nm "$S" 2>/dev/null)" ] || hard_error "$S still has a .symtab"
+addr_json "$TPID" "0x$(ready_value func)" "0x$(ready_value data)"
+expect_eq "stripped: function from .dynsym" "$(q 'd[0]["symbol"]["name"]')" vm_known_func
+expect_eq "stripped: data from .dynsym" "$(q 'd[1]["symbol"]["name"]')" vm_data_var
+
+start_target cxxsyms
+C=$TARGETS/cxxsyms
+addr_json "$TPID" "0x$(ready_value func)"
+want=$(nm -C "$C" | awk '/ vmatlas_test::compute\(/ { $1 = ""; $2 = ""; sub(/^  /, ""); print; exit }')
+expect_eq "C++ name, as nm -C demangles it" "$(q 'd["symbol"]["name"]')" "$want"
+addr_json "$TPID" vmatlas_test::Counter::bump
+expect_eq "C++ method by name" "$(q 'd["symbol"]["name"]')" "vmatlas_test::Counter::bump(int)"
+expect_eq "C++ method address" "$(q 'd["address"]')" \
+	"$(hexadd "$(nm -C "$C" | awk '/ vmatlas_test::Counter::bump\(int\)$/ {print $1}')" "$(bias_of "$TPID" "$C")")"
+
+# 8. Separate debug files: .gnu_debuglink beside the object, then build-id.
+if command -v objcopy >/dev/null && command -v strip >/dev/null; then
+	mkdir -p "$TEST_TMP/dl"
+	objcopy --only-keep-debug "$T" "$TEST_TMP/dl/symbols.debug"
+	strip --strip-all -o "$TEST_TMP/dl/symbols" "$T"
+	objcopy --add-gnu-debuglink="$TEST_TMP/dl/symbols.debug" "$TEST_TMP/dl/symbols"
+	TARGETS=$TEST_TMP/dl start_target symbols
+	addr_json "$TPID" "0x$(ready_value func)"
+	expect_eq "symbol from the .gnu_debuglink file" "$(q 'd["symbol"]["name"]')" vm_known_func
+
+	id=$(readelf -n "$T" | sed -n 's/.*Build ID: *//p')
+	[ -n "$id" ] || hard_error "no build-id in $T"
+	mkdir -p "$TEST_TMP/bid" "$TEST_TMP/dbg/.build-id/$(echo "$id" | cut -c1-2)"
+	cp "$TEST_TMP/dl/symbols.debug" "$TEST_TMP/dbg/.build-id/$(echo "$id" | cut -c1-2)/$(echo "$id" | cut -c3-).debug"
+	strip --strip-all -o "$TEST_TMP/bid/symbols" "$T"
+	TARGETS=$TEST_TMP/bid start_target symbols
+	addr_json "$TPID" "0x$(ready_value func)"
+	expect_eq "no symbol without the debug file" "$(q 'd["symbol"]')" null
+	VMATLAS_DEBUG_DIR=$TEST_TMP/dbg "$VMATLAS" addr --format=json "$TPID" "0x$(ready_value func)" > "$TEST_TMP/a.json"
+	expect_eq "symbol from the build-id debug file" "$(q 'd["symbol"]["name"]')" vm_known_func
+else
+	echo "objcopy/strip not installed: debug-file checks skipped"
+fi
+exit 0

@@ -1,0 +1,57 @@
+#!/bin/sh
+# vmatlas stacks: each thread shows its own function, the stack pointer's
+# mapping, and the process is left as found (running or stopped), never
+# traced. Also snapshot --stacks.
+. "$TESTLIB"
+
+start_target symbols
+ta=$(ready_value tid_a) tb=$(ready_value tid_b)
+q() { json_eval "$TEST_TMP/s.json" "$1"; }
+frames_of() { q "[f[\"symbol\"] for t in d[\"threads\"] if t[\"tid\"] == $1 for f in t[\"frames\"]]"; }
+has() { q "'$2' in [f[\"symbol\"] for t in d[\"threads\"] if t[\"tid\"] == $1 for f in t[\"frames\"]]"; }
+
+"$VMATLAS" stacks --format=json "$TPID" > "$TEST_TMP/s.json" || fail "stacks failed"
+expect_eq "threads" "$(q 'len(d["threads"])')" 3
+expect_eq "thread $ta is in thread_a" "$(has "$ta" thread_a)" true
+expect_eq "thread $ta is not in thread_b" "$(has "$ta" thread_b)" false
+expect_eq "thread $tb is in thread_b" "$(has "$tb" thread_b)" true
+expect_eq "main thread is in main" "$(has "$TPID" main)" true
+expect_eq "main thread's frames end in _start" "$(q "[t[\"frames\"][-1][\"symbol\"] for t in d[\"threads\"] if t[\"tid\"] == $TPID][0]")" _start
+expect_eq "thread_a is called from start_thread" "$(q "[f[\"symbol\"] for t in d[\"threads\"] if t[\"tid\"] == $ta for f in t[\"frames\"]][2]")" start_thread
+expect_eq "main thread's stack" "$(q "[t[\"stack\"][\"type\"] for t in d[\"threads\"] if t[\"tid\"] == $TPID][0]")" main
+expect_eq "thread_a's stack" "$(q "[t[\"stack\"][\"type\"] for t in d[\"threads\"] if t[\"tid\"] == $ta][0]")" thread
+expect_eq "state as found" "$(q "[t[\"state\"] for t in d[\"threads\"] if t[\"tid\"] == $TPID][0]")" S
+expect_eq "TracerPid after stacks" "$(proc_tracer "$TPID")" 0
+case $(proc_state "$TPID") in S|R) ok "running after stacks" ;; *) fail "state $(proc_state "$TPID") after stacks" ;; esac
+
+# gdb sees the same functions in the same threads.
+if command -v gdb >/dev/null; then
+	gdb -nx -batch -p "$TPID" -ex 'thread apply all bt' > "$TEST_TMP/gdb.txt" 2>/dev/null
+	for v in "$ta thread_a" "$tb thread_b"; do
+		set -- $v
+		awk -v t="LWP $1)" 'index($0, t) { on = 1; next } /^Thread / { on = 0 } on' "$TEST_TMP/gdb.txt" |
+			grep -q " in $2 " || fail "gdb does not show $2 in thread $1"
+		ok "gdb also shows $2 in thread $1"
+	done
+	expect_eq "TracerPid after gdb" "$(proc_tracer "$TPID")" 0
+fi
+
+# A stopped process stays stopped.
+kill -STOP "$TPID"
+for i in $(seq 1 100); do [ "$(proc_state "$TPID")" = T ] && break; sleep 0.05; done
+"$VMATLAS" stacks "$TPID" > "$TEST_TMP/s.txt" || fail "stacks of a stopped process failed"
+grep -q "thread_a" "$TEST_TMP/s.txt" || fail "no thread_a in the text output"
+grep -q "state T" "$TEST_TMP/s.txt" || fail "the text output does not say T"
+sleep 0.2
+expect_eq "state after stacks of a stopped process" "$(proc_state "$TPID")" T
+expect_eq "TracerPid after stacks of a stopped process" "$(proc_tracer "$TPID")" 0
+kill -CONT "$TPID"
+
+# snapshot --stacks: the same threads in the snapshot; thread stacks marked.
+"$VMATLAS" snapshot --stacks --format=json "$TPID" > "$TEST_TMP/snap.json" || fail "snapshot --stacks failed"
+expect_eq "snapshot threads" "$(json_eval "$TEST_TMP/snap.json" 'len(d["processes"][0]["threads"])')" 3
+"$VMATLAS" snapshot --stacks "$TPID" > "$TEST_TMP/snap.txt" || fail "snapshot --stacks (text) failed"
+grep -q "thread stack of thread $ta" "$TEST_TMP/snap.txt" || fail "thread $ta's stack not marked"
+grep -q "main stack of thread $TPID" "$TEST_TMP/snap.txt" || fail "the main stack not marked"
+expect_eq "TracerPid after snapshot --stacks" "$(proc_tracer "$TPID")" 0
+exit 0
