@@ -1,4 +1,5 @@
-/* vmatlas snapshot [--format=text|json] [--pages] [-o FILE [--force]] PID... */
+/* vmatlas snapshot [--format=text|json|svg] [--pages] [-o FILE [--force]]
+ *                  [--interval=S [--count=N]] PID... */
 #include "config.h"
 
 #include <errno.h>
@@ -7,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "commands.h"
+#include "gzio.h"
 #include "vmatlas/elfinfo.h"
 #include "vmatlas/output.h"
 #include "vmatlas/piderr.h"
@@ -17,31 +20,54 @@
 static void snapshot_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vmatlas snapshot [--format=text|json] [--pages] [-o FILE [--force]] PID...\n"
+		"Usage: vmatlas snapshot [--format=text|json|svg] [--pages] [-o FILE [--force]]\n"
+		"                        [--interval=S [--count=N]] PID...\n"
 		"Print the layout and page states of processes.\n\n"
-		"  -f, --format=FMT   text (default) or json (man vmatlas-snapshot(5))\n"
+		"  -f, --format=FMT   text (default), json (man vmatlas-snapshot(5)) or svg\n"
 		"  -p, --pages        include every page's state, run-length encoded (json)\n"
-		"  -o, --output=FILE  write to FILE atomically (mode 0600), not to stdout\n"
+		"  -o, --output=FILE  write to FILE atomically (mode 0600), not to stdout;\n"
+		"                     FILE.gz is written gzip-compressed\n"
 		"      --force        replace an existing FILE\n"
 		"      --backend=B    pagemap reader: auto (default), scan or pread\n"
+		"  -i, --interval=S   every S seconds append a snapshot to FILE as one\n"
+		"                     JSON line (a timeline); Ctrl-C stops\n"
+		"  -c, --count=N      with --interval: stop after N snapshots\n"
 		"  -h, --help         this help\n");
 }
 
-int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
-		    unsigned flags, struct outfile *out)
+/* True when PATH names a gzip file: "-o FILE.gz" writes compressed. */
+static bool wants_gzip(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 3 && strcmp(path + n - 3, ".gz") == 0;
+}
+
+static int render_to(FILE *f, const struct vm_snapshot *s, enum snapshot_fmt format,
+		     unsigned flags)
 {
 	int r;
 
 	if (format == FMT_JSON) {
 		json_t *doc = snapshot_to_json(s, flags);
-		r = doc ? json_dumpf(doc, out->f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : -1;
+		r = doc ? json_dumpf(doc, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : -1;
 		json_decref(doc);
-		if (r == 0 && fputc('\n', out->f) == EOF)
+		if (r == 0 && fputc('\n', f) == EOF)
 			r = -1;
-		r = r < 0 ? -EIO : 0;
-	} else {
-		r = snapshot_write_text(out->f, s, flags);
+		return r < 0 ? -EIO : 0;
 	}
+	if (format == FMT_SVG)
+		return snapshot_write_svg(f, s, flags);
+	return snapshot_write_text(f, s, flags);
+}
+
+int output_commit_buffer(struct outfile *out, char *buf, size_t len, int r)
+{
+	if (r == 0 && out->path && wants_gzip(out->path))
+		r = gz_write_member(out->f, buf, len);
+	else if (r == 0 && fwrite(buf, 1, len, out->f) != len)
+		r = -EIO;
+	free(buf);
 	if (r == 0)
 		r = outfile_commit(out);
 	else
@@ -54,6 +80,76 @@ int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
 	return 0;
 }
 
+int output_render(struct outfile *out, int (*render)(FILE *f, const void *arg),
+		  const void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	int r;
+
+	/* Rendered in memory first: compressed or not, the file gets only
+	 * a complete document. */
+	if (!mem) {
+		outfile_abort(out);
+		vm_error("out of memory");
+		return 1;
+	}
+	r = render(mem, arg);
+	if (fclose(mem) != 0 && r == 0)
+		r = -ENOMEM;
+	return output_commit_buffer(out, buf, len, r);
+}
+
+struct render_args {
+	const struct vm_snapshot *s;
+	enum snapshot_fmt format;
+	unsigned flags;
+};
+
+static int render_snapshot(FILE *f, const void *arg)
+{
+	const struct render_args *a = arg;
+
+	return render_to(f, a->s, a->format, a->flags);
+}
+
+int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
+		    unsigned flags, struct outfile *out)
+{
+	struct render_args a = { s, format, flags };
+
+	return output_render(out, render_snapshot, &a);
+}
+
+int parse_format(const char *arg, enum snapshot_fmt *format, bool svg_ok)
+{
+	if (strcmp(arg, "text") == 0)
+		*format = FMT_TEXT;
+	else if (strcmp(arg, "json") == 0)
+		*format = FMT_JSON;
+	else if (svg_ok && strcmp(arg, "svg") == 0)
+		*format = FMT_SVG;
+	else {
+		vm_error("unknown format '%s' (text%s json)", arg, svg_ok ? ", svg or" : " or");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void outfile_report_open_error(const char *path, int r)
+{
+	char *e = escape_untrusted(path);
+
+	if (r == -EEXIST)
+		vm_error("%s exists (use --force to replace it)", e ? e : "?");
+	else if (r == -ELOOP)
+		vm_error("%s is a symbolic link: refusing to write through it", e ? e : "?");
+	else
+		vm_error("cannot create %s: %s", e ? e : "?", strerror(-r));
+	free(e);
+}
+
 int cmd_snapshot(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -62,9 +158,13 @@ int cmd_snapshot(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "backend", required_argument, NULL, 'B' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	double interval = 0;
+	unsigned long count = 0;
 	struct snapshot_opts so = { .pm_want = PM_WANT_EXCLUSIVE | PM_WANT_FLAGS | PM_WANT_SOFTDIRTY };
 	enum snapshot_fmt format = FMT_TEXT;
 	const char *output = "-";
@@ -76,17 +176,11 @@ int cmd_snapshot(int argc, char **argv)
 	int c, r, ret = 1;
 
 	optind = 1;
-	while ((c = cmd_getopt("snapshot", argc, argv, "f:po:h", opts)) != -1) {
+	while ((c = cmd_getopt("snapshot", argc, argv, "f:po:i:c:h", opts)) != -1) {
 		switch (c) {
 		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				format = FMT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				format = FMT_JSON;
-			else {
-				vm_error("unknown format '%s' (text or json)", optarg);
+			if (parse_format(optarg, &format, true) < 0)
 				return EXIT_USAGE;
-			}
 			break;
 		case 'p':
 			flags |= OUT_PAGES;
@@ -110,12 +204,39 @@ int cmd_snapshot(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'i': {
+			char *end;
+			errno = 0;
+			interval = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(interval >= 0.01 && interval <= 86400)) {
+				vm_error("--interval wants seconds between 0.01 and 86400");
+				return EXIT_USAGE;
+			}
+			break;
+		}
+		case 'c': {
+			uint64_t v;
+			if (parse_u64(optarg, &v) < 0 || v == 0 || v > 100000000) {
+				vm_error("--count wants a number of snapshots (at least 1)");
+				return EXIT_USAGE;
+			}
+			count = (unsigned long)v;
+			break;
+		}
 		case 'h':
 			snapshot_usage(stdout);
 			return 0;
 		default:
 			return EXIT_USAGE;
 		}
+	}
+	if (count && interval == 0) {
+		vm_error("--count needs --interval");
+		return EXIT_USAGE;
+	}
+	if (interval > 0 && format == FMT_SVG) {
+		vm_error("--interval writes a JSON Lines timeline: --format=svg does not apply");
+		return EXIT_USAGE;
 	}
 	if (optind >= argc) {
 		vm_error("snapshot: no PID given (see 'vmatlas snapshot --help')");
@@ -136,18 +257,22 @@ int cmd_snapshot(int argc, char **argv)
 		}
 	}
 
+	if (interval > 0) {
+		struct capture_opts co = { .output = output, .force = force,
+					   .gzip = wants_gzip(output), .interval = interval,
+					   .count = count, .flags = flags };
+
+		so.elf_cache = elf_cache_new();
+		ret = capture_timeline(pids, (size_t)(argc - optind), &so, &co);
+		elf_cache_free(so.elf_cache);
+		free(pids);
+		return ret;
+	}
 	/* Open the output first: a refused file is reported before the work,
 	 * and nothing is visible under its name until the snapshot is whole. */
 	r = outfile_open(&out, output, force);
 	if (r < 0) {
-		char *e = escape_untrusted(output);
-		if (r == -EEXIST)
-			vm_error("%s exists (use --force to replace it)", e ? e : "?");
-		else if (r == -ELOOP)
-			vm_error("%s is a symbolic link: refusing to write through it", e ? e : "?");
-		else
-			vm_error("cannot create %s: %s", e ? e : "?", strerror(-r));
-		free(e);
+		outfile_report_open_error(output, r);
 		free(pids);
 		return 1;
 	}

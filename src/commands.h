@@ -3,17 +3,40 @@
 #ifndef VMATLAS_COMMANDS_H
 #define VMATLAS_COMMANDS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
 enum { EXIT_USAGE = 2 };
 
 int cmd_snapshot(int argc, char **argv);
 
 struct vm_snapshot;
 struct outfile;
-enum snapshot_fmt { FMT_TEXT, FMT_JSON };
+enum snapshot_fmt { FMT_TEXT, FMT_JSON, FMT_SVG };
 /* Render S to OUT and commit it (or abort it on error); an exit status. */
 int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
 		    unsigned flags, struct outfile *out);
+/* Print why outfile_open(PATH) failed with R. */
+void outfile_report_open_error(const char *path, int r);
 int cmd_demo(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_view(int argc, char **argv);
+
+struct vm_timeline;
+/* Load a snapshot file for a front end, printing its error or warning. */
+struct vm_timeline *view_load(const char *path);
+/* The live screen on a file: 0, -errno, or -ENOSYS when not built in. */
+int view_interactive(struct vm_timeline *t, const char *name);
+/* Write BUF (LEN bytes, malloc'd, freed here) to OUT, gzip-compressed for
+ * a *.gz name, and commit OUT; R < 0 aborts it instead (rendering failed).
+ * An exit status; the error is printed. */
+int output_commit_buffer(struct outfile *out, char *buf, size_t len, int r);
+/* RENDER(f, ARG) into memory, then output_commit_buffer. */
+int output_render(struct outfile *out, int (*render)(FILE *f, const void *arg),
+		  const void *arg);
+/* "text", "json" (and "svg" if SVG_OK) into *FORMAT; prints the error. */
+int parse_format(const char *arg, enum snapshot_fmt *format, bool svg_ok);
 
 /* getopt_long for a command, with errors said in one line:
  * "vmatlas: CMD: unrecognized option '--x' (see 'vmatlas CMD --help')".

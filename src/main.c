@@ -16,6 +16,8 @@ static const struct command {
 } commands[] = {
 	{ "snapshot", cmd_snapshot, "print or save the layout and page states of processes" },
 	{ "demo", cmd_demo, "run the bundled demo program and show its layout" },
+	{ "view", cmd_view, "show a saved snapshot or timeline (or draw it as SVG)" },
+	{ "diff", cmd_diff, "compare two snapshots (files or live processes)" },
 };
 
 int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
