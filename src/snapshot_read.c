@@ -438,10 +438,12 @@ static int read_runs(struct rd *r, const json_t *a, struct vm_mapping *m)
 			goto out;
 		}
 		rd_push(r, "[1]");
-		if ((e = rd_uint(r, json_array_get(it, 1), m->pages.total - sum, &cnt)))
+		if ((e = rd_uint(r, json_array_get(it, 1), UINT64_MAX, &cnt)))
 			goto out;
-		if (cnt == 0) {
-			e = rd_fail(r, "a run of 0 pages");
+		if (cnt == 0 || cnt > m->pages.total - sum) {
+			e = cnt ? rd_fail(r, "runs cover more than the mapping's %" PRIu64 " pages",
+					  m->pages.total)
+				: rd_fail(r, "a run of 0 pages");
 			goto out;
 		}
 		rd_pop(r, old);
@@ -839,7 +841,7 @@ static int read_document(struct rd *r, const json_t *doc, struct vm_snapshot *s)
 		if (!json_is_integer(j) || json_integer_value(j) < 1)
 			e = rd_fail(r, "expected a positive integer");
 		else if (json_integer_value(j) > VMATLAS_SNAPSHOT_VERSION)
-			e = rd_fail(r, "version %" JSON_INTEGER_FORMAT " is newer than this vmatlas "
+			e = rd_fail(r, "%" JSON_INTEGER_FORMAT " is newer than this vmatlas "
 				    "reads (%d): use a newer vmatlas", json_integer_value(j),
 				    VMATLAS_SNAPSHOT_VERSION);
 	}
@@ -977,14 +979,24 @@ static int parse_values(const char *buf, size_t len, const char *name, bool gz_t
 			if (gz_truncated && json_error_code(&je) == json_error_premature_end_of_input)
 				return set_error(err, -EINVAL, "%s: the gzip data is truncated: "
 						 "no complete snapshot", name);
+			if (json_error_code(&je) == json_error_premature_end_of_input)
+				return set_error(err, -EINVAL, "%s: line %zu: truncated: the file ends "
+						 "inside a snapshot", name, line_of(buf, len));
 			if (json_error_code(&je) == json_error_out_of_memory)
 				return set_error(err, -ENOMEM, "%s: out of memory", name);
 			{
-				/* jansson counts lines from where this value
-				 * started. */
+				/* jansson counts lines and columns from where
+				 * this value started. */
 				size_t l = line + (je.line > 0 ? (size_t)je.line - 1 : 0);
-				return set_error(err, -EINVAL, "%s: line %zu, column %d: %s%s", name, l,
-						 je.column, off == 0 && t->nsnaps == 0 ? "not a snapshot: " : "",
+				size_t col = (size_t)(je.column > 0 ? je.column : 0);
+				if (je.line <= 1) {
+					const char *ls = buf + off;
+					while (ls > buf && ls[-1] != '\n')
+						ls--;
+					col += (size_t)(buf + off - ls);
+				}
+				return set_error(err, -EINVAL, "%s: line %zu, column %zu: %s: %s", name, l,
+						 col, "invalid JSON",
 						 je.text);
 			}
 		}
@@ -1012,8 +1024,10 @@ static int parse_values(const char *buf, size_t len, const char *name, bool gz_t
 		}
 		t->snaps[t->nsnaps++] = s;
 		line += line_of(buf + start, off - start) - 1;
-		if (off < len && buf[off] != '\n' && buf[off] != ' ' && buf[off] != '\t' &&
-		    buf[off] != '\r')
+		/* One document per line: anything else on its line is wrong. */
+		while (off < len && (buf[off] == ' ' || buf[off] == '\t' || buf[off] == '\r'))
+			off++;
+		if (off < len && buf[off] != '\n')
 			return set_error(err, -EINVAL, "%s: line %zu: text after the snapshot", name, line);
 	}
 	if (t->nsnaps == 0)
@@ -1098,12 +1112,12 @@ struct vm_timeline *snapshot_read_file(const char *path, struct snapread_error *
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		e = -errno;
-		set_error(err, e, "cannot open %s: %s", ename, strerror(errno));
+		set_error(err, e, "%s: cannot open: %s", ename, strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &st) < 0) {
 		e = -errno;
-		set_error(err, e, "cannot read %s: %s", ename, strerror(errno));
+		set_error(err, e, "%s: cannot read: %s", ename, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -1131,7 +1145,7 @@ struct vm_timeline *snapshot_read_file(const char *path, struct snapread_error *
 			continue;
 		if (k < 0) {
 			e = -errno;
-			set_error(err, e, "cannot read %s: %s", ename, strerror(errno));
+			set_error(err, e, "%s: cannot read: %s", ename, strerror(errno));
 			goto out;
 		}
 		if (k == 0)
