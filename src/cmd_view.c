@@ -67,14 +67,23 @@ int cmd_view(int argc, char **argv)
 	};
 	enum snapshot_fmt format = FMT_TEXT;
 	bool have_format = false, force = false;
-	const char *output = "-";
+	const char *output = "-", *file = NULL;
 	struct vm_timeline *t = NULL;
 	struct outfile out;
 	long index = 0;
 	int c, r, ret = 1;
 
 	optind = 1;
-	while ((c = cmd_getopt("view", argc, argv, "f:n:o:h", opts)) != -1) {
+	/* Options may follow FILE: "vmatlas view FILE --svg OUT.svg". */
+	while ((c = cmd_getopt("view", argc, argv, "f:n:o:h", opts)) != -1 || optind < argc) {
+		if (c == -1) {
+			if (file) {
+				vm_error("view: one FILE only (see 'vmatlas view --help')");
+				return EXIT_USAGE;
+			}
+			file = argv[optind++];
+			continue;
+		}
 		switch (c) {
 		case 'f':
 			if (parse_format(optarg, &format, true) < 0)
@@ -109,16 +118,15 @@ int cmd_view(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		vm_error("view: %s (see 'vmatlas view --help')",
-			 optind >= argc ? "no FILE given" : "one FILE only");
+	if (!file) {
+		vm_error("view: no FILE given (see 'vmatlas view --help')");
 		return EXIT_USAGE;
 	}
-	t = view_load(argv[optind]);
+	t = view_load(file);
 	if (!t)
 		return 1;
 	if (!have_format && isatty(STDOUT_FILENO)) {
-		r = view_interactive(t, argv[optind]);
+		r = view_interactive(t, file);
 		if (r != -ENOSYS) {
 			ret = r < 0 ? 1 : 0;
 			goto out;
