@@ -148,11 +148,11 @@ static enum vm_kind kind_by_perms(const struct vm_mapping *m,
 {
 	if (m->perms[2] == 'x')
 		return VK_TEXT;
-	if (m->perms[1] == 'w')
-		return VK_DATA;
-	if (has_code(m, exec, nexec))
-		return VK_RODATA;
-	return VK_FILE;
+	/* ELF loaders map private copies of objects that have code; a shared
+	 * or code-less file mapping is plain file data. */
+	if (perms_shared(m) || !has_code(m, exec, nexec))
+		return VK_FILE;
+	return m->perms[1] == 'w' ? VK_DATA : VK_RODATA;
 }
 
 static uint64_t page_down(uint64_t v, uint64_t pg)

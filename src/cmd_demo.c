@@ -130,14 +130,8 @@ int cmd_demo(int argc, char **argv)
 	while ((c = cmd_getopt("demo", argc, argv, "f:h", opts)) != -1) {
 		switch (c) {
 		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				format = FMT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				format = FMT_JSON;
-			else {
-				vm_error("unknown format '%s' (text or json)", optarg);
+			if (snapshot_parse_format(optarg, &format) < 0)
 				return EXIT_USAGE;
-			}
 			break;
 		case 'h':
 			printf("Usage: vmatlas demo [--format=text|json]\n"

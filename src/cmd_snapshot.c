@@ -35,6 +35,24 @@ static void snapshot_usage(FILE *f)
 		"  -h, --help         this help\n");
 }
 
+int snapshot_parse_format(const char *arg, enum snapshot_fmt *format)
+{
+	static const char *const names[] = { [FMT_TEXT] = "text", [FMT_JSON] = "json",
+					     [FMT_SVG] = "svg" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(arg, names[i]) == 0) {
+			*format = (enum snapshot_fmt)i;
+			return 0;
+		}
+	{
+		char *e = escape_untrusted(arg);
+		vm_error("unknown format '%s' (text, json or svg)", e ? e : "?");
+		free(e);
+	}
+	return -EINVAL;
+}
+
 /* True when PATH names a gzip file: "-o FILE.gz" writes compressed. */
 static bool wants_gzip(const char *path)
 {
@@ -122,21 +140,6 @@ int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
 	return output_render(out, render_snapshot, &a);
 }
 
-int parse_format(const char *arg, enum snapshot_fmt *format, bool svg_ok)
-{
-	if (strcmp(arg, "text") == 0)
-		*format = FMT_TEXT;
-	else if (strcmp(arg, "json") == 0)
-		*format = FMT_JSON;
-	else if (svg_ok && strcmp(arg, "svg") == 0)
-		*format = FMT_SVG;
-	else {
-		vm_error("unknown format '%s' (text%s json)", arg, svg_ok ? ", svg or" : " or");
-		return -EINVAL;
-	}
-	return 0;
-}
-
 void outfile_report_open_error(const char *path, int r)
 {
 	char *e = escape_untrusted(path);
@@ -179,7 +182,7 @@ int cmd_snapshot(int argc, char **argv)
 	while ((c = cmd_getopt("snapshot", argc, argv, "f:po:i:c:h", opts)) != -1) {
 		switch (c) {
 		case 'f':
-			if (parse_format(optarg, &format, true) < 0)
+			if (snapshot_parse_format(optarg, &format) < 0)
 				return EXIT_USAGE;
 			break;
 		case 'p':

@@ -86,7 +86,7 @@ int cmd_view(int argc, char **argv)
 		}
 		switch (c) {
 		case 'f':
-			if (parse_format(optarg, &format, true) < 0)
+			if (snapshot_parse_format(optarg, &format) < 0)
 				return EXIT_USAGE;
 			have_format = true;
 			break;

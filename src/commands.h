@@ -14,6 +14,8 @@ int cmd_snapshot(int argc, char **argv);
 struct vm_snapshot;
 struct outfile;
 enum snapshot_fmt { FMT_TEXT, FMT_JSON, FMT_SVG };
+/* FMT_* for a --format argument; -EINVAL after saying why. */
+int snapshot_parse_format(const char *arg, enum snapshot_fmt *format);
 /* Render S to OUT and commit it (or abort it on error); an exit status. */
 int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
 		    unsigned flags, struct outfile *out);
@@ -35,8 +37,6 @@ int output_commit_buffer(struct outfile *out, char *buf, size_t len, int r);
 /* RENDER(f, ARG) into memory, then output_commit_buffer. */
 int output_render(struct outfile *out, int (*render)(FILE *f, const void *arg),
 		  const void *arg);
-/* "text", "json" (and "svg" if SVG_OK) into *FORMAT; prints the error. */
-int parse_format(const char *arg, enum snapshot_fmt *format, bool svg_ok);
 
 /* getopt_long for a command, with errors said in one line:
  * "vmatlas: CMD: unrecognized option '--x' (see 'vmatlas CMD --help')".

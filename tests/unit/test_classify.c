@@ -168,7 +168,7 @@ static void test_without_cache(void)
 	CHECK_KIND(&p, 0x55e8b7196000, VK_BSS);
 	CHECK_KIND(&p, 0x55e8e400a000, VK_HEAP);
 	CHECK_KIND(&p, 0x7f2c07800000, VK_FILE);  /* no code in it */
-	CHECK_KIND(&p, 0x7f2c07900000, VK_DATA);
+	CHECK_KIND(&p, 0x7f2c07900000, VK_FILE);  /* shared: not an object */
 	CHECK_KIND(&p, 0x7f2c07901000, VK_ANON);  /* after a non-object */
 	CHECK_KIND(&p, 0x7f2c0790f000, VK_ANON);
 	CHECK_KIND(&p, 0x7f2c07912000, VK_RODATA);
