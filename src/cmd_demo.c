@@ -19,6 +19,8 @@
 #include "vmatlas/output.h"
 #include "vmatlas/piderr.h"
 #include "vmatlas/snapshot.h"
+#include "vmatlas/tracer.h"
+#include "vmatlas/tui.h"
 #include "vmatlas/util.h"
 
 char *demo_program_path(void)
@@ -112,31 +114,76 @@ static void demo_stop(pid_t parent)
 	waitpid(parent, NULL, 0);
 }
 
+/* The demo under the live screen: attached (it is our child), so quitting
+ * detaches and then the demo is stopped. */
+static int demo_watch(const struct tui_opts *o)
+{
+	struct tui_source *src;
+	struct tracer *tr;
+	pid_t pids[2];
+	char err[512];
+	int ret;
+
+	if (demo_start(&pids[0], &pids[1]) < 0)
+		return 1;
+	tr = tracer_new(0);
+	if (!tr) {
+		vm_error("cannot set up tracing: %s", strerror(errno));
+		demo_stop(pids[0]);
+		return 1;
+	}
+	src = tui_source_live_new(tr, pids[0], NULL, err, sizeof(err));
+	if (!src) {
+		vm_error("%s", err);
+		demo_stop(pids[0]);
+		return 1;
+	}
+	ret = watch_run_source(src, o);
+	demo_stop(pids[0]);
+	return ret;
+}
+
 int cmd_demo(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "no-color", no_argument, NULL, 'C' },
+		{ "ascii", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct snapshot_opts so = { .pm_want = PM_WANT_EXCLUSIVE | PM_WANT_FLAGS | PM_WANT_SOFTDIRTY };
+	struct tui_opts to = { .delay = 1.0, .initial_view = -1 };
 	enum snapshot_fmt format = FMT_TEXT;
+	bool have_format = false;
+	char why[256];
 	struct vm_snapshot *s = NULL;
 	struct outfile out;
 	pid_t pids[2], failed = 0;
 	int c, ret = 1;
 
 	optind = 1;
-	while ((c = cmd_getopt("demo", argc, argv, "f:h", opts)) != -1) {
+	while ((c = cmd_getopt("demo", argc, argv, "f:d:h", opts)) != -1) {
+		int w = watch_parse_opt(c, optarg, &to);
+
+		if (w < 0)
+			return EXIT_USAGE;
+		if (w > 0)
+			continue;
 		switch (c) {
 		case 'f':
+			have_format = true;
 			if (snapshot_parse_format(optarg, &format) < 0)
 				return EXIT_USAGE;
 			break;
 		case 'h':
-			printf("Usage: vmatlas demo [--format=text|json]\n"
+			printf("Usage: vmatlas demo [-d SECONDS] [--no-color] [--ascii]\n"
+			       "       vmatlas demo --format=text|json\n"
 			       "Run the bundled demo program (a textbook layout, a thread and a\n"
-			       "forked child writing its copy-on-write pages) and show its layout.\n");
+			       "forked child writing its copy-on-write pages) and show it live,\n"
+			       "or print one snapshot of it with --format. The demo stops when\n"
+			       "vmatlas quits.\n");
 			return 0;
 		default:
 			return EXIT_USAGE;
@@ -145,6 +192,14 @@ int cmd_demo(int argc, char **argv)
 	if (optind < argc) {
 		vm_error("demo: unexpected argument (see 'vmatlas demo --help')");
 		return EXIT_USAGE;
+	}
+	if (!have_format) {
+		if (tui_terminal_usable(why, sizeof(why)) < 0) {
+			vm_error("%s: use 'vmatlas demo --format=text' (or json) to print one snapshot, or 'vmatlas snapshot PID'",
+				 why);
+			return 1;
+		}
+		return demo_watch(&to);
 	}
 	if (demo_start(&pids[0], &pids[1]) < 0)
 		return 1;

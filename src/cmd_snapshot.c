@@ -1,4 +1,4 @@
-/* vmatlas snapshot [--format=text|json|svg] [--pages] [-o FILE [--force]]
+/* vmatlas snapshot [--format=text|json|svg] [--pages] [--freeze] [-o FILE [--force]]
  *                  [--interval=S [--count=N]] PID... */
 #include "config.h"
 
@@ -15,12 +15,13 @@
 #include "vmatlas/output.h"
 #include "vmatlas/piderr.h"
 #include "vmatlas/snapshot.h"
+#include "vmatlas/tracer.h"
 #include "vmatlas/util.h"
 
 static void snapshot_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vmatlas snapshot [--format=text|json|svg] [--pages] [-o FILE [--force]]\n"
+		"Usage: vmatlas snapshot [--format=text|json|svg] [--pages] [--freeze] [-o FILE [--force]]\n"
 		"                        [--interval=S [--count=N]] PID...\n"
 		"Print the layout and page states of processes.\n\n"
 		"  -f, --format=FMT   text (default), json (man vmatlas-snapshot(5)) or svg\n"
@@ -32,6 +33,8 @@ static void snapshot_usage(FILE *f)
 		"  -i, --interval=S   every S seconds append a snapshot to FILE as one\n"
 		"                     JSON line (a timeline); Ctrl-C stops\n"
 		"  -c, --count=N      with --interval: stop after N snapshots\n"
+		"      --freeze       stop every thread during the scan for a consistent\n"
+		"                     snapshot (ptrace); says how long the target was stopped\n"
 		"  -h, --help         this help\n");
 }
 
@@ -86,10 +89,15 @@ int output_commit_buffer(struct outfile *out, char *buf, size_t len, int r)
 	else if (r == 0 && fwrite(buf, 1, len, out->f) != len)
 		r = -EIO;
 	free(buf);
+	/* Interrupted while writing: keep the old file, leave no new one. */
+	if (r == 0 && vm_should_quit() && !out->is_stdout)
+		r = -EINTR;
 	if (r == 0)
 		r = outfile_commit(out);
 	else
 		outfile_abort(out);
+	if (r < 0 && vm_should_quit())
+		return 128 + vm_quit_signal;
 	if (r < 0) {
 		vm_error("cannot write %s: %s", out->is_stdout ? "standard output" : "the output file",
 			 strerror(-r));
@@ -153,6 +161,32 @@ void outfile_report_open_error(const char *path, int r)
 	free(e);
 }
 
+/* Attach to and stop every thread of each of PIDS; a message on failure. */
+static int snapshot_freeze(struct tracer *t, const pid_t *pids, size_t npids)
+{
+	char msg[512];
+	int r;
+
+	for (size_t i = 0; i < npids; i++) {
+		r = tracer_attach(t, pids[i], 0);
+		if (r == 0)
+			r = tracer_freeze(t, pids[i]);
+		if (r < 0) {
+			if (r == -EINTR || vm_should_quit())
+				return -EINTR;
+			if (r == -ETIMEDOUT)
+				snprintf(msg, sizeof(msg),
+					 "process %d: a thread did not stop within 5 seconds (uninterruptible sleep?); try without --freeze",
+					 (int)pids[i]);
+			else
+				tracer_error_describe(pids[i], r, msg, sizeof(msg));
+			vm_error("--freeze: %s", msg);
+			return r;
+		}
+	}
+	return 0;
+}
+
 int cmd_snapshot(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -163,6 +197,7 @@ int cmd_snapshot(int argc, char **argv)
 		{ "backend", required_argument, NULL, 'B' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "freeze", no_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -171,11 +206,13 @@ int cmd_snapshot(int argc, char **argv)
 	struct snapshot_opts so = { .pm_want = PM_WANT_EXCLUSIVE | PM_WANT_FLAGS | PM_WANT_SOFTDIRTY };
 	enum snapshot_fmt format = FMT_TEXT;
 	const char *output = "-";
-	bool force = false;
+	bool force = false, freeze = false;
 	unsigned flags = 0;
+	struct tracer *tracer = NULL;
 	struct vm_snapshot *s = NULL;
 	struct outfile out;
 	pid_t *pids = NULL, failed = 0;
+	size_t npids;
 	int c, r, ret = 1;
 
 	optind = 1;
@@ -226,6 +263,9 @@ int cmd_snapshot(int argc, char **argv)
 			count = (unsigned long)v;
 			break;
 		}
+		case 'Z':
+			freeze = true;
+			break;
 		case 'h':
 			snapshot_usage(stdout);
 			return 0;
@@ -235,6 +275,10 @@ int cmd_snapshot(int argc, char **argv)
 	}
 	if (count && interval == 0) {
 		vm_error("--count needs --interval");
+		return EXIT_USAGE;
+	}
+	if (interval > 0 && freeze) {
+		vm_error("--freeze takes one snapshot: it does not combine with --interval");
 		return EXIT_USAGE;
 	}
 	if (interval > 0 && format == FMT_SVG) {
@@ -281,7 +325,37 @@ int cmd_snapshot(int argc, char **argv)
 	}
 
 	so.elf_cache = elf_cache_new();
-	s = snapshot_take(pids, (size_t)(argc - optind), &so, &failed);
+	npids = (size_t)(argc - optind);
+	if (freeze) {
+		tracer = tracer_new(0);
+		if (!tracer) {
+			vm_error("out of memory");
+			outfile_abort(&out);
+			goto out;
+		}
+		r = snapshot_freeze(tracer, pids, npids);
+		if (r < 0) {
+			outfile_abort(&out);
+			goto out;
+		}
+	}
+	s = snapshot_take(pids, npids, &so, &failed);
+	if (freeze) {
+		unsigned long long ns, most = 0;
+
+		for (size_t i = 0; i < npids; i++)
+			if (tracer_thaw(tracer, pids[i], &ns) == 0 && ns > most)
+				most = ns;
+		tracer_detach_all(tracer);
+		if (s) {
+			s->live = false;
+			s->frozen_ms = (double)most / 1e6;
+		}
+	}
+	if (vm_should_quit()) {
+		outfile_abort(&out);
+		goto out;
+	}
 	if (!s) {
 		char msg[512];
 		pid_error_describe(failed, errno, msg, sizeof(msg));
@@ -291,8 +365,11 @@ int cmd_snapshot(int argc, char **argv)
 	}
 	ret = snapshot_render(s, format, flags, &out);
 out:
+	tracer_free(tracer);
 	vm_snapshot_free(s);
 	elf_cache_free(so.elf_cache);
 	free(pids);
+	if (ret != 0 && vm_should_quit())
+		ret = 128 + vm_quit_signal;
 	return ret;
 }

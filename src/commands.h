@@ -49,4 +49,13 @@ int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
  * tree, else in PKGLIBEXECDIR. NULL + errno when missing. */
 char *demo_program_path(void);
 
+int cmd_watch(int argc, char **argv);
+struct tui_opts;
+struct tui_source;
+/* Options shared by watch and demo (-d, --no-color, --ascii): 1 when C was
+ * one of them, 0 if not, -1 after reporting a bad value. */
+int watch_parse_opt(int c, const char *arg, struct tui_opts *o);
+/* Run the live screen on SRC, then close SRC; an exit status. */
+int watch_run_source(struct tui_source *src, const struct tui_opts *o);
+
 #endif

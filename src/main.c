@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vmatlas/tracer.h"
 #include "vmatlas/util.h"
 
 static const struct command {
@@ -18,6 +19,7 @@ static const struct command {
 	{ "demo", cmd_demo, "run the bundled demo program and show its layout" },
 	{ "view", cmd_view, "show a saved snapshot or timeline (or draw it as SVG)" },
 	{ "diff", cmd_diff, "compare two snapshots (files or live processes)" },
+	{ "watch", cmd_watch, "show a process's memory live (also: vmatlas PID, vmatlas -- PROGRAM)" },
 };
 
 int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
@@ -67,9 +69,29 @@ int main(int argc, char **argv)
 		printf("%s\n", PACKAGE_STRING);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+	/* SIGINT, SIGTERM, SIGHUP, SIGPIPE set a flag; the command cleans up
+	 * (detaches, restores the terminal) and exits with 128 + signal. A
+	 * command that finished its work before it noticed the signal (the
+	 * output is whole) exits 0. */
+	vm_signals_install();
+	/* `vmatlas [WATCH-OPTIONS] PID` and `vmatlas -- PROGRAM` are
+	 * `vmatlas watch ...`. */
+	if (strcmp(argv[1], "--") == 0 ||
+	    (argv[1][0] && strspn(argv[1], "0123456789") == strlen(argv[1])) ||
+	    strncmp(argv[1], "-d", 2) == 0 || strncmp(argv[1], "--delay", 7) == 0 ||
+	    strcmp(argv[1], "--no-color") == 0 || strcmp(argv[1], "--ascii") == 0 ||
+	    strcmp(argv[1], "--no-trace") == 0) {
+		int rc = cmd_watch(argc, argv);
+
+		return rc != 0 && vm_should_quit() ? 128 + vm_quit_signal : rc;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			int rc = commands[i].run(argc - 1, argv + 1);
+
+			return rc != 0 && vm_should_quit() ? 128 + vm_quit_signal : rc;
+		}
+	}
 	{
 		char *e = escape_untrusted(argv[1]);
 		vm_error("unknown command '%s' (see 'vmatlas --help')", e ? e : "?");

@@ -39,9 +39,13 @@ static void print_header(FILE *f, const struct vm_snapshot *s,
 			 const struct vm_process *p)
 {
 	char *comm = escape_untrusted(p->comm), *exe = escape_untrusted(p->exe ? p->exe : "?");
-	char when[64], swap[16];
+	char when[64], swap[16], atomic[64] = "";
 	struct tm tm;
 
+	if (s->live)
+		snprintf(atomic, sizeof(atomic), "  (live: not atomic)");
+	else if (s->frozen_ms >= 0)
+		snprintf(atomic, sizeof(atomic), "  (frozen: target stopped for %.1f ms)", s->frozen_ms);
 	gmtime_r(&s->taken_at.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	fprintf(f, "pid %d (%s)  %s\n", (int)p->pid, comm ? comm : "?", exe ? exe : "?");
@@ -55,7 +59,7 @@ static void print_header(FILE *f, const struct vm_snapshot *s,
 		s->host.kernel, s->host.page_size / 1024,
 		s->host.pfn_visible ? "visible" : "hidden (not root)",
 		s->host.swap_total_known ? fmt_kb(swap, sizeof(swap), s->host.swap_total_kb) : "?",
-		s->live ? "  (live: not atomic)" : "");
+		atomic);
 	free(comm);
 	free(exe);
 }

@@ -11,6 +11,7 @@
 #include "vmatlas/classify.h"
 #include "vmatlas/procfs.h"
 #include "vmatlas/snapshot.h"
+#include "vmatlas/tracer.h"
 
 static void host_read_swap(struct vm_host *h)
 {
@@ -55,7 +56,17 @@ int snapshot_collect_process(pid_t pid, const struct snapshot_opts *o,
 		goto fail;
 	}
 	for (size_t i = 0; i < p->nmaps; i++) {
-		r = pagemap_scan_mapping(ctx, &p->maps[i], o->pm_want);
+		const struct vm_mapping *m = &p->maps[i];
+		unsigned want = o->pm_want;
+
+		/* A quit signal: unwind so the caller can detach and exit. */
+		if (vm_should_quit()) {
+			r = -EINTR;
+			goto fail;
+		}
+		if (m->start < o->range_end && o->range_start < m->end)
+			want |= o->pm_want_range;
+		r = pagemap_scan_mapping(ctx, &p->maps[i], want);
 		if (r < 0)
 			goto fail;
 	}

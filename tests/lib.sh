@@ -83,3 +83,32 @@ with_swap() {
 	CLEANUP_HOOKS="$CLEANUP_HOOKS swap_off"
 }
 swap_off() { swapoff "$SWAPFILE" 2>/dev/null; rm -f "$SWAPFILE"; }
+
+# threads_are PID STATES: within 2 s, every thread of PID has a state letter
+# in STATES (e.g. "SR", "T") and TracerPid 0; fails naming the thread if not.
+threads_are() {
+	local pid=$1 states=$2 i t st tr bad
+	for i in $(seq 1 100); do
+		bad=
+		for t in /proc/$pid/task/*; do
+			st=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "$t/status")
+			tr=$(sed -n 's/^TracerPid:[[:space:]]*//p' "$t/status")
+			case "$states" in *"$st"*) ;; *) bad="$t state $st" ;; esac
+			[ "$tr" = 0 ] || bad="$t TracerPid $tr"
+		done
+		[ -z "$bad" ] && return 0
+		sleep 0.02
+	done
+	fail "${THREADS_CONTEXT:-}pid $pid: $bad (expected state in '$states', TracerPid 0)"
+}
+
+# make_zombie: a child that exited and is not reaped; sets ZOMBIE.
+make_zombie() {
+	local zparent
+	sh -c 'sleep 0.1 & exec sleep 30' &
+	zparent=$!
+	TEST_PIDS="$TEST_PIDS $zparent"
+	sleep 0.5
+	ZOMBIE=$(cat /proc/$zparent/task/$zparent/children 2>/dev/null | tr -d ' ')
+	[ -n "$ZOMBIE" ] && [ "$(proc_state "$ZOMBIE")" = Z ] || hard_error "could not make a zombie"
+}

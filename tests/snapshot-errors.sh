@@ -32,12 +32,8 @@ expect_error "unknown command" 2 "unknown command 'frobnicate'" frobnicate
 expect_error "escaped argument" 2 'unknown command .x\\x1b\[31mred' "$(printf 'x\033[31mred')"
 
 # A zombie: a child that exited and was not reaped.
-sh -c 'sleep 0.1 & exec sleep 30' &
-zparent=$!
-TEST_PIDS="$TEST_PIDS $zparent"
-sleep 0.5
-zombie=$(cat /proc/$zparent/task/$zparent/children 2>/dev/null | tr -d ' ')
-[ -n "$zombie" ] && [ "$(proc_state "$zombie")" = Z ] || hard_error "could not make a zombie"
+make_zombie
+zombie=$ZOMBIE
 expect_error "zombie" 1 "process $zombie is a zombie" snapshot "$zombie"
 
 # No partial output file on failure.

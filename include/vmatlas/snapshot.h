@@ -8,7 +8,11 @@
 struct elf_cache;
 
 struct snapshot_opts {
-	unsigned pm_want;                 /* PM_WANT_* */
+	unsigned pm_want;                 /* PM_WANT_* for every mapping */
+	/* PM_WANT_* added for the mappings overlapping [range_start,
+	 * range_end) (e.g. runs only for the mapping a screen shows). */
+	unsigned pm_want_range;
+	uint64_t range_start, range_end;
 	enum pagemap_backend_id backend;
 	struct elf_cache *elf_cache;      /* borrowed, may be NULL */
 };

@@ -40,7 +40,9 @@ int tracer_launch(struct tracer *t, char *const argv[], pid_t *pid);
 
 /* Stop every thread of PID (PTRACE_INTERRUPT, wait for each stop), and let
  * them go again. Nested calls are counted. *stopped_ns (may be NULL) gets
- * how long the process was stopped, on thaw. */
+ * how long the process was stopped, on thaw. A thread that does not stop
+ * within 5 s (uninterruptible sleep) makes tracer_freeze fail with
+ * -ETIMEDOUT, the others let go; -EINTR when a quit signal arrives. */
 int tracer_freeze(struct tracer *t, pid_t pid);
 int tracer_thaw(struct tracer *t, pid_t pid, unsigned long long *stopped_ns);
 /* Continue a launched program stopped at its exec event. */
@@ -67,7 +69,12 @@ struct tracer_event {
  * (0: do not block): signal-delivery stops are continued with their
  * signal, group-stops are kept with PTRACE_LISTEN, event stops are
  * continued after being reported. Returns 1 with *EV filled, 0 when
- * nothing happened, or -errno. */
+ * nothing happened, or -errno (-EINTR when vm_should_quit()).
+ * Call it regularly while attached: until it runs, a signal sent to the
+ * target waits in a signal-delivery stop. Only traced tasks are waited
+ * for; the caller's own untraced children are never reaped here.
+ * New threads are always traced (so --freeze stops them too); TEV_CLONE,
+ * TEV_FORK and TEV_EXIT are reported with TRACER_FOLLOW only. */
 int tracer_poll(struct tracer *t, struct tracer_event *ev, int timeout_ms);
 
 /* Processes traced now (thread group leaders), in attach order. */

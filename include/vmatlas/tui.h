@@ -1,0 +1,107 @@
+/* The live screen (ncursesw). It draws snapshots that a SOURCE hands it:
+ * a live process (tui_source_live_new) or, through the same interface, a
+ * snapshot file or timeline. The screen never opens /proc itself
+ * (STYLE 1): everything it shows comes from the source. */
+#ifndef VMATLAS_TUI_H
+#define VMATLAS_TUI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "vmatlas/model.h"
+
+struct tracer;
+
+/* What the views on screen need beyond per-mapping counts; a source reads
+ * only that (STYLE 5). */
+struct tui_want {
+	pid_t pid;                     /* process the views show; 0: the first */
+	uint64_t runs_start, runs_end; /* per-page runs for the mappings of PID
+					* overlapping [runs_start, runs_end) */
+	bool stacks;                   /* threads and backtraces (Stacks view) */
+};
+
+/* Raw facts about one page (Pages view cursor), when a source knows them. */
+struct tui_page_info {
+	uint64_t entry;   /* raw /proc/PID/pagemap entry */
+	bool have_entry;
+	uint64_t kflags;  /* /proc/kpageflags of its frame (root) */
+	bool have_kflags;
+};
+
+/* poll() results. */
+enum {
+	TUI_SRC_REFRESH = 1u << 0, /* something happened: refresh now */
+	TUI_SRC_GONE    = 1u << 1, /* the process is gone */
+};
+
+struct tui_source;
+
+struct tui_source_ops {
+	/* A new snapshot as WANT asks into *OUT, released with release().
+	 * Returns 1 with *OUT set, 0 when there is nothing new (a file: keep
+	 * the current picture), -ESRCH when the process is gone, or -errno. */
+	int (*refresh)(struct tui_source *src, const struct tui_want *want,
+		       struct vm_snapshot **out);
+	/* Give back a snapshot that refresh() or step() handed out. */
+	void (*release)(struct tui_source *src, struct vm_snapshot *s);
+	/* One line saying what is shown ("attached", "launched", a file name
+	 * and position); plain text, escaped by the source. */
+	void (*describe)(struct tui_source *src, char *buf, size_t len);
+	/* True for a running process, false for a file. */
+	bool (*is_live)(const struct tui_source *src);
+	/* Timelines: the previous (DIR < 0) or next (DIR > 0) snapshot into
+	 * *OUT as refresh() does; 0 at either end. NULL when not a timeline. */
+	int (*step)(struct tui_source *src, int dir, struct vm_snapshot **out);
+	/* Handle pending events without blocking longer than TIMEOUT_MS;
+	 * returns TUI_SRC_* bits. May be NULL. */
+	unsigned (*poll)(struct tui_source *src, int timeout_ms);
+	/* Facts about the page at ADDR of PID; 0 or -errno (-ENOTSUP when the
+	 * source has none, e.g. a file). May be NULL. */
+	int (*page_info)(struct tui_source *src, pid_t pid, uint64_t addr,
+			 struct tui_page_info *info);
+	/* Release everything (detaches from a live process). */
+	void (*close)(struct tui_source *src);
+};
+
+struct tui_source {
+	const struct tui_source_ops *ops;
+	void *priv; /* the source's own state */
+};
+
+struct tui_opts {
+	double delay;      /* refresh interval in seconds */
+	bool no_color;
+	bool ascii;        /* no UTF-8 block characters */
+	int initial_view;  /* 0-based index into the view table, -1: default */
+};
+
+/* Run the screen on SRC until quit. Takes the terminal (stdin/stdout must
+ * be a terminal: check with tui_terminal_usable() first) and restores it on
+ * every exit path. Returns an exit status: 0, 1 on a fatal error (already
+ * reported on stderr after the terminal was restored), 128 + signal when a
+ * signal ended it. SRC stays the caller's. */
+int tui_run(struct tui_source *src, const struct tui_opts *o);
+
+/* 0 when stdin and stdout are a terminal whose TERM can draw the screen;
+ * otherwise -errno and a sentence for the user in WHY. */
+int tui_terminal_usable(char *why, size_t len);
+
+/* Live source on a process: attach to PID (TRACER may be NULL: watch
+ * without ptrace), or ARGV launched (TRACER required). Returns NULL with
+ * errno set and a sentence in ERR. The source owns TRACER (freed, which
+ * detaches from or kills the traced processes, on close()). */
+struct tui_source *tui_source_live_new(struct tracer *tracer, pid_t pid,
+				       char *const argv[], char *err,
+				       size_t errlen);
+
+/* Stacks for the Stacks view: fills P->threads (every thread of P->pid,
+ * unwound while stopped through T, which may be NULL when not traced).
+ * Set by the module that unwinds stacks; NULL until it exists, and then the
+ * Stacks view says that stacks are not available. 0 or -errno. */
+typedef int (*tui_stacks_fn)(struct tracer *t, struct vm_process *p);
+extern tui_stacks_fn tui_stacks_collect;
+
+#endif

@@ -1,0 +1,156 @@
+/* vmatlas watch [OPTIONS] PID | -- PROGRAM [ARGS...]: the live screen.
+ * Also `vmatlas PID` and `vmatlas -- PROGRAM` (src/main.c). */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "vmatlas/tracer.h"
+#include "vmatlas/tui.h"
+#include "vmatlas/util.h"
+
+static void watch_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vmatlas watch [OPTIONS] PID          (or: vmatlas PID)\n"
+		"       vmatlas watch [OPTIONS] -- PROGRAM [ARGS...]   (or: vmatlas -- PROGRAM)\n"
+		"Show a process's virtual memory live in the terminal.\n\n"
+		"  -d, --delay=SECONDS  refresh interval (default 1, fractions allowed)\n"
+		"      --no-color       no colours\n"
+		"      --ascii          ASCII characters only (no UTF-8 blocks)\n"
+		"      --no-trace       do not attach with ptrace (only read /proc)\n"
+		"  -h, --help           this help\n\n"
+		"An attached process is left as it was found when vmatlas quits; a\n"
+		"PROGRAM started by vmatlas is killed when vmatlas quits. Keys: F1 or h.\n");
+}
+
+/* Parse the -d argument: seconds, 0.05 to 3600. 0 or -EINVAL. */
+static int watch_parse_delay(const char *s, double *out)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(d) || d < 0.05 || d > 3600)
+		return -EINVAL;
+	*out = d;
+	return 0;
+}
+
+/* Options shared by watch and demo; returns 1 when C was one of them,
+ * 0 when not, -1 after reporting a bad value. */
+int watch_parse_opt(int c, const char *arg, struct tui_opts *o)
+{
+	switch (c) {
+	case 'd':
+		if (watch_parse_delay(arg, &o->delay) < 0) {
+			char *e = escape_untrusted(arg);
+			vm_error("bad delay '%s': seconds between 0.05 and 3600", e ? e : "?");
+			free(e);
+			return -1;
+		}
+		return 1;
+	case 'C':
+		o->no_color = true;
+		return 1;
+	case 'A':
+		o->ascii = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Run the screen on SRC and close it; an exit status. */
+int watch_run_source(struct tui_source *src, const struct tui_opts *o)
+{
+	int ret = tui_run(src, o);
+
+	src->ops->close(src);
+	if (vm_should_quit() && ret == 0)
+		ret = 128 + vm_quit_signal;
+	return ret;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "delay", required_argument, NULL, 'd' },
+		{ "no-color", no_argument, NULL, 'C' },
+		{ "no-colour", no_argument, NULL, 'C' },
+		{ "ascii", no_argument, NULL, 'A' },
+		{ "no-trace", no_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tui_opts o = { .delay = 1.0, .initial_view = -1 };
+	struct tui_source *src;
+	struct tracer *tr = NULL;
+	bool no_trace = false, launch;
+	char err[512];
+	pid_t pid = 0;
+	int c, r;
+
+	optind = 1;
+	while ((c = cmd_getopt("watch", argc, argv, "d:h", opts)) != -1) {
+		r = watch_parse_opt(c, optarg, &o);
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r > 0)
+			continue;
+		switch (c) {
+		case 'T':
+			no_trace = true;
+			break;
+		case 'h':
+			watch_usage(stdout);
+			return 0;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	launch = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
+	if (optind >= argc) {
+		vm_error(launch ? "no PROGRAM after '--'" : "watch: which process? (vmatlas watch PID)");
+		return EXIT_USAGE;
+	}
+	if (!launch) {
+		if (optind + 1 < argc) {
+			vm_error("watch: one PID only (see 'vmatlas watch --help')");
+			return EXIT_USAGE;
+		}
+		if (parse_pid(argv[optind], &pid) < 0) {
+			char *e = escape_untrusted(argv[optind]);
+			vm_error("'%s' is not a process id (to run a program: vmatlas -- PROGRAM)",
+				 e ? e : "?");
+			free(e);
+			return EXIT_USAGE;
+		}
+	} else if (no_trace) {
+		vm_error("--no-trace cannot launch a program: it is started under ptrace");
+		return EXIT_USAGE;
+	}
+	if (tui_terminal_usable(err, sizeof(err)) < 0) {
+		vm_error("%s: use 'vmatlas snapshot PID' for text or JSON", err);
+		return 1;
+	}
+	if (!no_trace) {
+		tr = tracer_new(0);
+		if (!tr) {
+			vm_error("cannot set up tracing: %s", strerror(errno));
+			return 1;
+		}
+	}
+	src = tui_source_live_new(tr, pid, launch ? argv + optind : NULL, err, sizeof(err));
+	if (!src) {
+		vm_error("%s", err);
+		return vm_should_quit() ? 128 + vm_quit_signal : 1;
+	}
+	return watch_run_source(src, &o);
+}

@@ -1,0 +1,1184 @@
+/* ptrace discipline in one place (include/vmatlas/tracer.h).
+ *
+ * Every task is PTRACE_SEIZEd (never PTRACE_ATTACH: it sends SIGSTOP,
+ * which would end a group-stop the target was in and could be seen by its
+ * parent). Stops are collected with waitpid(__WALL) and classified as
+ * strace does:
+ *   - status>>16 == PTRACE_EVENT_STOP: an interrupt, the initial stop of an
+ *     auto-attached child, or a group-stop. kernel/signal.c do_jobctl_trap()
+ *     reports SIGTRAP unless the process is in group-stop, when it reports
+ *     the stopping signal; a group-stop is kept with PTRACE_LISTEN.
+ *   - other events (fork, clone, exec, exit): reported, then continued.
+ *   - otherwise a signal-delivery-stop: continued with that signal.
+ * On detach, kernel/ptrace.c __ptrace_unlink() puts a task back into
+ * group-stop when its process is still stopped (SIGNAL_STOP_STOPPED), so a
+ * stopped target stays stopped; a running one is simply continued. The same
+ * happens when vmatlas dies (exit_ptrace()), which is why SIGKILL to vmatlas
+ * leaves attached targets as they were. PTRACE_DETACH needs the tracee in a
+ * ptrace-stop that is not a LISTEN, hence the INTERRUPT before it. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmatlas/tracer.h"
+#include "vmatlas/util.h"
+
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP 128
+#endif
+#ifndef PTRACE_O_EXITKILL
+#define PTRACE_O_EXITKILL (1 << 20)
+#endif
+
+/* How long to wait for a task to reach a ptrace-stop. A task in
+ * uninterruptible sleep (D state, e.g. on a dead NFS server) may not stop;
+ * rather than hang, vmatlas gives up on it (the kernel detaches it when
+ * vmatlas exits). */
+#define STOP_TIMEOUT_MS 5000
+#define MAX_QUEUED_EVENTS 4096
+
+enum {
+	TS_STOPPED  = 1u << 0, /* in a ptrace-stop we have waited for */
+	TS_LISTEN   = 1u << 1, /* group-stop kept with PTRACE_LISTEN */
+	TS_EVSTOP   = 1u << 2, /* the current stop is a PTRACE_EVENT_STOP */
+	TS_EXITHOLD = 1u << 3, /* held at PTRACE_EVENT_EXIT until next poll */
+};
+
+struct ttask {
+	pid_t tid, pid; /* pid: the thread group leader */
+	unsigned st;    /* TS_* */
+	int sig;        /* signal to deliver when resumed */
+};
+
+struct tproc {
+	pid_t pid;
+	bool launched;
+	bool launching;     /* launched, exec event not seen yet */
+	bool exec_held;     /* launched, stopped at exec until tracer_resume */
+	bool was_stopped;   /* in group-stop when attached */
+	bool group_stopped; /* in group-stop now, as far as we know */
+	unsigned freeze;
+	uint64_t freeze_t0;
+};
+
+struct tracer {
+	unsigned flags;
+	struct ttask *tasks;
+	size_t ntasks, ctasks;
+	struct tproc *procs;
+	size_t nprocs, cprocs;
+	struct tracer_event *evq;
+	size_t nev, cev;
+};
+
+/* ---- small /proc readers (no dependency on the parsers: the tracer must
+ * work on a process whose files are half gone) ---------------------------- */
+
+static ssize_t proc_read(pid_t pid, const char *file, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n, got = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((size_t)got < len - 1) {
+		n = read(fd, buf + got, len - 1 - (size_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return got;
+}
+
+/* Field KEY ("TracerPid:") of /proc/PID/status as a number; -1 if absent. */
+static long long status_field(pid_t pid, const char *key)
+{
+	char buf[8192], *p;
+	size_t klen = strlen(key);
+
+	if (proc_read(pid, "status", buf, sizeof(buf)) <= 0)
+		return -1;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, key, klen) == 0)
+			return strtoll(p + klen, NULL, 10);
+	return -1;
+}
+
+/* State letter, ppid and start time (field 22) from /proc/PID/stat. comm
+ * may contain anything, ')' and spaces included: skip to the last ')'. */
+static int stat_read(pid_t pid, char *state, pid_t *ppid, unsigned long long *start)
+{
+	char buf[2048], *p;
+	unsigned long long v = 0;
+	int ppid_i = 0;
+
+	if (proc_read(pid, "stat", buf, sizeof(buf)) <= 0)
+		return -ESRCH;
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %d", state, &ppid_i) != 2)
+		return -EINVAL;
+	/* Fields 3..21 precede the start time. */
+	for (int field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %llu", &v) != 1)
+		return -EINVAL;
+	if (ppid)
+		*ppid = ppid_i;
+	if (start)
+		*start = v;
+	return 0;
+}
+
+static void ms_sleep(unsigned us)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)us * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* ---- bookkeeping ---------------------------------------------------------- */
+
+static struct tproc *proc_find(struct tracer *t, pid_t pid)
+{
+	for (size_t i = 0; i < t->nprocs; i++)
+		if (t->procs[i].pid == pid)
+			return &t->procs[i];
+	return NULL;
+}
+
+static struct ttask *task_find(struct tracer *t, pid_t tid)
+{
+	for (size_t i = 0; i < t->ntasks; i++)
+		if (t->tasks[i].tid == tid)
+			return &t->tasks[i];
+	return NULL;
+}
+
+static struct tproc *proc_add(struct tracer *t, pid_t pid)
+{
+	struct tproc *p;
+
+	if (t->nprocs == t->cprocs) {
+		size_t n = t->cprocs ? t->cprocs * 2 : 4;
+		p = realloc(t->procs, n * sizeof(*p));
+		if (!p)
+			return NULL;
+		t->procs = p;
+		t->cprocs = n;
+	}
+	p = &t->procs[t->nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	return p;
+}
+
+static struct ttask *task_add(struct tracer *t, pid_t tid, pid_t pid)
+{
+	struct ttask *k;
+
+	if (t->ntasks == t->ctasks) {
+		size_t n = t->ctasks ? t->ctasks * 2 : 16;
+		k = realloc(t->tasks, n * sizeof(*k));
+		if (!k)
+			return NULL;
+		t->tasks = k;
+		t->ctasks = n;
+	}
+	k = &t->tasks[t->ntasks++];
+	memset(k, 0, sizeof(*k));
+	k->tid = tid;
+	k->pid = pid;
+	return k;
+}
+
+static size_t proc_ntasks(const struct tracer *t, pid_t pid)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->ntasks; i++)
+		n += t->tasks[i].pid == pid;
+	return n;
+}
+
+static void event_push(struct tracer *t, enum tracer_event_kind kind, pid_t pid,
+		       pid_t child, int status)
+{
+	if (t->nev == t->cev) {
+		size_t n = t->cev ? t->cev * 2 : 16;
+		struct tracer_event *q;
+
+		if (n > MAX_QUEUED_EVENTS || !(q = realloc(t->evq, n * sizeof(*q))))
+			return; /* nobody polls: drop rather than grow forever */
+		t->evq = q;
+		t->cev = n;
+	}
+	t->evq[t->nev++] = (struct tracer_event){ .kind = kind, .pid = pid,
+						  .child = child, .status = status };
+}
+
+static void proc_remove(struct tracer *t, pid_t pid, int status, bool report)
+{
+	struct tproc *p = proc_find(t, pid);
+
+	for (size_t i = 0; i < t->ntasks;) {
+		if (t->tasks[i].pid == pid)
+			t->tasks[i] = t->tasks[--t->ntasks];
+		else
+			i++;
+	}
+	if (!p)
+		return;
+	memmove(p, p + 1, (size_t)(t->procs + t->nprocs - (p + 1)) * sizeof(*p));
+	t->nprocs--;
+	if (report)
+		event_push(t, TEV_GONE, pid, 0, status);
+}
+
+static void task_remove(struct tracer *t, struct ttask *k, int status)
+{
+	pid_t pid = k->pid;
+
+	*k = t->tasks[--t->ntasks];
+	if (proc_ntasks(t, pid) == 0)
+		proc_remove(t, pid, status, true);
+}
+
+/* ---- resuming ------------------------------------------------------------- */
+
+static unsigned trace_options(const struct tracer *t, bool launched)
+{
+	/* Threads are always followed: a thread created while we are attached
+	 * must be stopped by --freeze like the others. */
+	unsigned o = PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
+
+	if (t->flags & TRACER_FOLLOW)
+		o |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXIT;
+	if (launched)
+		o |= PTRACE_O_EXITKILL;
+	return o;
+}
+
+/* Let a stopped task go: deliver its pending signal, or go back to
+ * group-stop with LISTEN, or continue. */
+static void task_resume(struct tracer *t, struct ttask *k)
+{
+	struct tproc *p = proc_find(t, k->pid);
+	long r;
+
+	if (!(k->st & TS_STOPPED))
+		return;
+	k->st &= ~(TS_STOPPED | TS_EXITHOLD);
+	if (k->sig) {
+		r = ptrace(PTRACE_CONT, k->tid, 0L, (long)k->sig);
+		k->sig = 0;
+	} else if ((k->st & TS_EVSTOP) && p && p->group_stopped) {
+		r = ptrace(PTRACE_LISTEN, k->tid, 0L, 0L);
+		if (r == 0)
+			k->st |= TS_LISTEN;
+		else
+			r = ptrace(PTRACE_CONT, k->tid, 0L, 0L);
+	} else {
+		r = ptrace(PTRACE_CONT, k->tid, 0L, 0L);
+	}
+	/* ESRCH: killed meanwhile; its exit status will come through wait. */
+	(void)r;
+}
+
+static bool proc_holds(const struct tproc *p)
+{
+	return p && (p->freeze > 0 || p->exec_held);
+}
+
+/* ---- the stop dispatcher --------------------------------------------------- */
+
+static bool stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* A task we did not know reported: an auto-attached child (clone, fork) whose
+ * initial stop came before its parent's event. */
+static struct ttask *task_adopt(struct tracer *t, pid_t tid)
+{
+	long long tgid = status_field(tid, "Tgid:");
+	long long ppid;
+	struct tproc *parent, *p;
+
+	if (tgid <= 0)
+		tgid = tid;
+	if (proc_find(t, (pid_t)tgid))
+		return task_add(t, tid, (pid_t)tgid);
+	/* A new process. Followed with TRACER_FOLLOW, else let go. */
+	ppid = status_field((pid_t)tgid, "PPid:");
+	parent = ppid > 0 ? proc_find(t, (pid_t)ppid) : NULL;
+	if (!(t->flags & TRACER_FOLLOW)) {
+		if (ptrace(PTRACE_DETACH, tid, 0L, 0L) < 0 && errno != ESRCH)
+			ptrace(PTRACE_INTERRUPT, tid, 0L, 0L);
+		return NULL;
+	}
+	{
+		bool launched = parent && parent->launched;
+
+		p = proc_add(t, (pid_t)tgid);
+		if (!p)
+			return NULL;
+		p->launched = launched;
+	}
+	return task_add(t, tid, (pid_t)tgid);
+}
+
+static void dispatch(struct tracer *t, pid_t tid, int status)
+{
+	struct ttask *k = task_find(t, tid);
+	struct tproc *p;
+	unsigned event;
+	int sig;
+	unsigned long msg = 0;
+
+	if (!k) {
+		if (!WIFSTOPPED(status))
+			return; /* not ours (or already forgotten) */
+		k = task_adopt(t, tid);
+		if (!k)
+			return;
+	}
+	if (!WIFSTOPPED(status)) {
+		task_remove(t, k, status);
+		return;
+	}
+	p = proc_find(t, k->pid);
+	event = (unsigned)status >> 16;
+	sig = WSTOPSIG(status);
+	k->st = (k->st & ~(TS_LISTEN | TS_EVSTOP)) | TS_STOPPED;
+
+	switch (event) {
+	case PTRACE_EVENT_STOP:
+		k->st |= TS_EVSTOP;
+		if (p)
+			p->group_stopped = stop_signal(sig);
+		break;
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+	case PTRACE_EVENT_CLONE:
+		if (ptrace(PTRACE_GETEVENTMSG, tid, 0L, &msg) == 0 && msg &&
+		    !task_find(t, (pid_t)msg)) {
+			pid_t child = (pid_t)msg;
+			long long tgid = status_field(child, "Tgid:");
+
+			if (event == PTRACE_EVENT_CLONE && tgid == k->pid) {
+				task_add(t, child, k->pid);
+				if (t->flags & TRACER_FOLLOW)
+					event_push(t, TEV_CLONE, k->pid, child, 0);
+			} else if (t->flags & TRACER_FOLLOW) {
+				struct tproc *np = proc_find(t, child) ? NULL : proc_add(t, child);
+
+				p = proc_find(t, k->pid); /* proc_add may move it */
+				if (np) {
+					np->launched = p && p->launched;
+					task_add(t, child, child);
+				}
+				event_push(t, TEV_FORK, k->pid, child, 0);
+			}
+			/* else: a new process we do not follow; its initial stop
+			 * arrives later and task_adopt() lets it go. */
+		}
+		break;
+	case PTRACE_EVENT_EXEC:
+		/* A non-leader thread that execs takes over the leader's tid and
+		 * its old tid vanishes without an exit report (ptrace(2)). */
+		if (ptrace(PTRACE_GETEVENTMSG, tid, 0L, &msg) == 0 && (pid_t)msg != tid) {
+			struct ttask *old = task_find(t, (pid_t)msg);
+
+			if (old && old != k) {
+				*old = t->tasks[--t->ntasks];
+				k = task_find(t, tid);
+				if (!k)
+					return;
+			}
+		}
+		if (p && p->launching) {
+			p->launching = false;
+			p->exec_held = true;
+		}
+		event_push(t, TEV_EXEC, k->pid, 0, 0);
+		break;
+	case PTRACE_EVENT_EXIT:
+		if (tid == k->pid) {
+			k->st |= TS_EXITHOLD;
+			event_push(t, TEV_EXIT, k->pid, 0, 0);
+			return;
+		}
+		break;
+	case 0:
+		/* Signal-delivery-stop: the signal is the target's; deliver it. */
+		k->sig = sig;
+		break;
+	default:
+		break;
+	}
+	/* task_add/proc_add above may have moved the arrays. */
+	k = task_find(t, tid);
+	p = k ? proc_find(t, k->pid) : NULL;
+	if (k && !proc_holds(p))
+		task_resume(t, k);
+}
+
+/* Collect one wait status of a traced task and dispatch it. Only traced
+ * tasks are reaped: the caller's own untraced children (a zombie it keeps
+ * on purpose, a child it will waitpid() for) are left alone, which is why
+ * waitid(WNOWAIT) looks before waitpid() takes. */
+static int wait_take(struct tracer *t)
+{
+	siginfo_t si;
+	int status;
+	pid_t w;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_ALL, 0, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) < 0)
+		return -errno;
+	if (si.si_pid == 0)
+		return 0;
+	if (task_find(t, si.si_pid) || si.si_code == CLD_TRAPPED) {
+		w = waitpid(si.si_pid, &status, __WALL | WNOHANG);
+		if (w > 0) {
+			dispatch(t, w, status);
+			return 1;
+		}
+		return w < 0 ? -errno : 0;
+	}
+	/* A child that is not ours to reap is first in line: ask each traced
+	 * task in turn instead. */
+	for (size_t i = 0; i < t->ntasks; i++) {
+		w = waitpid(t->tasks[i].tid, &status, __WALL | WNOHANG);
+		if (w > 0) {
+			dispatch(t, w, status);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Wait up to TIMEOUT_MS for one status and dispatch it. 1 when one was
+ * handled, 0 on timeout, -ECHILD when nothing is left to wait for, -EINTR
+ * when a quit signal arrived. */
+static int wait_one(struct tracer *t, int timeout_ms)
+{
+	uint64_t deadline = vm_now_ns() + (uint64_t)timeout_ms * 1000000u;
+	unsigned us = 100;
+	int r;
+
+	for (;;) {
+		r = wait_take(t);
+		if (r != 0 && r != -EINTR)
+			return r;
+		if (vm_should_quit())
+			return -EINTR;
+		if (vm_now_ns() >= deadline)
+			return 0;
+		ms_sleep(us);
+		if (us < 10000)
+			us *= 2;
+	}
+}
+
+/* ---- public interface ------------------------------------------------------ */
+
+struct tracer *tracer_new(unsigned flags)
+{
+	struct tracer *t = calloc(1, sizeof(*t));
+
+	if (t)
+		t->flags = flags;
+	return t;
+}
+
+void tracer_free(struct tracer *t)
+{
+	if (!t)
+		return;
+	tracer_detach_all(t);
+	free(t->tasks);
+	free(t->procs);
+	free(t->evq);
+	free(t);
+}
+
+/* Is PID vmatlas itself, a thread of it, an ancestor, or its tracer?
+ * Stopping any of those could deadlock (the shell waiting for us, the
+ * debugger tracing us). */
+static const char *tracer_relation(pid_t pid)
+{
+	pid_t self = getpid(), cur = getppid();
+	long long tgid = status_field(pid, "Tgid:");
+	long long tracer = status_field(self, "TracerPid:");
+
+	if (pid == self || tgid == self)
+		return "itself";
+	if (pid == getppid())
+		return "its own parent";
+	if (tracer > 0 && pid == tracer)
+		return "its own tracer";
+	for (int depth = 0; cur > 1 && depth < 4096; depth++) {
+		char st;
+		pid_t pp = 0;
+
+		if (cur == pid)
+			return "an ancestor of vmatlas";
+		if (stat_read(cur, &st, &pp, NULL) < 0)
+			break;
+		cur = pp;
+	}
+	return NULL;
+}
+
+/* Seize every thread listed in /proc/PID/task that we do not trace yet.
+ * Returns how many were added, or -errno when the leader cannot be seized. */
+static int seize_threads(struct tracer *t, pid_t pid, unsigned opts)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	int added = 0, r = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while ((de = readdir(d))) {
+		pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
+
+		if (tid <= 0 || task_find(t, tid))
+			continue;
+		if (ptrace(PTRACE_SEIZE, tid, 0L, (long)opts) == 0) {
+			if (!task_add(t, tid, pid)) {
+				ptrace(PTRACE_DETACH, tid, 0L, 0L);
+				r = -ENOMEM;
+				break;
+			}
+			added++;
+			continue;
+		}
+		r = -errno;
+		if (status_field(tid, "TracerPid:") == getpid()) {
+			/* Auto-attached already: a thread created by one we seized. */
+			if (!task_add(t, tid, pid)) {
+				r = -ENOMEM;
+				break;
+			}
+			added++;
+			r = 0;
+			continue;
+		}
+		if (tid != pid) {
+			/* A thread that exited meanwhile (ESRCH) or is a zombie
+			 * (EPERM): nothing to stop there. */
+			r = 0;
+			continue;
+		}
+		{
+			char st = 0;
+
+			/* A leader that called pthread_exit is a zombie while
+			 * its threads run on. */
+			if (stat_read(tid, &st, NULL, NULL) == 0 && st == 'Z') {
+				r = 0;
+				continue;
+			}
+		}
+		break;
+	}
+	closedir(d);
+	return r < 0 ? r : added;
+}
+
+/* Detach one task, leaving it as it was. DEADLINE bounds the wait for its
+ * stop. Children that it forks meanwhile (followed) are added to T. */
+static void task_detach(struct tracer *t, struct ttask *k, uint64_t deadline)
+{
+	int status;
+	pid_t w;
+
+	if (k->st & TS_STOPPED) {
+		ptrace(PTRACE_DETACH, k->tid, 0L, (long)k->sig);
+		return;
+	}
+	if (ptrace(PTRACE_INTERRUPT, k->tid, 0L, 0L) < 0)
+		return; /* gone */
+	for (unsigned us = 50;;) {
+		w = waitpid(k->tid, &status, __WALL | WNOHANG);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 || (w == k->tid && !WIFSTOPPED(status)))
+			return; /* exited */
+		if (w == k->tid) {
+			unsigned event = (unsigned)status >> 16;
+			unsigned long msg = 0;
+
+			if ((event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
+			     event == PTRACE_EVENT_CLONE) &&
+			    ptrace(PTRACE_GETEVENTMSG, k->tid, 0L, &msg) == 0 && msg &&
+			    !task_find(t, (pid_t)msg)) {
+				pid_t pid = k->pid, tid = k->tid;
+
+				/* k may move when the array grows. */
+				task_add(t, (pid_t)msg, pid);
+				k = task_find(t, tid);
+				if (!k)
+					return;
+			}
+			/* An event or interrupt stop: nothing to deliver. A
+			 * signal-delivery-stop: deliver it while detaching. */
+			ptrace(PTRACE_DETACH, k->tid, 0L, event ? 0L : (long)WSTOPSIG(status));
+			return;
+		}
+		if (vm_now_ns() >= deadline)
+			return; /* left to the kernel: detached when vmatlas exits */
+		ms_sleep(us);
+		if (us < 5000)
+			us *= 2;
+	}
+}
+
+static void proc_kill_and_reap(struct tracer *t, pid_t pid, uint64_t deadline)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	while (proc_ntasks(t, pid) > 0 && vm_now_ns() < deadline) {
+		bool any = false;
+
+		for (size_t i = 0; i < t->ntasks; i++) {
+			struct ttask *k = &t->tasks[i];
+			pid_t w;
+
+			if (k->pid != pid)
+				continue;
+			w = waitpid(k->tid, &status, __WALL | WNOHANG);
+			if (w < 0 || (w == k->tid && !WIFSTOPPED(status))) {
+				*k = t->tasks[--t->ntasks];
+				any = true;
+				break;
+			}
+			if (w == k->tid) {
+				/* PTRACE_EVENT_EXIT stop of a killed task. */
+				ptrace(PTRACE_CONT, k->tid, 0L, 0L);
+				any = true;
+			}
+		}
+		if (!any)
+			ms_sleep(1000);
+	}
+	proc_remove(t, pid, 0, false);
+}
+
+/* Detach every task of PID (0: of every process). task_detach may append
+ * tasks (children forked meanwhile), so walk until none is left. */
+static void tasks_detach(struct tracer *t, pid_t pid, uint64_t deadline)
+{
+	for (;;) {
+		ssize_t last = -1;
+		pid_t tid;
+
+		for (size_t i = 0; i < t->ntasks; i++)
+			if (!pid || t->tasks[i].pid == pid)
+				last = (ssize_t)i;
+		if (last < 0)
+			return;
+		tid = t->tasks[last].tid;
+		task_detach(t, &t->tasks[last], deadline);
+		for (size_t i = 0; i < t->ntasks; i++) {
+			if (t->tasks[i].tid == tid) {
+				t->tasks[i] = t->tasks[--t->ntasks];
+				break;
+			}
+		}
+	}
+}
+
+void tracer_detach_all(struct tracer *t)
+{
+	uint64_t deadline;
+
+	if (!t)
+		return;
+	deadline = vm_now_ns() + (uint64_t)STOP_TIMEOUT_MS * 1000000u;
+	/* Launched programs die first so they cannot fork more. */
+	for (size_t i = 0; i < t->nprocs;) {
+		if (t->procs[i].launched)
+			proc_kill_and_reap(t, t->procs[i].pid, deadline);
+		else
+			i++;
+	}
+	tasks_detach(t, 0, deadline);
+	t->nprocs = 0;
+	t->nev = 0;
+}
+
+int tracer_attach(struct tracer *t, pid_t pid, unsigned long long expect_start_time)
+{
+	unsigned long long start = 0, start2 = 0;
+	struct tproc *p;
+	char state = 0;
+	long long tracer, threads;
+	int r, added;
+
+	if (pid <= 0)
+		return -ESRCH;
+	if (proc_find(t, pid))
+		return 0;
+	if (tracer_relation(pid))
+		return -EDEADLK;
+	r = stat_read(pid, &state, NULL, &start);
+	if (r < 0)
+		return -ESRCH;
+	if (expect_start_time && start != expect_start_time)
+		return -ESRCH; /* the pid names another process now */
+	if (status_field(pid, "Tgid:") != pid)
+		return -ESRCH; /* a thread id, not a process */
+	threads = status_field(pid, "Threads:");
+	if ((state == 'Z' || state == 'X') && threads <= 1)
+		return -ESRCH;
+	tracer = status_field(pid, "TracerPid:");
+	if (tracer > 0)
+		return -EBUSY;
+
+	p = proc_add(t, pid);
+	if (!p)
+		return -ENOMEM;
+	p->was_stopped = state == 'T';
+	p->group_stopped = p->was_stopped;
+	/* Threads started between listing /proc/PID/task and seizing are
+	 * missed by one pass; the ones created by seized threads are
+	 * auto-attached (TRACECLONE). Rescan until a pass finds nothing new. */
+	for (int pass = 0; pass < 1000; pass++) {
+		added = seize_threads(t, pid, trace_options(t, false));
+		if (added < 0) {
+			r = added;
+			goto fail;
+		}
+		if (added == 0)
+			break;
+	}
+	if (proc_ntasks(t, pid) == 0) {
+		r = -ESRCH;
+		goto fail;
+	}
+	/* The pid could have been reused between the first check and the
+	 * seize: same start time, same process. */
+	if (stat_read(pid, &state, NULL, &start2) < 0 || start2 != start) {
+		r = -ESRCH;
+		goto fail;
+	}
+	return 0;
+fail:
+	/* Undo: detach the threads seized so far. */
+	tasks_detach(t, pid, vm_now_ns() + (uint64_t)STOP_TIMEOUT_MS * 1000000u);
+	proc_remove(t, pid, 0, false);
+	return r;
+}
+
+/* Let processes held at their exit event go on (see TEV_EXIT). */
+static void release_exit_holds(struct tracer *t)
+{
+	for (size_t i = 0; i < t->ntasks; i++) {
+		struct ttask *k = &t->tasks[i];
+
+		if ((k->st & TS_EXITHOLD) && !proc_holds(proc_find(t, k->pid)))
+			task_resume(t, k);
+	}
+}
+
+int tracer_launch(struct tracer *t, char *const argv[], pid_t *pidp)
+{
+	struct tproc *p;
+	int pfd[2], status, err = 0, r;
+	uint64_t deadline;
+	pid_t pid;
+	ssize_t n;
+
+	if (!argv || !argv[0])
+		return -EINVAL;
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return r;
+	}
+	if (pid == 0) {
+		/* Stop so the parent can seize with options before exec. */
+		close(pfd[0]);
+		raise(SIGSTOP);
+		execvp(argv[0], argv);
+		err = errno;
+		if (write(pfd[1], &err, sizeof(err)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while ((r = (int)waitpid(pid, &status, WUNTRACED)) < 0 && errno == EINTR)
+		;
+	if (r < 0 || !WIFSTOPPED(status)) {
+		r = r < 0 ? -errno : -ECHILD;
+		goto fail_unseized;
+	}
+	if (ptrace(PTRACE_SEIZE, pid, 0L, (long)trace_options(t, true)) < 0) {
+		r = -errno;
+		goto fail_unseized;
+	}
+	p = proc_add(t, pid);
+	if (!p || !task_add(t, pid, pid)) {
+		r = -ENOMEM;
+		kill(pid, SIGKILL);
+		proc_kill_and_reap(t, pid, vm_now_ns() + 1000000000u);
+		close(pfd[0]);
+		return r;
+	}
+	p->launched = true;
+	p->launching = true;
+	kill(pid, SIGCONT);
+	deadline = vm_now_ns() + 10000000000ull;
+	for (;;) {
+		p = proc_find(t, pid);
+		if (!p || p->exec_held)
+			break;
+		if (vm_now_ns() >= deadline || vm_should_quit()) {
+			proc_kill_and_reap(t, pid, vm_now_ns() + 1000000000u);
+			close(pfd[0]);
+			return vm_should_quit() ? -EINTR : -ETIMEDOUT;
+		}
+		release_exit_holds(t);
+		wait_one(t, 100);
+	}
+	n = read(pfd[0], &err, sizeof(err));
+	close(pfd[0]);
+	if (!p) {
+		/* Exited before exec: exec failed (errno from the pipe). Its
+		 * events are of no interest to the caller. */
+		for (size_t i = 0; i < t->nev;) {
+			if (t->evq[i].pid == pid)
+				memmove(&t->evq[i], &t->evq[i + 1], (--t->nev - i) * sizeof(*t->evq));
+			else
+				i++;
+		}
+		return n == (ssize_t)sizeof(err) && err ? -err : -ECHILD;
+	}
+	*pidp = pid;
+	return 0;
+fail_unseized:
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(pfd[0]);
+	return r;
+}
+
+int tracer_resume(struct tracer *t, pid_t pid)
+{
+	struct tproc *p = proc_find(t, pid);
+
+	if (!p)
+		return -ESRCH;
+	if (!p->exec_held)
+		return 0;
+	p->exec_held = false;
+	if (p->freeze)
+		return 0;
+	for (size_t i = 0; i < t->ntasks; i++)
+		if (t->tasks[i].pid == pid)
+			task_resume(t, &t->tasks[i]);
+	return 0;
+}
+
+static bool proc_all_stopped(const struct tracer *t, pid_t pid)
+{
+	for (size_t i = 0; i < t->ntasks; i++)
+		if (t->tasks[i].pid == pid && !(t->tasks[i].st & TS_STOPPED))
+			return false;
+	return true;
+}
+
+static void proc_release(struct tracer *t, pid_t pid)
+{
+	struct tproc *p = proc_find(t, pid);
+
+	if (proc_holds(p))
+		return;
+	for (size_t i = 0; i < t->ntasks; i++)
+		if (t->tasks[i].pid == pid && !(t->tasks[i].st & TS_EXITHOLD))
+			task_resume(t, &t->tasks[i]);
+}
+
+int tracer_freeze(struct tracer *t, pid_t pid)
+{
+	struct tproc *p = proc_find(t, pid);
+	uint64_t deadline;
+	int r = 0;
+
+	if (!p)
+		return -ESRCH;
+	if (p->freeze++ > 0)
+		return 0;
+	p->freeze_t0 = vm_now_ns();
+	for (size_t i = 0; i < t->ntasks; i++) {
+		struct ttask *k = &t->tasks[i];
+
+		if (k->pid == pid && !(k->st & TS_STOPPED))
+			ptrace(PTRACE_INTERRUPT, k->tid, 0L, 0L);
+	}
+	deadline = p->freeze_t0 + (uint64_t)STOP_TIMEOUT_MS * 1000000u;
+	while (proc_find(t, pid) && !proc_all_stopped(t, pid)) {
+		uint64_t now = vm_now_ns();
+
+		if (now >= deadline) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		/* New threads (auto-attached) join stopped: the dispatcher
+		 * holds every task of a frozen process. */
+		r = wait_one(t, (int)((deadline - now) / 1000000u) + 1);
+		if (r < 0)
+			break;
+		r = 0;
+	}
+	p = proc_find(t, pid);
+	if (!p)
+		return -ESRCH;
+	if (r < 0) {
+		p->freeze = 0;
+		proc_release(t, pid);
+		return r;
+	}
+	return 0;
+}
+
+int tracer_thaw(struct tracer *t, pid_t pid, unsigned long long *stopped_ns)
+{
+	struct tproc *p = proc_find(t, pid);
+
+	if (!p)
+		return -ESRCH;
+	if (p->freeze == 0)
+		return -EINVAL;
+	if (--p->freeze > 0)
+		return 0;
+	if (stopped_ns)
+		*stopped_ns = vm_now_ns() - p->freeze_t0;
+	proc_release(t, pid);
+	return 0;
+}
+
+int tracer_poll(struct tracer *t, struct tracer_event *ev, int timeout_ms)
+{
+	uint64_t deadline = vm_now_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000u;
+	int r;
+
+	/* A process held at its exit event goes on now. */
+	release_exit_holds(t);
+	for (;;) {
+		if (t->nev > 0) {
+			*ev = t->evq[0];
+			memmove(t->evq, t->evq + 1, --t->nev * sizeof(*t->evq));
+			return 1;
+		}
+		{
+			uint64_t now = vm_now_ns();
+			int left = now >= deadline ? 0 : (int)((deadline - now) / 1000000u);
+
+			r = wait_one(t, left);
+		}
+		if (r == -ECHILD) {
+			/* Nothing traced: sleep out the timeout. */
+			while (vm_now_ns() < deadline && !vm_should_quit())
+				ms_sleep(10000);
+			return 0;
+		}
+		if (r < 0)
+			return r;
+		if (r == 0 && t->nev == 0)
+			return 0;
+	}
+}
+
+size_t tracer_pids(const struct tracer *t, pid_t *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nprocs; i++) {
+		if (n < max)
+			out[n] = t->procs[i].pid;
+		n++;
+	}
+	return n < max ? n : max;
+}
+
+bool tracer_is_launched(const struct tracer *t, pid_t pid)
+{
+	for (size_t i = 0; i < t->nprocs; i++)
+		if (t->procs[i].pid == pid)
+			return t->procs[i].launched;
+	return false;
+}
+
+/* ---- messages ------------------------------------------------------------- */
+
+static int yama_scope(void)
+{
+	char buf[16];
+	ssize_t n;
+	int fd = open("/proc/sys/kernel/yama/ptrace_scope", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return atoi(buf);
+}
+
+static bool have_cap_sys_ptrace(void)
+{
+	char buf[8192], *p;
+
+	if (proc_read(getpid(), "status", buf, sizeof(buf)) <= 0 ||
+	    !(p = strstr(buf, "\nCapEff:")))
+		return geteuid() == 0;
+	/* CAP_SYS_PTRACE is capability 19 (linux/capability.h). */
+	return (strtoull(p + 8, NULL, 16) >> 19) & 1;
+}
+
+static bool is_descendant(pid_t pid)
+{
+	pid_t self = getpid(), cur = pid;
+
+	for (int depth = 0; cur > 1 && depth < 4096; depth++) {
+		char st;
+		pid_t pp = 0;
+
+		if (stat_read(cur, &st, &pp, NULL) < 0)
+			return false;
+		if (pp == self)
+			return true;
+		cur = pp;
+	}
+	return false;
+}
+
+void tracer_error_describe(pid_t pid, int err, char *buf, size_t len)
+{
+	char state = 0;
+	bool exists = stat_read(pid, &state, NULL, NULL) == 0;
+	const char *rel;
+	long long tracer, uid;
+	int yama;
+
+	if (err < 0)
+		err = -err;
+	if (err == EDEADLK && (rel = tracer_relation(pid))) {
+		snprintf(buf, len, "refusing to trace process %d: it is %s", (int)pid, rel);
+		return;
+	}
+	if (!exists) {
+		snprintf(buf, len, "no such process: %d", (int)pid);
+		return;
+	}
+	if ((state == 'Z' || state == 'X') && status_field(pid, "Threads:") <= 1) {
+		snprintf(buf, len, "process %d is a zombie: it has exited and has no memory left to show",
+			 (int)pid);
+		return;
+	}
+	tracer = status_field(pid, "TracerPid:");
+	if (tracer > 0 && tracer != getpid() && (err == EBUSY || err == EPERM)) {
+		char comm[64] = "", *e;
+		ssize_t n = proc_read((pid_t)tracer, "comm", comm, sizeof(comm));
+
+		if (n > 0 && comm[n - 1] == '\n')
+			comm[n - 1] = '\0';
+		e = escape_untrusted(comm);
+		snprintf(buf, len,
+			 "process %d is already traced by process %lld (%s): a process can have only one tracer",
+			 (int)pid, tracer, e ? e : "?");
+		free(e);
+		return;
+	}
+	if (err == ESRCH) {
+		snprintf(buf, len, "process %d exited, or its PID now names another process", (int)pid);
+		return;
+	}
+	if (err != EPERM && err != EACCES) {
+		snprintf(buf, len, "cannot trace process %d: %s", (int)pid, strerror(err));
+		return;
+	}
+	if (status_field(pid, "VmSize:") < 0 && state != 'Z') {
+		snprintf(buf, len, "process %d is a kernel thread: it has no user address space",
+			 (int)pid);
+		return;
+	}
+	uid = -1;
+	{
+		char sbuf[8192], *p;
+
+		if (proc_read(pid, "status", sbuf, sizeof(sbuf)) > 0 && (p = strstr(sbuf, "\nUid:")))
+			sscanf(p + 5, "%*d %lld", &uid); /* effective uid */
+	}
+	yama = yama_scope();
+	if (yama == 3) {
+		snprintf(buf, len,
+			 "cannot trace process %d: ptrace is disabled on this system (Yama ptrace_scope 3, until reboot)",
+			 (int)pid);
+		return;
+	}
+	if (!have_cap_sys_ptrace()) {
+		if (uid >= 0 && (uid_t)uid != geteuid()) {
+			snprintf(buf, len,
+				 "process %d belongs to another user (uid %lld, you are uid %u): run vmatlas as root or as that user",
+				 (int)pid, uid, (unsigned)geteuid());
+			return;
+		}
+		if (yama == 2) {
+			snprintf(buf, len,
+				 "cannot trace process %d: Yama ptrace_scope is 2, only processes with CAP_SYS_PTRACE may attach (run vmatlas as root)",
+				 (int)pid);
+			return;
+		}
+		if (yama == 1 && !is_descendant(pid)) {
+			snprintf(buf, len,
+				 "cannot trace process %d: Yama ptrace_scope is 1, only its ancestors may attach (run vmatlas as root, or sysctl kernel.yama.ptrace_scope=0)",
+				 (int)pid);
+			return;
+		}
+		if (geteuid() == 0) {
+			snprintf(buf, len,
+				 "cannot trace process %d: vmatlas runs as root but without CAP_SYS_PTRACE (a container or capability bounding set removed it)",
+				 (int)pid);
+			return;
+		}
+		snprintf(buf, len,
+			 "cannot trace process %d: it is not dumpable (setuid, or PR_SET_DUMPABLE 0) and tracing it needs CAP_SYS_PTRACE (run vmatlas as root)",
+			 (int)pid);
+		return;
+	}
+	snprintf(buf, len,
+		 "permission denied tracing process %d even with CAP_SYS_PTRACE: a security module or lockdown refused it",
+		 (int)pid);
+}

@@ -1,0 +1,880 @@
+/* The live screen's main loop: refresh from the source, work out what
+ * changed, draw the header, the view and the key bar, and handle keys and
+ * the mouse (htop's conventions). */
+#include "config.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "tui_priv.h"
+#include "vmatlas/output.h"
+#include "vmatlas/tracer.h"
+#include "vmatlas/util.h"
+
+const struct tui_view tui_views[] = {
+	{ "Layout", tui_layout_draw, tui_layout_key, tui_layout_click, NULL },
+	{ "Maps", tui_maps_draw, tui_maps_key, tui_maps_click, NULL },
+	{ "Pages", tui_pages_draw, tui_pages_key, tui_pages_click, tui_pages_want },
+	{ "Sections", tui_sections_draw, tui_sections_key, NULL, NULL },
+	{ "Stacks", tui_stacks_draw, tui_stacks_key, NULL, tui_stacks_want },
+};
+const size_t tui_nviews = sizeof(tui_views) / sizeof(tui_views[0]);
+
+enum { VIEW_LAYOUT, VIEW_MAPS, VIEW_PAGES };
+
+static const double delays[] = { 0.1, 0.2, 0.5, 1, 2, 3, 5, 10, 30 };
+
+void tui_set_status(struct tui *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->status, sizeof(t->status), fmt, ap);
+	va_end(ap);
+	t->status_until = vm_now_ns() + 4000000000ULL;
+}
+
+uint64_t tui_page_kb(const struct tui *t, uint64_t pages)
+{
+	long ps = t->snap ? t->snap->host.page_size : 4096;
+	return pages * (uint64_t)(ps > 0 ? ps : 4096) / 1024;
+}
+
+const char *tui_mapping_name(const struct vm_mapping *m)
+{
+	if (m->path && *m->path)
+		return m->path;
+	return m->kind == VK_GUARD ? "[guard]" : "[anon]";
+}
+
+ssize_t tui_selected_index(const struct tui *t)
+{
+	const struct vm_process *p = t->proc;
+	ssize_t i;
+
+	if (!p || !p->nmaps)
+		return -1;
+	i = vm_process_find(p, t->sel_addr);
+	if (i >= 0)
+		return i;
+	/* The mapping went away: the nearest one below, else the first. */
+	for (i = (ssize_t)p->nmaps - 1; i >= 0; i--)
+		if (p->maps[i].start <= t->sel_addr)
+			return i;
+	return 0;
+}
+
+const struct vm_mapping *tui_selected(const struct tui *t)
+{
+	ssize_t i = tui_selected_index(t);
+	return i < 0 ? NULL : &t->proc->maps[i];
+}
+
+void tui_select_index(struct tui *t, size_t i)
+{
+	if (!t->proc || i >= t->proc->nmaps)
+		return;
+	if (t->sel_addr != t->proc->maps[i].start)
+		t->page_cursor = 0;
+	t->sel_addr = t->proc->maps[i].start;
+}
+
+const struct tui_change *tui_change_of(const struct tui *t, uint64_t start)
+{
+	for (size_t i = 0; i < t->nchanges; i++)
+		if (t->changes[i].start == start && !(t->changes[i].what & CH_REMOVED))
+			return &t->changes[i];
+	return NULL;
+}
+
+void tui_scroll_to(int *scroll, int sel, int height, int nlines)
+{
+	if (height <= 0)
+		return;
+	if (sel < *scroll)
+		*scroll = sel;
+	if (sel >= *scroll + height)
+		*scroll = sel - height + 1;
+	if (*scroll > nlines - height)
+		*scroll = nlines - height;
+	if (*scroll < 0)
+		*scroll = 0;
+}
+
+static bool ci_contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	if (!n)
+		return true;
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return false;
+}
+
+/* Each blank-separated word of PAT must match: an address inside M (0x...),
+ * M's kind, a permission pattern (r, w, x, p, s and '-'; "rw" matches "rw-p"),
+ * or part of M's path. */
+bool tui_mapping_matches(const struct vm_mapping *m, const char *pat)
+{
+	char word[96];
+	const char *p = pat;
+
+	while (*p) {
+		size_t n = 0;
+		uint64_t a;
+		bool hit;
+
+		while (*p == ' ')
+			p++;
+		while (*p && *p != ' ' && n < sizeof(word) - 1)
+			word[n++] = *p++;
+		word[n] = '\0';
+		if (!n)
+			break;
+		if (strncasecmp(word, "0x", 2) == 0 && parse_u64(word, &a) == 0)
+			hit = m->start <= a && a < m->end;
+		else if (strcasecmp(word, vm_kind_name(m->kind)) == 0)
+			hit = true;
+		else if (strspn(word, "rwxps-") == n && n <= 4 && strncmp(m->perms, word, n) == 0)
+			hit = true;
+		else
+			hit = ci_contains(tui_mapping_name(m), word) ||
+			      ci_contains(vm_kind_name(m->kind), word);
+		if (!hit)
+			return false;
+	}
+	return true;
+}
+
+/* ---- changes since the last refresh ----------------------------------- */
+
+static void changes_clear(struct tui *t)
+{
+	for (size_t i = 0; i < t->nchanges; i++)
+		free(t->changes[i].path);
+	free(t->changes);
+	t->changes = NULL;
+	t->nchanges = 0;
+}
+
+static const struct vm_mapping *prev_match(const struct vm_process *old,
+					   const struct vm_mapping *m)
+{
+	ssize_t i = vm_process_find(old, m->start);
+
+	if (i >= 0 && old->maps[i].start == m->start)
+		return &old->maps[i];
+	/* A stack grows down: same end, lower start. */
+	i = vm_process_find(old, m->end - 1);
+	if (i >= 0 && old->maps[i].end == m->end)
+		return &old->maps[i];
+	return NULL;
+}
+
+static void changes_compute(struct tui *t)
+{
+	const struct vm_process *cur = t->proc, *old = t->prev_proc;
+	struct tui_change *v;
+	size_t n = 0;
+
+	changes_clear(t);
+	if (!cur || !old)
+		return;
+	v = calloc(cur->nmaps + old->nmaps + 1, sizeof(*v));
+	if (!v)
+		return;
+	for (size_t i = 0; i < cur->nmaps; i++) {
+		const struct vm_mapping *m = &cur->maps[i], *o = prev_match(old, m);
+		struct tui_change c = { .start = m->start, .end = m->end, .kind = m->kind };
+
+		if (!o) {
+			c.what = CH_NEW;
+			c.d_resident = (int64_t)m->pages.resident;
+			c.d_swapped = (int64_t)m->pages.swapped;
+		} else {
+			uint64_t ol = o->end - o->start, nl = m->end - m->start;
+			if (nl > ol)
+				c.what |= CH_GROWN;
+			else if (nl < ol)
+				c.what |= CH_SHRUNK;
+			c.d_resident = (int64_t)m->pages.resident - (int64_t)o->pages.resident;
+			c.d_swapped = (int64_t)m->pages.swapped - (int64_t)o->pages.swapped;
+			if (c.d_resident > 0)
+				c.what |= CH_RES_UP;
+			if (c.d_swapped > 0)
+				c.what |= CH_SWAP_UP;
+		}
+		if (c.what)
+			v[n++] = c;
+	}
+	for (size_t i = 0; i < old->nmaps; i++) {
+		const struct vm_mapping *o = &old->maps[i];
+		ssize_t a = vm_process_find(cur, o->start), b = vm_process_find(cur, o->end - 1);
+
+		if ((a >= 0 && cur->maps[a].start == o->start) ||
+		    (b >= 0 && cur->maps[b].end == o->end))
+			continue;
+		if (a >= 0 && a == b)
+			continue; /* merged into a bigger mapping: shown as grown */
+		v[n] = (struct tui_change){ .start = o->start, .end = o->end, .what = CH_REMOVED,
+					    .kind = o->kind, .path = escape_untrusted(tui_mapping_name(o)),
+					    .d_resident = -(int64_t)o->pages.resident,
+					    .d_swapped = -(int64_t)o->pages.swapped };
+		n++;
+	}
+	t->changes = v;
+	t->nchanges = n;
+}
+
+/* ---- refresh -------------------------------------------------------- */
+
+static const struct vm_process *snap_proc(const struct vm_snapshot *s, pid_t pid)
+{
+	if (!s || !s->nprocs)
+		return NULL;
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid)
+			return &s->procs[i];
+	return pid ? NULL : &s->procs[0];
+}
+
+static void tui_take(struct tui *t, struct vm_snapshot *s)
+{
+	if (t->prev)
+		t->src->ops->release(t->src, t->prev);
+	t->prev = t->snap;
+	t->snap = s;
+	t->proc = snap_proc(s, t->pid);
+	if (!t->proc)
+		t->proc = snap_proc(s, 0);
+	if (t->proc) {
+		t->pid = t->proc->pid;
+		if (!t->sel_addr && t->proc->nmaps)
+			t->sel_addr = t->proc->maps[0].start;
+	}
+	t->prev_proc = snap_proc(t->prev, t->pid);
+	changes_compute(t);
+	t->refreshes++;
+}
+
+static void tui_want_of(const struct tui *t, struct tui_want *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->pid = t->pid;
+	if (tui_views[t->view].want)
+		tui_views[t->view].want(t, w);
+}
+
+static void tui_refresh(struct tui *t)
+{
+	struct vm_snapshot *s = NULL;
+	struct tui_want w;
+	int r;
+
+	t->next_refresh_ns = vm_now_ns() + (uint64_t)(t->delay * 1e9);
+	if (t->gone)
+		return;
+	tui_want_of(t, &w);
+	r = (t->src->ops->refresh)(t->src, &w, &s); /* curses has a refresh() macro */
+	if (r == -ESRCH) {
+		t->gone = true;
+		tui_set_status(t, "the process has exited; the last picture stays until you quit");
+		return;
+	}
+	if (r < 0) {
+		tui_set_status(t, "refresh failed: %s", strerror(-r));
+		return;
+	}
+	if (r > 0 && s)
+		tui_take(t, s);
+	t->src->ops->describe(t->src, t->source_line, sizeof(t->source_line));
+}
+
+void tui_open_pages(struct tui *t)
+{
+	const struct vm_mapping *m = tui_selected(t);
+
+	t->view = VIEW_PAGES;
+	if (m && !m->runs && t->src->ops->is_live(t->src) && !t->paused)
+		tui_refresh(t); /* the runs of the mapping are read only now */
+}
+
+static void tui_step(struct tui *t, int dir)
+{
+	struct vm_snapshot *s = NULL;
+	int r;
+
+	if (!t->src->ops->step) {
+		tui_set_status(t, "[ and ] step through a timeline file ('vmatlas view FILE')");
+		return;
+	}
+	r = t->src->ops->step(t->src, dir, &s);
+	if (r < 0)
+		tui_set_status(t, "cannot read the %s snapshot: %s", dir < 0 ? "previous" : "next",
+			       strerror(-r));
+	else if (r == 0)
+		tui_set_status(t, "this is the %s snapshot", dir < 0 ? "first" : "last");
+	else if (s)
+		tui_take(t, s);
+	t->src->ops->describe(t->src, t->source_line, sizeof(t->source_line));
+}
+
+/* ---- saving --------------------------------------------------------- */
+
+static void tui_save(struct tui *t)
+{
+	char name[96], stamp[32];
+	struct outfile out;
+	struct tm tm;
+	time_t now = time(NULL);
+	json_t *doc;
+	int r;
+
+	if (!t->snap) {
+		tui_set_status(t, "nothing to save yet");
+		return;
+	}
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(name, sizeof(name), "vmatlas-%d-%s.json", (int)t->pid, stamp);
+	r = outfile_open(&out, name, false);
+	if (r < 0) {
+		tui_set_status(t, "cannot save %s: %s", name, strerror(-r));
+		return;
+	}
+	doc = snapshot_to_json(t->snap, 0);
+	r = doc ? json_dumpf(doc, out.f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : -1;
+	json_decref(doc);
+	if (r == 0 && fputc('\n', out.f) == EOF)
+		r = -1;
+	if (r < 0) {
+		outfile_abort(&out);
+		tui_set_status(t, "cannot save %s", name);
+		return;
+	}
+	r = outfile_commit(&out);
+	if (r < 0)
+		tui_set_status(t, "cannot save %s: %s", name, strerror(-r));
+	else
+		tui_set_status(t, "saved %s", name);
+}
+
+/* ---- drawing -------------------------------------------------------- */
+
+static const char *proc_state_word(const struct tui *t)
+{
+	if (t->gone)
+		return "gone";
+	if (!t->src->ops->is_live(t->src))
+		return "file";
+	if (!t->proc)
+		return "?";
+	switch (t->proc->state) {
+	case 'T':
+		return "stopped";
+	case 'Z':
+	case 'X':
+		return "gone";
+	case 't':
+		return "stopped";
+	default:
+		return "running";
+	}
+}
+
+static void draw_header(struct tui *t)
+{
+	const struct vm_process *p = t->proc;
+	char line[512], v[16], r[16], s[16];
+	int x;
+
+	attron(tui_attr(t, TC_HEADER));
+	tui_clear_to_eol(0, 0);
+	if (p) {
+		const char *w = proc_state_word(t);
+		enum tui_color c = (t->gone || strcmp(w, "running") != 0) ? TC_WARN : TC_HEADER;
+
+		snprintf(line, sizeof(line), "PID %d ", (int)p->pid);
+		x = tui_put(0, 0, line, t->cols);
+		x += tui_put_untrusted(t, 0, x, p->comm, 16);
+		x += tui_put(0, x, " ", t->cols - x);
+		attroff(tui_attr(t, TC_HEADER));
+		attron(tui_attr(t, c));
+		x += tui_put(0, x, w, t->cols - x);
+		attroff(tui_attr(t, c));
+		attron(tui_attr(t, TC_HEADER));
+		snprintf(line, sizeof(line), "  virt %s  res %s  swap %s  every %.1fs%s",
+			 fmt_kb(v, sizeof(v), p->totals.virtual_kb),
+			 fmt_kb(r, sizeof(r), p->totals.resident_kb),
+			 fmt_kb(s, sizeof(s), p->totals.swapped_kb),
+			 t->delay, t->paused ? "  PAUSED" : "");
+		tui_put(0, x, line, t->cols - x);
+	} else {
+		tui_put(0, 0, "vmatlas: waiting for the first snapshot", t->cols);
+	}
+	attroff(tui_attr(t, TC_HEADER));
+}
+
+static void draw_tabs(struct tui *t)
+{
+	int x = 0;
+
+	tui_clear_to_eol(1, 0);
+	for (size_t i = 0; i < tui_nviews && x < t->cols; i++) {
+		char tab[32];
+		enum tui_color c = i == t->view ? TC_TAB_SEL : TC_TAB;
+
+		snprintf(tab, sizeof(tab), "%zu %s", i + 1, tui_views[i].name);
+		attron(tui_attr(t, c));
+		tui_put(1, x, tab, t->cols - x);
+		attroff(tui_attr(t, c));
+		x += (int)strlen(tab) + 1;
+	}
+	if (x < t->cols - 4) {
+		attron(tui_attr(t, TC_DIM));
+		tui_put(1, x + 1, t->source_line, t->cols - x - 1);
+		attroff(tui_attr(t, TC_DIM));
+	}
+}
+
+static int tab_at(const struct tui *t, int x)
+{
+	int pos = 0;
+
+	for (size_t i = 0; i < tui_nviews; i++) {
+		int w = (int)snprintf(NULL, 0, "%zu %s", i + 1, tui_views[i].name);
+		if (x >= pos && x < pos + w)
+			return (int)i;
+		pos += w + 1;
+	}
+	return -1;
+}
+
+static const struct { const char *key, *label; } fkeys[] = {
+	{ "F1", "Help" }, { "F3", "Search" }, { "F4", "Filter" }, { "F5", "Refresh" },
+	{ "F6", "SortBy" }, { "Spc", "Pause" }, { "s", "Save" }, { "a", "Addr" },
+	{ "F10", "Quit" },
+};
+
+static void draw_footer(struct tui *t)
+{
+	int y = t->rows - 1, x = 0;
+
+	tui_clear_to_eol(t->rows - 2, 0);
+	if (t->prompt != PROMPT_NONE) {
+		static const char *const what[] = { "", "Search: ", "Filter: ", "Address (hex): " };
+		attron(tui_attr(t, TC_STATUS));
+		tui_put(t->rows - 2, 0, what[t->prompt], t->cols);
+		attroff(tui_attr(t, TC_STATUS));
+		tui_put_untrusted(t, t->rows - 2, (int)strlen(what[t->prompt]), t->pbuf,
+				  t->cols - (int)strlen(what[t->prompt]));
+	} else if (t->gone) {
+		attron(tui_attr(t, TC_WARN));
+		tui_put(t->rows - 2, 0, "The process has exited: this is its last picture. q quits.", t->cols);
+		attroff(tui_attr(t, TC_WARN));
+	} else if (t->status[0] && vm_now_ns() < t->status_until) {
+		attron(tui_attr(t, TC_STATUS));
+		tui_put_untrusted(t, t->rows - 2, 0, t->status, t->cols);
+		attroff(tui_attr(t, TC_STATUS));
+	}
+	tui_clear_to_eol(y, 0);
+	for (size_t i = 0; i < sizeof(fkeys) / sizeof(fkeys[0]) && x < t->cols; i++) {
+		int kl = (int)strlen(fkeys[i].key), ll = (int)strlen(fkeys[i].label);
+		attron(tui_attr(t, TC_FKEY));
+		tui_put(y, x, fkeys[i].key, t->cols - x);
+		attroff(tui_attr(t, TC_FKEY));
+		x += kl;
+		attron(tui_attr(t, TC_FKEY_LABEL));
+		tui_put(y, x, fkeys[i].label, t->cols - x);
+		attroff(tui_attr(t, TC_FKEY_LABEL));
+		x += ll + 1;
+	}
+}
+
+static const char *const help_text[] = {
+	"vmatlas: the virtual memory of a process, live",
+	"",
+	"Views:  1 Layout   the address space from high to low addresses",
+	"        2 Maps     every mapping; sort and filter",
+	"        3 Pages    the selected mapping, one cell per page (or group)",
+	"        4 Sections ELF sections of the selected mapping",
+	"        5 Stacks   threads and backtraces (read only while shown)",
+	"        Tab / Shift-Tab cycle; a mouse click on a tab opens it",
+	"",
+	"Keys:   arrows PgUp PgDn Home End move    Enter  pages of a mapping",
+	"        a  jump to an address             s  save a snapshot (JSON)",
+	"        /  F3  search (n: next)           \\  F4  filter (Esc clears)",
+	"        <  >  F6  sort column             I  invert the sort",
+	"        p  Space  pause                   +  -  refresh interval",
+	"        r  F5  refresh now                [  ]  step a timeline",
+	"        h  F1  ?  this help               q  F10  Ctrl-C  quit",
+	"",
+	"Pages:  # resident  f file/shared  0 zero page  H huge page",
+	"        S swapped   . not present",
+	"Changes since the last refresh: + new  - removed  > grown  < shrunk",
+	"        (green) pages became resident  (red) pages swapped out",
+	"",
+	"Quitting leaves an attached process as it was found (running, or",
+	"stopped if it was stopped) and no longer traced; a program started",
+	"with 'vmatlas -- PROGRAM' is killed when vmatlas quits.",
+	"",
+	"Any key closes this help.",
+};
+
+static void draw_help(struct tui *t)
+{
+	erase();
+	for (size_t i = 0; i < sizeof(help_text) / sizeof(help_text[0]) && (int)i < t->rows; i++) {
+		if (i == 0)
+			attron(tui_attr(t, TC_TITLE));
+		tui_put((int)i, 1, help_text[i], t->cols - 1);
+		if (i == 0)
+			attroff(tui_attr(t, TC_TITLE));
+	}
+	if (t->utf8 && t->rows > 18) {
+		/* The glyphs used in a UTF-8 terminal, in their colours. */
+		static const enum vm_page_state st[] = { PS_RESIDENT, PS_FILE, PS_ZERO, PS_THP,
+							 PS_SWAPPED, PS_NOT_PRESENT };
+		int x = 9;
+		for (size_t i = 0; i < sizeof(st) / sizeof(st[0]) && x + 14 < t->cols; i++) {
+			attron(tui_attr(t, TC_PAGE + st[i]));
+			tui_put(19, x, tui_page_glyph(t, st[i]), 4);
+			attroff(tui_attr(t, TC_PAGE + st[i]));
+			tui_put(19, x + 2, vm_page_state_name(st[i]), 11);
+			x += 13;
+		}
+	}
+}
+
+static void draw_small(struct tui *t)
+{
+	static const char *const msg[] = { "Terminal too", "small: need", "20x6", "(q quits)" };
+
+	erase();
+	for (int i = 0; i < 4 && i < t->rows; i++)
+		tui_put(i, 0, msg[i], t->cols);
+}
+
+static void tui_draw(struct tui *t)
+{
+	if (t->rows < TUI_MIN_ROWS || t->cols < TUI_MIN_COLS) {
+		draw_small(t);
+	} else if (t->help) {
+		draw_help(t);
+	} else {
+		erase();
+		draw_header(t);
+		draw_tabs(t);
+		if (t->proc)
+			tui_views[t->view].draw(t, 2, t->rows - 4);
+		else
+			tui_put(3, 1, t->gone ? "The process is gone." : "No data yet.", t->cols - 1);
+		draw_footer(t);
+	}
+	refresh();
+}
+
+/* ---- input ---------------------------------------------------------- */
+
+static void prompt_done(struct tui *t, bool accept)
+{
+	enum tui_prompt p = t->prompt;
+	uint64_t a;
+
+	t->prompt = PROMPT_NONE;
+	if (!accept)
+		return;
+	switch (p) {
+	case PROMPT_SEARCH:
+		snprintf(t->search, sizeof(t->search), "%s", t->pbuf);
+		if (t->view != VIEW_LAYOUT && t->view != VIEW_MAPS)
+			t->view = VIEW_MAPS;
+		tui_views[t->view].key(t, 'n');
+		break;
+	case PROMPT_FILTER:
+		snprintf(t->filter, sizeof(t->filter), "%s", t->pbuf);
+		t->view = VIEW_MAPS;
+		t->scroll[VIEW_MAPS] = 0;
+		break;
+	case PROMPT_ADDR:
+		if (parse_u64(t->pbuf, &a) < 0) {
+			tui_set_status(t, "not an address: give it in hex (0x7f...) or decimal");
+			break;
+		}
+		if (t->proc) {
+			ssize_t i = vm_process_find(t->proc, a);
+			if (i < 0) {
+				tui_set_status(t, "0x%" PRIx64 " is not mapped", a);
+				break;
+			}
+			tui_select_index(t, (size_t)i);
+			if (t->view == VIEW_PAGES) {
+				t->page_cursor = (a - t->proc->maps[i].start) /
+						 (uint64_t)t->snap->host.page_size;
+				t->jump_addr = a;
+			}
+			tui_set_status(t, "0x%" PRIx64 " is in %s (%s)", a,
+				       vm_kind_name(t->proc->maps[i].kind), t->proc->maps[i].perms);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void prompt_key(struct tui *t, int ch)
+{
+	if (ch == 27 || ch == 7) {
+		prompt_done(t, false);
+	} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		prompt_done(t, true);
+	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		if (t->plen)
+			t->pbuf[--t->plen] = '\0';
+	} else if (ch >= 32 && ch < 127 && t->plen < sizeof(t->pbuf) - 1) {
+		t->pbuf[t->plen++] = (char)ch;
+		t->pbuf[t->plen] = '\0';
+	}
+}
+
+static void prompt_start(struct tui *t, enum tui_prompt p)
+{
+	t->prompt = p;
+	t->plen = 0;
+	t->pbuf[0] = '\0';
+	if (p == PROMPT_FILTER) {
+		snprintf(t->pbuf, sizeof(t->pbuf), "%s", t->filter);
+		t->plen = strlen(t->pbuf);
+	}
+}
+
+static void change_delay(struct tui *t, int dir)
+{
+	size_t n = sizeof(delays) / sizeof(delays[0]), i;
+
+	if (dir > 0) {
+		for (i = 0; i < n && delays[i] <= t->delay + 1e-9; i++)
+			;
+		t->delay = i < n ? delays[i] : delays[n - 1];
+	} else {
+		for (i = n; i > 0 && delays[i - 1] >= t->delay - 1e-9; i--)
+			;
+		t->delay = i > 0 ? delays[i - 1] : delays[0];
+	}
+	t->next_refresh_ns = vm_now_ns() + (uint64_t)(t->delay * 1e9);
+	tui_set_status(t, "refresh every %.1f s", t->delay);
+}
+
+static void set_view(struct tui *t, size_t v)
+{
+	if (v >= tui_nviews)
+		return;
+	if (v == VIEW_PAGES) {
+		tui_open_pages(t);
+		return;
+	}
+	t->view = v;
+	if (tui_views[v].want && t->src->ops->is_live(t->src) && !t->paused)
+		tui_refresh(t);
+}
+
+static void mouse_event(struct tui *t)
+{
+	MEVENT ev;
+
+	if (getmouse(&ev) != OK)
+		return;
+	if (t->help) {
+		t->help = false;
+		return;
+	}
+	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+		int k = (ev.bstate & BUTTON4_PRESSED) ? KEY_UP : KEY_DOWN;
+		for (int i = 0; i < 3; i++)
+			tui_views[t->view].key(t, k);
+		return;
+	}
+	if (ev.y == 1) {
+		int v = tab_at(t, ev.x);
+		if (v >= 0)
+			set_view(t, (size_t)v);
+	} else if (ev.y >= 2 && ev.y < t->rows - 2 && tui_views[t->view].click) {
+		tui_views[t->view].click(t, ev.y - 2, ev.x);
+		if (ev.bstate & BUTTON1_DOUBLE_CLICKED)
+			tui_views[t->view].key(t, '\n');
+	}
+}
+
+/* Returns false when the screen should quit. */
+static bool tui_key(struct tui *t, int ch)
+{
+	if (ch == KEY_RESIZE) {
+		getmaxyx(stdscr, t->rows, t->cols);
+		return true;
+	}
+	if (ch == KEY_MOUSE) {
+		mouse_event(t);
+		return true;
+	}
+	if (t->prompt != PROMPT_NONE) {
+		prompt_key(t, ch);
+		return true;
+	}
+	if (ch == 'q' || ch == KEY_F(10) || ch == 3)
+		return false;
+	if (t->help) {
+		t->help = false;
+		return true;
+	}
+	switch (ch) {
+	case 'h':
+	case '?':
+	case KEY_F(1):
+		t->help = true;
+		return true;
+	case '\t':
+		set_view(t, (t->view + 1) % tui_nviews);
+		return true;
+	case KEY_BTAB:
+		set_view(t, (t->view + tui_nviews - 1) % tui_nviews);
+		return true;
+	case 'p':
+	case ' ':
+		t->paused = !t->paused;
+		tui_set_status(t, t->paused ? "paused (p or Space resumes)" : "resumed");
+		if (!t->paused)
+			tui_refresh(t);
+		return true;
+	case '+':
+	case '=':
+		change_delay(t, +1);
+		return true;
+	case '-':
+		change_delay(t, -1);
+		return true;
+	case 'r':
+	case KEY_F(5):
+		tui_refresh(t);
+		return true;
+	case 's':
+		tui_save(t);
+		return true;
+	case 'a':
+		prompt_start(t, PROMPT_ADDR);
+		return true;
+	case '/':
+	case KEY_F(3):
+		prompt_start(t, PROMPT_SEARCH);
+		return true;
+	case '\\':
+	case KEY_F(4):
+		prompt_start(t, PROMPT_FILTER);
+		return true;
+	case '[':
+		tui_step(t, -1);
+		return true;
+	case ']':
+		tui_step(t, +1);
+		return true;
+	default:
+		break;
+	}
+	if (ch >= '1' && ch < '1' + (int)tui_nviews) {
+		set_view(t, (size_t)(ch - '1'));
+		return true;
+	}
+	if (t->proc)
+		tui_views[t->view].key(t, ch);
+	return true;
+}
+
+int tui_run(struct tui_source *src, const struct tui_opts *o)
+{
+	struct tui t;
+	uint64_t last_draw = 0;
+	bool dirty = true;
+	int ret = 0;
+
+	memset(&t, 0, sizeof(t));
+	t.src = src;
+	t.o = *o;
+	t.delay = o->delay > 0 ? o->delay : 1.0;
+	t.view = o->initial_view >= 0 && (size_t)o->initial_view < tui_nviews ?
+		 (size_t)o->initial_view : VIEW_LAYOUT;
+	t.sort_col = 0;
+	src->ops->describe(src, t.source_line, sizeof(t.source_line));
+
+	if (tui_screen_init(&t) < 0) {
+		vm_error("cannot start the screen (TERM unusable); use 'vmatlas snapshot PID'");
+		return 1;
+	}
+	tui_refresh(&t);
+	while (!vm_should_quit()) {
+		uint64_t now = vm_now_ns();
+		long wait_ms = 0;
+		unsigned ev = 0, seen = t.refreshes;
+		bool was_gone = t.gone;
+		int ch;
+
+		/* Draw after a change, and once a second (status timeouts). */
+		if (dirty || now - last_draw >= 1000000000ULL) {
+			tui_draw(&t);
+			last_draw = now;
+			dirty = false;
+		}
+		if (!t.paused && !t.gone && now < t.next_refresh_ns)
+			wait_ms = (long)((t.next_refresh_ns - now) / 1000000);
+		else if (t.paused || t.gone)
+			wait_ms = 250;
+		/* Wake often enough to serve ptrace stops and signals. */
+		if (wait_ms > 50)
+			wait_ms = 50;
+		timeout((int)wait_ms);
+		ch = getch();
+		if (vm_should_quit())
+			break;
+		if (ch != ERR) {
+			dirty = true;
+			if (!tui_key(&t, ch))
+				break;
+			/* Drain queued keys before drawing again. */
+			timeout(0);
+			while ((ch = getch()) != ERR)
+				if (!tui_key(&t, ch))
+					goto quit;
+		}
+		if (src->ops->poll)
+			ev = src->ops->poll(src, 0);
+		if (ev & TUI_SRC_REFRESH)
+			tui_refresh(&t);
+		if ((ev & TUI_SRC_GONE) && !t.gone) {
+			t.gone = true;
+			tui_set_status(&t, "the process has exited");
+		}
+		if (!t.paused && !t.gone && vm_now_ns() >= t.next_refresh_ns &&
+		    src->ops->is_live(src))
+			tui_refresh(&t);
+		if (ev || t.refreshes != seen || t.gone != was_gone)
+			dirty = true;
+	}
+quit:
+	tui_screen_fini();
+	if (vm_should_quit())
+		ret = 128 + vm_quit_signal;
+	changes_clear(&t);
+	if (t.prev)
+		src->ops->release(src, t.prev);
+	if (t.snap)
+		src->ops->release(src, t.snap);
+	return ret;
+}

@@ -1,0 +1,167 @@
+/* Internals of the live screen shared by src/tui*.c: the screen state, the
+ * table of views, and drawing helpers. Views read the model only through
+ * const pointers. */
+#ifndef VMATLAS_TUI_PRIV_H
+#define VMATLAS_TUI_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmatlas/model.h"
+#include "vmatlas/tui.h"
+
+/* Smallest usable terminal. */
+#define TUI_MIN_COLS 20
+#define TUI_MIN_ROWS 6
+
+/* Colour roles; tui_attr() maps them to a colour pair or, with
+ * --no-color, to a monochrome attribute. */
+enum tui_color {
+	TC_NORMAL,
+	TC_HEADER,     /* the header line */
+	TC_TAB,        /* view tabs */
+	TC_TAB_SEL,
+	TC_FKEY,       /* function key bar: key */
+	TC_FKEY_LABEL, /* function key bar: label */
+	TC_SEL,        /* selected row */
+	TC_DIM,        /* folded gaps, secondary text */
+	TC_TITLE,      /* column titles */
+	TC_STATUS,     /* status / prompt line */
+	TC_WARN,       /* gone, errors */
+	TC_NEW,        /* mapping or pages new since the last refresh */
+	TC_REMOVED,
+	TC_GROWN,
+	TC_SHRUNK,
+	TC_KIND,       /* + enum vm_kind: region colour */
+	TC_PAGE = TC_KIND + VK__COUNT, /* + enum vm_page_state */
+	TC_PAGE_NEWRES = TC_PAGE + PS__COUNT, /* became resident */
+	TC_PAGE_NEWSWAP,                      /* swapped out */
+	TC__COUNT
+};
+
+/* What changed in a mapping since the last refresh. */
+enum {
+	CH_NEW     = 1u << 0,
+	CH_REMOVED = 1u << 1,
+	CH_GROWN   = 1u << 2,
+	CH_SHRUNK  = 1u << 3,
+	CH_RES_UP  = 1u << 4, /* pages became resident */
+	CH_SWAP_UP = 1u << 5, /* pages were swapped out */
+};
+
+struct tui_change {
+	uint64_t start, end;
+	unsigned what;      /* CH_* */
+	int64_t d_resident, d_swapped; /* pages */
+	char *path;         /* owned, escaped; removed mappings only */
+	enum vm_kind kind;
+};
+
+enum tui_prompt { PROMPT_NONE, PROMPT_SEARCH, PROMPT_FILTER, PROMPT_ADDR };
+
+enum { MAPS_NCOLS = 8 };
+
+struct tui {
+	struct tui_source *src;
+	struct tui_opts o;
+	bool color, utf8;
+	int rows, cols;
+
+	struct vm_snapshot *snap, *prev;   /* from the source, released to it */
+	const struct vm_process *proc;      /* shown process in snap, or NULL */
+	const struct vm_process *prev_proc; /* same pid in prev, or NULL */
+	pid_t pid;
+	bool gone, paused, help;
+	unsigned refreshes;
+	double delay;
+	uint64_t next_refresh_ns;
+	char source_line[160];
+
+	size_t view;            /* index into tui_views */
+	uint64_t sel_addr;      /* start of the selected mapping */
+	uint64_t page_cursor;   /* page index in the selected mapping */
+	uint64_t jump_addr;     /* `a` target for the Pages cursor, or 0 */
+	int scroll[16];         /* first line shown, per view */
+	int sort_col;           /* Maps view column */
+	bool sort_desc;
+	char filter[96];
+	char search[96];
+
+	struct tui_change *changes;
+	size_t nchanges;
+
+	enum tui_prompt prompt;
+	char pbuf[96];
+	size_t plen;
+	char status[256];
+	uint64_t status_until;
+	bool want_stacks_seen;
+};
+
+struct tui_view {
+	const char *name;   /* tab title */
+	/* Draw into lines [top, top + height) of the screen. */
+	void (*draw)(struct tui *t, int top, int height);
+	/* A key for this view; true when used. */
+	bool (*key)(struct tui *t, int ch);
+	/* A mouse click at screen line Y (relative to TOP) and column X. */
+	void (*click)(struct tui *t, int y, int x);
+	/* Add what this view needs from the source. */
+	void (*want)(const struct tui *t, struct tui_want *w);
+};
+
+extern const struct tui_view tui_views[];
+extern const size_t tui_nviews;
+
+/* Views (one file each). */
+void tui_layout_draw(struct tui *t, int top, int height);
+bool tui_layout_key(struct tui *t, int ch);
+void tui_layout_click(struct tui *t, int y, int x);
+void tui_maps_draw(struct tui *t, int top, int height);
+bool tui_maps_key(struct tui *t, int ch);
+void tui_maps_click(struct tui *t, int y, int x);
+void tui_pages_draw(struct tui *t, int top, int height);
+bool tui_pages_key(struct tui *t, int ch);
+void tui_pages_click(struct tui *t, int y, int x);
+void tui_pages_want(const struct tui *t, struct tui_want *w);
+void tui_sections_draw(struct tui *t, int top, int height);
+bool tui_sections_key(struct tui *t, int ch);
+void tui_stacks_draw(struct tui *t, int top, int height);
+bool tui_stacks_key(struct tui *t, int ch);
+void tui_stacks_want(const struct tui *t, struct tui_want *w);
+
+/* Screen (src/tui_screen.c). */
+int tui_screen_init(struct tui *t);
+void tui_screen_fini(void);
+int tui_attr(const struct tui *t, enum tui_color c);
+/* Untrusted text S (escaped here) at Y,X in at most WIDTH columns.
+ * Returns the columns used. */
+int tui_put_untrusted(const struct tui *t, int y, int x, const char *s, int width);
+/* Plain text (ours, ASCII) in at most WIDTH columns; the columns used. */
+int tui_put(int y, int x, const char *s, int width);
+/* A bar of WIDTH cells: resident, swapped, not present parts of TOTAL. */
+void tui_put_bar(const struct tui *t, int y, int x, int width,
+		 const struct vm_page_counts *c);
+/* The character of a page state (UTF-8 or ASCII). */
+const char *tui_page_glyph(const struct tui *t, enum vm_page_state s);
+/* Fill the rest of line Y from X with spaces. */
+void tui_clear_to_eol(int y, int x);
+
+/* Shared helpers (src/tui.c). */
+void tui_set_status(struct tui *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+const struct vm_mapping *tui_selected(const struct tui *t);
+ssize_t tui_selected_index(const struct tui *t);
+void tui_select_index(struct tui *t, size_t i);
+const struct tui_change *tui_change_of(const struct tui *t, uint64_t start);
+/* Does mapping M match filter/search text PAT (name, kind, perms, address)? */
+bool tui_mapping_matches(const struct vm_mapping *m, const char *pat);
+/* Keep the selected line SEL visible in a list of HEIGHT lines. */
+void tui_scroll_to(int *scroll, int sel, int height, int nlines);
+/* Short display name of a mapping: its path or [anon]. Not escaped. */
+const char *tui_mapping_name(const struct vm_mapping *m);
+uint64_t tui_page_kb(const struct tui *t, uint64_t pages);
+/* Open the Pages view on the selected mapping. */
+void tui_open_pages(struct tui *t);
+
+#endif

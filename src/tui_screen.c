@@ -1,0 +1,283 @@
+/* The terminal side of the live screen: curses set-up and tear-down,
+ * colours, and drawing helpers that keep the target's bytes escaped. */
+#include "config.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "tui_priv.h"
+#include "vmatlas/util.h"
+
+static bool screen_active;
+static short pair_of[TC__COUNT];
+static int mono_of[TC__COUNT];
+
+int tui_terminal_usable(char *why, size_t len)
+{
+	const char *term = getenv("TERM");
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		snprintf(why, len, "the live screen needs a terminal (standard input and output are not one)");
+		return -ENOTTY;
+	}
+	if (!term || !*term || strcmp(term, "dumb") == 0 || strcmp(term, "unknown") == 0) {
+		snprintf(why, len, "the terminal (TERM=%s) cannot draw the live screen",
+			 term && *term ? (strcmp(term, "dumb") == 0 ? "dumb" : "unknown") : "unset");
+		return -ENOTTY;
+	}
+	return 0;
+}
+
+/* Colour pairs: foreground, background per role (htop-like palette). */
+static void screen_colors(struct tui *t)
+{
+	static const struct { enum tui_color c; short fg, bg; int mono; } roles[] = {
+		{ TC_HEADER, COLOR_WHITE, COLOR_BLUE, A_REVERSE },
+		{ TC_TAB, COLOR_WHITE, -1, A_NORMAL },
+		{ TC_TAB_SEL, COLOR_BLACK, COLOR_CYAN, A_REVERSE },
+		{ TC_FKEY, COLOR_WHITE, -1, A_BOLD },
+		{ TC_FKEY_LABEL, COLOR_BLACK, COLOR_CYAN, A_REVERSE },
+		{ TC_SEL, COLOR_BLACK, COLOR_CYAN, A_REVERSE },
+		{ TC_DIM, COLOR_BLUE, -1, A_DIM },
+		{ TC_TITLE, COLOR_BLACK, COLOR_GREEN, A_REVERSE | A_BOLD },
+		{ TC_STATUS, COLOR_YELLOW, -1, A_BOLD },
+		{ TC_WARN, COLOR_WHITE, COLOR_RED, A_REVERSE | A_BOLD },
+		{ TC_NEW, COLOR_GREEN, -1, A_BOLD },
+		{ TC_REMOVED, COLOR_RED, -1, A_DIM },
+		{ TC_GROWN, COLOR_YELLOW, -1, A_BOLD },
+		{ TC_SHRUNK, COLOR_MAGENTA, -1, A_BOLD },
+		{ TC_PAGE_NEWRES, COLOR_BLACK, COLOR_YELLOW, A_REVERSE },
+		{ TC_PAGE_NEWSWAP, COLOR_WHITE, COLOR_RED, A_REVERSE | A_BOLD },
+	};
+	/* Region colours by kind (the textbook's code/data/heap/stack). */
+	static const short kind_bg[VK__COUNT] = {
+		[VK_TEXT] = COLOR_RED, [VK_RODATA] = COLOR_MAGENTA,
+		[VK_DATA] = COLOR_YELLOW, [VK_BSS] = COLOR_YELLOW,
+		[VK_HEAP] = COLOR_GREEN, [VK_STACK] = COLOR_CYAN,
+		[VK_ANON] = COLOR_BLUE, [VK_FILE] = COLOR_WHITE,
+		[VK_SHM] = COLOR_MAGENTA, [VK_VDSO] = COLOR_CYAN,
+		[VK_VVAR] = COLOR_CYAN, [VK_VSYSCALL] = COLOR_CYAN,
+		[VK_GUARD] = COLOR_BLACK, [VK_OTHER] = COLOR_WHITE,
+	};
+	static const short page_fg[PS__COUNT] = {
+		[PS_NOT_PRESENT] = COLOR_BLUE, [PS_RESIDENT] = COLOR_GREEN,
+		[PS_FILE] = COLOR_CYAN, [PS_ZERO] = COLOR_WHITE,
+		[PS_THP] = COLOR_MAGENTA, [PS_SWAPPED] = COLOR_RED,
+	};
+	short n = 1;
+
+	for (int i = 0; i < TC__COUNT; i++)
+		mono_of[i] = A_NORMAL;
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		mono_of[roles[i].c] = roles[i].mono;
+	for (int k = 0; k < VK__COUNT; k++)
+		mono_of[TC_KIND + k] = (k == VK_GUARD) ? A_DIM : A_REVERSE;
+	mono_of[TC_PAGE + PS_NOT_PRESENT] = A_DIM;
+	mono_of[TC_PAGE + PS_SWAPPED] = A_BOLD;
+
+	if (!t->color)
+		return;
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		init_pair(n, roles[i].fg, roles[i].bg);
+		pair_of[roles[i].c] = n++;
+	}
+	for (int k = 0; k < VK__COUNT; k++) {
+		init_pair(n, k == VK_GUARD ? COLOR_WHITE : COLOR_BLACK, kind_bg[k]);
+		pair_of[TC_KIND + k] = n++;
+	}
+	for (int s = 0; s < PS__COUNT; s++) {
+		init_pair(n, page_fg[s], -1);
+		pair_of[TC_PAGE + s] = n++;
+	}
+}
+
+int tui_attr(const struct tui *t, enum tui_color c)
+{
+	if (c <= TC_NORMAL || c >= TC__COUNT)
+		return A_NORMAL;
+	if (!t->color)
+		return mono_of[c];
+	if (c == TC_KIND + VK_GUARD || c == TC_PAGE + PS_NOT_PRESENT || c == TC_DIM)
+		return COLOR_PAIR(pair_of[c]) | A_BOLD;
+	return COLOR_PAIR(pair_of[c]);
+}
+
+int tui_screen_init(struct tui *t)
+{
+	const char *cs;
+
+	setlocale(LC_ALL, "");
+	cs = nl_langinfo(CODESET);
+	t->utf8 = !t->o.ascii && cs && strcmp(cs, "UTF-8") == 0;
+	/* The function keys need a short ESC delay (htop uses 25 ms). */
+	if (!getenv("ESCDELAY"))
+		set_escdelay(25);
+	if (!initscr())
+		return -ENOTTY;
+	screen_active = true;
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	mousemask(BUTTON1_RELEASED | BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED |
+		  BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	mouseinterval(0);
+	t->color = !t->o.no_color && has_colors();
+	if (t->color) {
+		start_color();
+		use_default_colors();
+	}
+	screen_colors(t);
+	getmaxyx(stdscr, t->rows, t->cols);
+	return 0;
+}
+
+void tui_screen_fini(void)
+{
+	if (!screen_active)
+		return;
+	screen_active = false;
+	mousemask(0, NULL);
+	curs_set(1);
+	endwin();
+	fflush(stdout);
+}
+
+void tui_clear_to_eol(int y, int x)
+{
+	int rows, cols;
+
+	getmaxyx(stdscr, rows, cols);
+	if (y < 0 || y >= rows)
+		return;
+	for (; x < cols; x++)
+		mvaddch(y, x, ' ');
+}
+
+int tui_put(int y, int x, const char *s, int width)
+{
+	int rows, cols, n = (int)strlen(s);
+
+	getmaxyx(stdscr, rows, cols);
+	if (y < 0 || y >= rows || x < 0 || x >= cols || width <= 0)
+		return 0;
+	if (x + width > cols)
+		width = cols - x;
+	if (n > width)
+		n = width;
+	mvaddnstr(y, x, s, n);
+	return n;
+}
+
+/* Our own text is ASCII; target text is escaped to printable UTF-8 (or, in
+ * a non-UTF-8 locale, to ASCII with '?' for the rest) and cut at WIDTH
+ * display columns. */
+int tui_put_untrusted(const struct tui *t, int y, int x, const char *s, int width)
+{
+	char *e = escape_untrusted(s ? s : "");
+	int rows, cols, used = 0;
+	mbstate_t st;
+	const char *p;
+
+	getmaxyx(stdscr, rows, cols);
+	if (!e || y < 0 || y >= rows || x < 0 || x >= cols || width <= 0) {
+		free(e);
+		return 0;
+	}
+	if (x + width > cols)
+		width = cols - x;
+	move(y, x);
+	memset(&st, 0, sizeof(st));
+	for (p = e; *p && used < width;) {
+		wchar_t wc;
+		size_t n;
+		int w;
+
+		if ((unsigned char)*p < 0x80) {
+			addch((unsigned char)*p);
+			used++;
+			p++;
+			continue;
+		}
+		if (!t->utf8) {
+			addch('?');
+			used++;
+			p++;
+			continue;
+		}
+		n = mbrtowc(&wc, p, strlen(p), &st);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			memset(&st, 0, sizeof(st));
+			addch('?');
+			used++;
+			p++;
+			continue;
+		}
+		w = wcwidth(wc);
+		if (w < 0)
+			w = 1;
+		if (used + w > width)
+			break;
+		addnstr(p, (int)n);
+		used += w;
+		p += n;
+	}
+	free(e);
+	return used;
+}
+
+const char *tui_page_glyph(const struct tui *t, enum vm_page_state s)
+{
+	static const char *const utf8[PS__COUNT] = {
+		[PS_NOT_PRESENT] = "\u00b7", [PS_RESIDENT] = "\u2588",
+		[PS_FILE] = "\u2593", [PS_ZERO] = "\u25cb",
+		[PS_THP] = "\u2586", [PS_SWAPPED] = "\u2592",
+	};
+	static const char *const ascii[PS__COUNT] = {
+		[PS_NOT_PRESENT] = ".", [PS_RESIDENT] = "#", [PS_FILE] = "f",
+		[PS_ZERO] = "0", [PS_THP] = "H", [PS_SWAPPED] = "S",
+	};
+
+	if (s >= PS__COUNT)
+		return "?";
+	return t->utf8 ? utf8[s] : ascii[s];
+}
+
+void tui_put_bar(const struct tui *t, int y, int x, int width,
+		 const struct vm_page_counts *c)
+{
+	int rows, cols, res, swp;
+
+	getmaxyx(stdscr, rows, cols);
+	if (y < 0 || y >= rows || x >= cols || width <= 0)
+		return;
+	if (x + width > cols)
+		width = cols - x;
+	res = swp = 0;
+	if (c->total) {
+		/* Round up so that one resident page still shows. */
+		res = (int)((c->resident * (uint64_t)width + c->total - 1) / c->total);
+		swp = (int)((c->swapped * (uint64_t)width + c->total - 1) / c->total);
+		if (res + swp > width) {
+			if (swp > 0 && res > width - 1)
+				res = width - 1;
+			swp = width - res;
+		}
+	}
+	move(y, x);
+	for (int i = 0; i < width; i++) {
+		enum vm_page_state s = i < res ? PS_RESIDENT :
+			i < res + swp ? PS_SWAPPED : PS_NOT_PRESENT;
+		attron(tui_attr(t, TC_PAGE + s));
+		addstr(tui_page_glyph(t, s));
+		attroff(tui_attr(t, TC_PAGE + s));
+	}
+}

@@ -1,0 +1,48 @@
+# Helpers for the live-screen tests (sourced after lib.sh): the real binary
+# runs in a detached tmux session of its own server; the screen is read with
+# capture-pane and polled with a bounded wait, never a fixed sleep.
+command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
+
+TUI_SOCK=vmatlas-test-$$
+tm() { tmux -L "$TUI_SOCK" -f /dev/null "$@"; }
+tui_cleanup() { tm kill-server 2>/dev/null || true; }
+CLEANUP_HOOKS="$CLEANUP_HOOKS tui_cleanup"
+
+# tui_start WIDTH HEIGHT COMMAND: run COMMAND (a shell command line) in a new
+# session, in $TEST_TMP; when it ends the pane shows "EXIT=<status>".
+tui_start() {
+	local w=$1 h=$2
+	shift 2
+	tm new-session -d -s t -x "$w" -y "$h" -c "$TEST_TMP" \
+		"$*; echo EXIT=\$?; sleep 600" || hard_error "tmux cannot start a session"
+}
+screen() { tm capture-pane -p -t t; }
+keys() { tm send-keys -t t "$@"; }
+
+# wait_for ERE [SECONDS]: until the screen shows a line matching ERE.
+wait_for() {
+	local i n=$(( ${2:-5} * 20 ))
+	for i in $(seq 1 "$n"); do
+		screen | grep -Eq -- "$1" && return 0
+		sleep 0.05
+	done
+	screen >&2
+	fail "the screen never showed /$1/"
+}
+# wait_not ERE [SECONDS]: until no line matches ERE.
+wait_not() {
+	local i n=$(( ${2:-5} * 20 ))
+	for i in $(seq 1 "$n"); do
+		screen | grep -Eq -- "$1" || return 0
+		sleep 0.05
+	done
+	screen >&2
+	fail "the screen still shows /$1/"
+}
+# tui_exit_status: wait for the command to end; prints its exit status.
+tui_exit_status() {
+	wait_for '^EXIT=[0-9]+' "${1:-10}"
+	screen | sed -n 's/^EXIT=\([0-9]*\).*/\1/p' | tail -n 1
+}
+# hex address without 0x, as the screen prints it
+nox() { printf '%x' "$(( $1 ))"; }
