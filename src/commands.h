@@ -28,8 +28,6 @@ int cmd_view(int argc, char **argv);
 struct vm_timeline;
 /* Load a snapshot file for a front end, printing its error or warning. */
 struct vm_timeline *view_load(const char *path);
-/* The live screen on a file: 0, -errno, or -ENOSYS when not built in. */
-int view_interactive(struct vm_timeline *t, const char *name);
 /* Write BUF (LEN bytes, malloc'd, freed here) to OUT, gzip-compressed for
  * a *.gz name, and commit OUT; R < 0 aborts it instead (rendering failed).
  * An exit status; the error is printed. */
