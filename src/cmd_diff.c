@@ -171,18 +171,32 @@ static json_t *hexj(uint64_t v)
 	return json_string(b);
 }
 
+/* A name given by the user or read from a file, as a JSON string. */
+static json_t *jname(const char *s)
+{
+	json_t *j = json_string(s ? s : "");
+	char *e;
+
+	if (j)
+		return j;
+	e = escape_untrusted(s);
+	j = json_string(e ? e : "?");
+	free(e);
+	return j;
+}
+
 static json_t *side_json(const struct side *sd, const struct vm_process *p)
 {
 	char when[40];
 	json_t *o = json_object();
 
-	json_object_set_new(o, "source", json_str_or_null(sd->name));
+	json_object_set_new(o, "source", jname(sd->name));
 	if (sd->index)
 		json_object_set_new(o, "index", json_integer((json_int_t)sd->index));
 	json_object_set_new(o, "taken_at", json_string(fmt_rfc3339(when, sizeof(when), &sd->s->taken_at)));
 	if (p != &empty_process) {
 		json_object_set_new(o, "pid", json_integer(p->pid));
-		json_object_set_new(o, "comm", json_str_or_null(p->comm));
+		json_object_set_new(o, "comm", jname(p->comm));
 	} else {
 		json_object_set_new(o, "pid", json_null());
 	}
@@ -201,14 +215,9 @@ static json_t *entry_json(const struct vm_diff *d, const struct diff_entry *e)
 		{ DIFF_MOVED, "moved" }, { DIFF_GROWN, "grown" }, { DIFF_SHRUNK, "shrunk" },
 		{ DIFF_PAGES, "pages" }, { DIFF_PERMS, "perms" }, { DIFF_KIND, "kind" },
 	};
-	json_t *o = json_object(), *w = json_array(), *delta;
-	const struct vm_mapping *m = e->b;
-
-	json_object_set_new(o, "start", hexj(m->start));
-	json_object_set_new(o, "end", hexj(m->end));
-	json_object_set_new(o, "path", json_str_or_null(m->path ? m->path : ""));
-	json_object_set_new(o, "kind", json_string(vm_kind_name(m->kind)));
-	json_object_set_new(o, "perms", json_string(m->perms));
+	/* B's mapping as a snapshot has it (names exact, whatever bytes they
+	 * hold), then what changed. */
+	json_t *o = mapping_to_json(e->b, 0), *w = json_array(), *delta;
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (e->what & words[i].bit)
 			json_array_append_new(w, json_string(words[i].name));

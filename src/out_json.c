@@ -27,7 +27,7 @@ static void put(json_t *o, const char *k, json_t *v)
 		json_object_set_new(o, k, v);
 }
 
-json_t *json_str_or_null(const char *s)
+static json_t *str_or_null(const char *s)
 {
 	/* jansson rejects invalid UTF-8; names from the target may hold any
 	 * bytes, so those are kept exact with json_stringn's length and, if
@@ -102,7 +102,7 @@ json_t *mapping_to_json(const struct vm_mapping *m, unsigned flags)
 	put(o, "offset", hex(m->offset));
 	put(o, "dev", json_string(dev));
 	put(o, "inode", json_integer((json_int_t)m->inode));
-	put(o, "path", json_str_or_null(m->path ? m->path : ""));
+	put(o, "path", str_or_null(m->path ? m->path : ""));
 	if (m->deleted)
 		put(o, "deleted", json_true());
 	put(o, "kind", json_string(vm_kind_name(m->kind)));
@@ -111,7 +111,7 @@ json_t *mapping_to_json(const struct vm_mapping *m, unsigned flags)
 		json_t *a = json_array();
 		for (size_t i = 0; i < m->nsections; i++)
 			json_array_append_new(a, json_pack("{s:o,s:o,s:o}",
-				"name", json_str_or_null(m->sections[i].name),
+				"name", str_or_null(m->sections[i].name),
 				"start", hex(m->sections[i].start),
 				"end", hex(m->sections[i].end)));
 		put(o, "sections", a);
@@ -161,14 +161,14 @@ static json_t *threads_to_json(const struct vm_process *p)
 			const struct vm_frame *f = &t->frames[j];
 			json_t *fo = json_object();
 			put(fo, "pc", hex(f->pc));
-			put(fo, "symbol", json_str_or_null(f->symbol));
+			put(fo, "symbol", str_or_null(f->symbol));
 			if (f->symbol)
 				put(fo, "offset", hex(f->offset));
-			put(fo, "object", json_str_or_null(f->object));
+			put(fo, "object", str_or_null(f->object));
 			json_array_append_new(frames, fo);
 		}
 		json_array_append_new(a, json_pack("{s:i,s:o,s:s,s:o,s:o}",
-			"tid", (int)t->tid, "name", json_str_or_null(t->name), "state", st,
+			"tid", (int)t->tid, "name", str_or_null(t->name), "state", st,
 			"sp", hex(t->sp), "frames", frames));
 	}
 	return a;
@@ -183,10 +183,10 @@ json_t *process_to_json(const struct vm_process *p, unsigned flags)
 	put(o, "pid", json_integer(p->pid));
 	put(o, "ppid", json_integer(p->ppid));
 	put(o, "state", json_string(st));
-	put(o, "comm", json_str_or_null(p->comm));
-	put(o, "exe", json_str_or_null(p->exe));
+	put(o, "comm", str_or_null(p->comm));
+	put(o, "exe", str_or_null(p->exe));
 	for (size_t i = 0; i < p->ncmdline; i++)
-		json_array_append_new(cmd, json_str_or_null(p->cmdline[i]));
+		json_array_append_new(cmd, str_or_null(p->cmdline[i]));
 	put(o, "cmdline", cmd);
 	put(o, "mm", mm_to_json(&p->mm));
 	for (size_t i = 0; i < p->nmaps; i++)
@@ -227,8 +227,8 @@ json_t *snapshot_to_json(const struct vm_snapshot *s, unsigned flags)
 	put(o, "taken_at", json_string(when));
 	put(o, "generator", json_string(PACKAGE_STRING));
 	host = json_object();
-	put(host, "kernel", json_str_or_null(s->host.kernel));
-	put(host, "machine", json_str_or_null(s->host.machine));
+	put(host, "kernel", str_or_null(s->host.kernel));
+	put(host, "machine", str_or_null(s->host.machine));
 	put(host, "page_size", json_integer(s->host.page_size));
 	put(host, "pfn_visible", json_boolean(s->host.pfn_visible));
 	if (s->host.swap_total_known)

@@ -14,8 +14,6 @@ enum { OUT_PAGES = 1u << 0 /* include per-page runs */ };
 json_t *snapshot_to_json(const struct vm_snapshot *s, unsigned flags);
 json_t *process_to_json(const struct vm_process *p, unsigned flags);
 json_t *mapping_to_json(const struct vm_mapping *m, unsigned flags);
-/* A JSON string of untrusted S (null for NULL), escaped if not UTF-8. */
-json_t *json_str_or_null(const char *s);
 
 /* TS as RFC 3339 UTC with milliseconds ("2026-11-21T00:12:12.345Z"). */
 const char *fmt_rfc3339(char *buf, size_t len, const struct timespec *ts);
