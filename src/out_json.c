@@ -27,22 +27,127 @@ static void put(json_t *o, const char *k, json_t *v)
 		json_object_set_new(o, k, v);
 }
 
-static json_t *str_or_null(const char *s)
+/* Length of the well-formed UTF-8 sequence at S (RFC 3629: no overlong
+ * forms, no surrogates, at most U+10FFFF; what jansson accepts), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
 {
-	/* jansson rejects invalid UTF-8; names from the target may hold any
-	 * bytes, so those are kept exact with json_stringn's length and, if
-	 * still rejected, escaped. */
+	size_t len;
+	uint32_t c;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* S as a JSON string. Names from the target may hold any bytes and JSON
+ * strings are Unicode: every byte that is not part of well-formed UTF-8
+ * becomes U+FFFD, and *LOSSY says so (the caller then records the exact
+ * bytes beside it, see put_str). NULL only when out of memory. */
+static json_t *json_text(const char *s, bool *lossy)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), o = 0, l;
+	json_t *j;
+	char *b;
+
+	*lossy = false;
+	b = malloc(3 * n + 1);
+	if (!b)
+		return NULL;
+	for (size_t i = 0; i < n; i += l) {
+		l = utf8_len(u + i, n - i);
+		if (l) {
+			memcpy(b + o, s + i, l);
+			o += l;
+		} else {
+			memcpy(b + o, "\xef\xbf\xbd", 3); /* U+FFFD */
+			o += 3;
+			l = 1;
+			*lossy = true;
+		}
+	}
+	j = json_stringn(b, o);
+	free(b);
+	return j;
+}
+
+/* Lowercase hex of the bytes of S. */
+static json_t *json_hex_bytes(const char *s)
+{
+	size_t n = strlen(s);
+	char *b = malloc(2 * n + 1);
 	json_t *j;
 
-	if (!s)
-		return json_null();
-	j = json_string(s);
-	if (!j) {
-		char *e = escape_untrusted(s);
-		j = e ? json_string(e) : NULL;
-		free(e);
-	}
+	if (!b)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		snprintf(b + 2 * i, 3, "%02x", (unsigned char)s[i]);
+	j = json_stringn(b, 2 * n);
+	free(b);
 	return j;
+}
+
+/* Member KEY = S (null when S is NULL). When S is not valid UTF-8, KEY holds
+ * it with U+FFFD for the invalid bytes and KEY_hex its exact bytes in hex:
+ * a reader that finds KEY_hex uses it (man/vmatlas-snapshot.5). */
+static void put_str(json_t *o, const char *key, const char *s)
+{
+	bool lossy;
+	char hkey[64];
+
+	if (!s) {
+		put(o, key, json_null());
+		return;
+	}
+	put(o, key, json_text(s, &lossy));
+	if (lossy) {
+		snprintf(hkey, sizeof(hkey), "%s_hex", key);
+		put(o, hkey, json_hex_bytes(s));
+	}
+}
+
+/* Member KEY = array of the N strings V; KEY_hex, when one of them is not
+ * valid UTF-8, an array as long with the hex bytes of those and null for
+ * the others. */
+static void put_str_array(json_t *o, const char *key, char *const *v, size_t n)
+{
+	json_t *a = json_array(), *h = NULL;
+	char hkey[64];
+	bool lossy;
+
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(a, json_text(v[i], &lossy));
+		if (lossy && !h) {
+			h = json_array();
+			for (size_t k = 0; k < i; k++)
+				json_array_append_new(h, json_null());
+		}
+		if (h)
+			json_array_append_new(h, lossy ? json_hex_bytes(v[i]) : json_null());
+	}
+	put(o, key, a);
+	if (h) {
+		snprintf(hkey, sizeof(hkey), "%s_hex", key);
+		put(o, hkey, h);
+	}
 }
 
 static json_t *pages_to_json(const struct vm_page_counts *c)
@@ -102,18 +207,21 @@ json_t *mapping_to_json(const struct vm_mapping *m, unsigned flags)
 	put(o, "offset", hex(m->offset));
 	put(o, "dev", json_string(dev));
 	put(o, "inode", json_integer((json_int_t)m->inode));
-	put(o, "path", str_or_null(m->path ? m->path : ""));
+	put_str(o, "path", m->path ? m->path : "");
 	if (m->deleted)
 		put(o, "deleted", json_true());
 	put(o, "kind", json_string(vm_kind_name(m->kind)));
 	put(o, "pages", pages_to_json(&m->pages));
 	if (m->nsections) {
 		json_t *a = json_array();
-		for (size_t i = 0; i < m->nsections; i++)
-			json_array_append_new(a, json_pack("{s:o,s:o,s:o}",
-				"name", str_or_null(m->sections[i].name),
-				"start", hex(m->sections[i].start),
-				"end", hex(m->sections[i].end)));
+		for (size_t i = 0; i < m->nsections; i++) {
+			json_t *so = json_object();
+
+			put_str(so, "name", m->sections[i].name);
+			put(so, "start", hex(m->sections[i].start));
+			put(so, "end", hex(m->sections[i].end));
+			json_array_append_new(a, so);
+		}
 		put(o, "sections", a);
 	}
 	if ((flags & OUT_PAGES) && m->runs)
@@ -161,33 +269,36 @@ static json_t *threads_to_json(const struct vm_process *p)
 			const struct vm_frame *f = &t->frames[j];
 			json_t *fo = json_object();
 			put(fo, "pc", hex(f->pc));
-			put(fo, "symbol", str_or_null(f->symbol));
+			put_str(fo, "symbol", f->symbol);
 			if (f->symbol)
 				put(fo, "offset", hex(f->offset));
-			put(fo, "object", str_or_null(f->object));
+			put_str(fo, "object", f->object);
 			json_array_append_new(frames, fo);
 		}
-		json_array_append_new(a, json_pack("{s:i,s:o,s:s,s:o,s:o}",
-			"tid", (int)t->tid, "name", str_or_null(t->name), "state", st,
-			"sp", hex(t->sp), "frames", frames));
+		json_t *to = json_object();
+
+		put(to, "tid", json_integer(t->tid));
+		put_str(to, "name", t->name);
+		put(to, "state", json_string(st));
+		put(to, "sp", hex(t->sp));
+		put(to, "frames", frames);
+		json_array_append_new(a, to);
 	}
 	return a;
 }
 
 json_t *process_to_json(const struct vm_process *p, unsigned flags)
 {
-	json_t *o = json_object(), *cmd = json_array(), *maps = json_array();
+	json_t *o = json_object(), *maps = json_array();
 	json_t *tot, *bykind = json_object();
 	char st[2] = { p->state ? p->state : '?', 0 };
 
 	put(o, "pid", json_integer(p->pid));
 	put(o, "ppid", json_integer(p->ppid));
 	put(o, "state", json_string(st));
-	put(o, "comm", str_or_null(p->comm));
-	put(o, "exe", str_or_null(p->exe));
-	for (size_t i = 0; i < p->ncmdline; i++)
-		json_array_append_new(cmd, str_or_null(p->cmdline[i]));
-	put(o, "cmdline", cmd);
+	put_str(o, "comm", p->comm);
+	put_str(o, "exe", p->exe);
+	put_str_array(o, "cmdline", p->cmdline, p->ncmdline);
 	put(o, "mm", mm_to_json(&p->mm));
 	for (size_t i = 0; i < p->nmaps; i++)
 		json_array_append_new(maps, mapping_to_json(&p->maps[i], flags));
@@ -227,8 +338,8 @@ json_t *snapshot_to_json(const struct vm_snapshot *s, unsigned flags)
 	put(o, "taken_at", json_string(when));
 	put(o, "generator", json_string(PACKAGE_STRING));
 	host = json_object();
-	put(host, "kernel", str_or_null(s->host.kernel));
-	put(host, "machine", str_or_null(s->host.machine));
+	put_str(host, "kernel", s->host.kernel);
+	put_str(host, "machine", s->host.machine);
 	put(host, "page_size", json_integer(s->host.page_size));
 	put(host, "pfn_visible", json_boolean(s->host.pfn_visible));
 	if (s->host.swap_total_known)
