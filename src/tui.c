@@ -48,6 +48,11 @@ uint64_t tui_page_kb(const struct tui *t, uint64_t pages)
 	return pages * (uint64_t)(ps > 0 ? ps : 4096) / 1024;
 }
 
+uint64_t tui_rss_kb(const struct tui *t, const struct vm_mapping *m)
+{
+	return tui_page_kb(t, m->pages.resident - m->pages.zero);
+}
+
 const char *tui_mapping_name(const struct vm_mapping *m)
 {
 	if (m->path && *m->path)
@@ -519,8 +524,8 @@ static const char *const help_text[] = {
 	"        r  F5  refresh now                [  ]  step a timeline",
 	"        h  F1  ?  this help               q  F10  Ctrl-C  quit",
 	"",
-	"Pages:  # resident  f file/shared  0 zero page  H huge page",
-	"        S swapped   . not present",
+	"Pages:  # resident  F file/shared  0 zero page  H huge page",
+	"        S swapped   . not present  (+ f o h s: some pages of a group)",
 	"Changes since the last refresh: + new  - removed  > grown  < shrunk",
 	"        (green) pages became resident  (red) pages swapped out",
 	"",

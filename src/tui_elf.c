@@ -131,7 +131,8 @@ void tui_stacks_draw(struct tui *t, int top, int height)
 	if (!p->threads) {
 		tui_put(top, 1, !tui_stacks_collect && t->src->ops->is_live(t->src) ?
 			"stack unwinding is not available in this build" :
-			t->src->ops->is_live(t->src) ? "reading the threads' stacks..." :
+			t->src->ops->is_live(t->src) ?
+			"no stacks could be read (unwinding failed, or not traced: --no-trace)" :
 			"no stacks in this snapshot", t->cols - 1);
 		return;
 	}

@@ -194,7 +194,7 @@ static void draw_map_line(struct tui *t, int y, const struct line *l, bool sel, 
 		return;
 	x = t->cols - bw - 11;
 	tui_put_bar(t, y, x, bw, &m->pages);
-	snprintf(buf, sizeof(buf), " res %5s", fmt_kb(res, sizeof(res), tui_page_kb(t, m->pages.resident)));
+	snprintf(buf, sizeof(buf), " res %5s", fmt_kb(res, sizeof(res), tui_rss_kb(t, m)));
 	tui_put(y, x + bw, buf, 11);
 }
 

@@ -28,17 +28,19 @@ struct live {
 	struct vm_snapshot *first;  /* taken before the screen starts */
 	struct elf_cache *elf;
 	struct pagemap_ctx *pm;     /* for page_info */
-	char prog[64];              /* launched program, escaped */
+	char prog[64];              /* launched program's name, escaped */
 };
 
 static struct vm_snapshot *live_take(struct live *l, const struct tui_want *w, int *err)
 {
-	struct snapshot_opts so = { .pm_want = 0, .elf_cache = l->elf };
+	/* Counts for every mapping; the zero page is told apart so that RSS
+	 * is what smaps says (vm_process_compute_totals). */
+	struct snapshot_opts so = { .pm_want = PM_WANT_FLAGS, .elf_cache = l->elf };
 	struct vm_snapshot *s;
 	pid_t failed;
 
 	if (w && w->runs_end > w->runs_start) {
-		so.pm_want_range = PM_WANT_RUNS | PM_WANT_FLAGS | PM_WANT_EXCLUSIVE;
+		so.pm_want_range = PM_WANT_RUNS | PM_WANT_EXCLUSIVE;
 		so.range_start = w->runs_start;
 		so.range_end = w->runs_end;
 	}
@@ -54,8 +56,10 @@ static struct vm_snapshot *live_take(struct live *l, const struct tui_want *w, i
 		return NULL;
 	}
 	l->start_time = s->procs[0].start_time;
-	if (w && w->stacks && tui_stacks_collect)
-		tui_stacks_collect(l->tr, &s->procs[0]); /* failure: no stacks shown */
+	/* Unwinding needs the process attached: not with --no-trace. A
+	 * failure leaves threads NULL: the view says no stacks. */
+	if (w && w->stacks && tui_stacks_collect && l->tr)
+		tui_stacks_collect(l->tr, l->elf, &s->procs[0]);
 	return s;
 }
 
@@ -211,7 +215,8 @@ struct tui_source *tui_source_live_new(struct tracer *tracer, pid_t pid,
 	l->pid = pid;
 	l->elf = elf_cache_new();
 	if (argv) {
-		char *e2 = escape_untrusted(argv[0]);
+		const char *base = strrchr(argv[0], '/');
+		char *e2 = escape_untrusted(base && base[1] ? base + 1 : argv[0]);
 		snprintf(l->prog, sizeof(l->prog), "%s", e2 ? e2 : "?");
 		free(e2);
 		r = tracer ? tracer_launch(tracer, argv, &l->pid) : -EINVAL;

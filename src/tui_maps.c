@@ -38,7 +38,7 @@ static uint64_t row_pages(const struct row *r, int col)
 {
 	if (!r->m)
 		return 0;
-	return col == COL_RSS ? r->m->pages.resident : r->m->pages.swapped;
+	return col == COL_RSS ? r->m->pages.resident - r->m->pages.zero : r->m->pages.swapped;
 }
 
 static int sort_col;

@@ -161,6 +161,8 @@ void tui_scroll_to(int *scroll, int sel, int height, int nlines);
 /* Short display name of a mapping: its path or [anon]. Not escaped. */
 const char *tui_mapping_name(const struct vm_mapping *m);
 uint64_t tui_page_kb(const struct tui *t, uint64_t pages);
+/* Rss of M in kB as smaps counts it (the zero page is not charged). */
+uint64_t tui_rss_kb(const struct tui *t, const struct vm_mapping *m);
 /* Open the Pages view on the selected mapping. */
 void tui_open_pages(struct tui *t);
 

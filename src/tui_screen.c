@@ -242,7 +242,7 @@ const char *tui_page_glyph(const struct tui *t, enum vm_page_state s)
 		[PS_THP] = "\u2586", [PS_SWAPPED] = "\u2592",
 	};
 	static const char *const ascii[PS__COUNT] = {
-		[PS_NOT_PRESENT] = ".", [PS_RESIDENT] = "#", [PS_FILE] = "f",
+		[PS_NOT_PRESENT] = ".", [PS_RESIDENT] = "#", [PS_FILE] = "F",
 		[PS_ZERO] = "0", [PS_THP] = "H", [PS_SWAPPED] = "S",
 	};
 

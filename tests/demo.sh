@@ -16,6 +16,6 @@ for p in $(json_eval "$TEST_TMP/demo.json" "' '.join(str(p['pid']) for p in d['p
 	[ ! -d /proc/$p ] || fail "demo process $p still running after vmatlas demo"
 done
 ok "demo processes gone"
-"$VMATLAS" demo > "$TEST_TMP/demo.txt" || fail "text demo exited $?"
+"$VMATLAS" demo --format=text > "$TEST_TMP/demo.txt" || fail "text demo exited $?"
 grep -q '== heap ==' "$TEST_TMP/demo.txt" || fail "text demo has no heap area"
 ok "text demo"

@@ -5,8 +5,16 @@ command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
 
 TUI_SOCK=vmatlas-test-$$
 tm() { tmux -L "$TUI_SOCK" -f /dev/null "$@"; }
-tui_cleanup() { tm kill-server 2>/dev/null || true; }
-CLEANUP_HOOKS="$CLEANUP_HOOKS tui_cleanup"
+# tui_stop: end the session (the screen gets SIGHUP) and its server.
+tui_stop() {
+	local i
+	tm kill-server 2>/dev/null || return 0
+	for i in $(seq 1 100); do
+		tm list-sessions >/dev/null 2>&1 || return 0
+		sleep 0.05
+	done
+}
+CLEANUP_HOOKS="$CLEANUP_HOOKS tui_stop"
 
 # tui_start WIDTH HEIGHT COMMAND: run COMMAND (a shell command line) in a new
 # session, in $TEST_TMP; when it ends the pane shows "EXIT=<status>".

@@ -36,7 +36,7 @@ wait_for "^PID $TPID .* gone "
 wait_for "kernel space"
 keys q
 expect_eq "exit status after the target exited" "$(tui_exit_status)" 0
-tm kill-server
+tui_stop
 
 # UTF-8 blocks in a UTF-8 locale, ASCII with --ascii; colours unless
 # --no-color.
@@ -48,7 +48,7 @@ tm capture-pane -e -p -t t | grep -q "$(printf '\033')\[4[0-7]m" || fail "no col
 ok "UTF-8 bars and colours"
 keys q
 tui_exit_status >/dev/null
-tm kill-server
+tui_stop
 tui_start 120 40 LC_ALL=C.UTF-8 "$VMATLAS" -d 0.2 --ascii --no-color "$TPID"
 wait_for "^ +$W8 .*\[anon\] +#+\.+ res +1\.2M$"
 tm capture-pane -e -p -t t | grep -q "$(printf '\033')\[[34][0-7]m" && fail "colours with --no-color"

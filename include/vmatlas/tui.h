@@ -97,11 +97,14 @@ struct tui_source *tui_source_live_new(struct tracer *tracer, pid_t pid,
 				       char *const argv[], char *err,
 				       size_t errlen);
 
-/* Stacks for the Stacks view: fills P->threads (every thread of P->pid,
- * unwound while stopped through T, which may be NULL when not traced).
- * Set by the module that unwinds stacks; NULL until it exists, and then the
- * Stacks view says that stacks are not available. 0 or -errno. */
-typedef int (*tui_stacks_fn)(struct tracer *t, struct vm_process *p);
+/* Stacks for the Stacks view: fill P->threads, every thread of P->pid
+ * unwound while T (attached to it) holds it stopped, symbols through CACHE;
+ * 0 or -errno. The signature of stacks_collect() (include/vmatlas/stacks.h);
+ * NULL in a build without it, and then the Stacks view says that stacks
+ * are not available. Called only while the Stacks view is shown. */
+struct elf_cache;
+typedef int (*tui_stacks_fn)(struct tracer *t, struct elf_cache *cache,
+			     struct vm_process *p);
 extern tui_stacks_fn tui_stacks_collect;
 
 #endif
