@@ -45,6 +45,12 @@ static int rd_fail(struct rd *r, const char *fmt, ...)
 	return -EINVAL;
 }
 
+static int oom(struct rd *r)
+{
+	snprintf(r->err->msg, sizeof(r->err->msg), "%s: out of memory", r->place);
+	return -ENOMEM;
+}
+
 /* Append ".key" or "[i]" to the member path; returns the old length. */
 static size_t rd_push(struct rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static size_t rd_push(struct rd *r, const char *fmt, ...)
@@ -186,11 +192,7 @@ static int rd_strdup(struct rd *r, const json_t *j, bool nullable, size_t max, c
 			       json_string_length(j), max);
 	/* jansson rejects "\u0000" unless asked, so this is the whole string. */
 	*out = strdup(json_string_value(j));
-	if (!*out) {
-		snprintf(r->err->msg, sizeof(r->err->msg), "%s: out of memory", r->place);
-		return -ENOMEM;
-	}
-	return 0;
+	return *out ? 0 : oom(r);
 }
 
 /* Convenience wrappers: read member KEY of OBJ into V. Absent and not
@@ -222,9 +224,45 @@ static int get_hex(struct rd *r, const json_t *o, const char *key, bool required
 	return e;
 }
 
+/* The exact bytes of a name that is not UTF-8: J is lowercase hex, two
+ * digits a byte (man/vmatlas-snapshot.5, "Names that are not UTF-8").
+ * Replaces *OUT. */
+static int rd_hexbytes(struct rd *r, const json_t *j, size_t max, char **out)
+{
+	const char *s = json_string_value(j);
+	size_t n = json_string_length(j);
+	char *b;
+
+	if (!s)
+		return rd_fail(r, "expected a string of hex digits, found %s", type_name(j));
+	if (n % 2 || n / 2 > max)
+		return rd_fail(r, "expected two hex digits a byte, at most %zu bytes", max);
+	b = malloc(n / 2 + 1);
+	if (!b)
+		return oom(r);
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = s[i], lo = s[i + 1];
+
+		hi = hi >= '0' && hi <= '9' ? hi - '0' : hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
+		lo = lo >= '0' && lo <= '9' ? lo - '0' : lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+			free(b);
+			return rd_fail(r, hi < 0 || lo < 0 ? "not lowercase hex digits at offset %zu"
+							   : "a NUL byte at offset %zu", i);
+		}
+		b[i / 2] = (char)(hi << 4 | lo);
+	}
+	b[n / 2] = 0;
+	free(*out);
+	*out = b;
+	return 0;
+}
+
+/* A name member KEY; when KEY_hex is present, its bytes are the name. */
 static int get_str(struct rd *r, const json_t *o, const char *key, bool required,
 		   bool nullable, size_t max, char **v)
 {
+	char hkey[64];
 	size_t old;
 	int e;
 	json_t *j = rd_member(r, o, key, required, &old, &e);
@@ -232,6 +270,13 @@ static int get_str(struct rd *r, const json_t *o, const char *key, bool required
 	if (j && !e)
 		e = rd_strdup(r, j, nullable, max, v);
 	rd_pop(r, old);
+	snprintf(hkey, sizeof(hkey), "%s_hex", key);
+	j = json_object_get(o, hkey);
+	if (j && !e) {
+		old = rd_push(r, ".%s", hkey);
+		e = rd_hexbytes(r, j, max, v);
+		rd_pop(r, old);
+	}
 	return e;
 }
 
@@ -267,12 +312,6 @@ static int get_state(struct rd *r, const json_t *o, char *v)
 	}
 	rd_pop(r, old);
 	return e;
-}
-
-static int oom(struct rd *r)
-{
-	snprintf(r->err->msg, sizeof(r->err->msg), "%s: out of memory", r->place);
-	return -ENOMEM;
 }
 
 /* RFC 3339: 2026-11-21T00:12:12.345Z or with a numeric offset. */
@@ -755,6 +794,22 @@ static int read_process(struct rd *r, const json_t *o, void *elem, void *ctx)
 	if (j && (e = rd_array(r, j, "an array of strings", sizeof(*p->cmdline),
 			       (void **)&p->cmdline, &p->ncmdline, read_cmdarg, NULL)))
 		return e;
+	rd_pop(r, old);
+	j = rd_member(r, o, "cmdline_hex", false, &old, &e);
+	if (j) {
+		/* Exact bytes of the arguments that are not UTF-8, null for
+		 * the others. */
+		if (!json_is_array(j) || json_array_size(j) != p->ncmdline)
+			return rd_fail(r, "expected an array as long as cmdline (%zu)", p->ncmdline);
+		for (size_t i = 0; i < p->ncmdline; i++) {
+			json_t *h = json_array_get(j, i);
+			size_t o2 = rd_push(r, "[%zu]", i);
+
+			if (!json_is_null(h) && (e = rd_hexbytes(r, h, 1 << 20, &p->cmdline[i])))
+				return e;
+			rd_pop(r, o2);
+		}
+	}
 	rd_pop(r, old);
 
 	j = rd_member(r, o, "mm", false, &old, &e);

@@ -91,3 +91,9 @@ expect_reject missing.json "cannot open: No such file or directory"
 truncate -s 1100M sparse.json
 expect_reject sparse.json "too large"
 ok "FIFO, device, directory, missing and oversized files"
+
+# Exact bytes of names that are not UTF-8 (NAME_hex) are what is read.
+"$VMATLAS" view --format=text "$data/good/hex-names.json" > "$TEST_TMP/hex.txt" || fail "hex-names.json rejected"
+grep -qF '/usr/bin/\xff' "$TEST_TMP/hex.txt" || fail "path_hex not used: $(grep usr "$TEST_TMP/hex.txt")"
+grep -qF 'layout \xfe' "$TEST_TMP/hex.txt" || fail "cmdline_hex not used: $(grep cmdline "$TEST_TMP/hex.txt")"
+ok "NAME_hex members give the names' bytes"

@@ -75,3 +75,16 @@ PY
 python3 -c 'import sys, xml.etree.ElementTree as ET; ET.parse(sys.argv[1])' "$TEST_TMP/hostile.svg" || fail "hostile names broke the SVG"
 grep -q "<script" "$TEST_TMP/hostile.svg" && fail "markup from a name reached the SVG"
 ok "hostile names are escaped in the SVG"
+
+# Names that are not UTF-8 (written with NAME_hex, exact bytes) and control
+# characters from a real target: read back byte for byte, drawn safely.
+start_target hostile names "arg-$(printf '\377\376')" plain
+h=$TEST_TMP/h.json
+"$VMATLAS" snapshot --format=json --pages -o "$h" "$TPID" || fail "hostile snapshot exited $?"
+grep -q '"path_hex"' "$h" || fail "no path_hex in the hostile snapshot"
+grep -q '"cmdline_hex"' "$h" || fail "no cmdline_hex in the hostile snapshot"
+"$VMATLAS" view --format=json "$h" > "$TEST_TMP/h2.json" || fail "view of hostile snapshot exited $?"
+cmp "$h" "$TEST_TMP/h2.json" || fail "hostile names changed on the way back"
+"$VMATLAS" view "$h" --svg "$TEST_TMP/h.svg" || fail "hostile SVG exited $?"
+python3 -c 'import sys, xml.etree.ElementTree as ET; ET.parse(sys.argv[1])' "$TEST_TMP/h.svg" || fail "hostile target broke the SVG"
+ok "non-UTF-8 names round-trip exactly (NAME_hex) and stay safe in SVG"
