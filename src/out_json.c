@@ -238,10 +238,11 @@ static json_t *kind_totals_to_json(const struct vm_kind_totals *t)
 
 static json_t *mm_to_json(const struct vm_mm *mm)
 {
-	json_t *o = json_object();
+	json_t *o;
 
 	if (!mm->valid)
 		return json_null();
+	o = json_object();
 	put(o, "start_code", hex(mm->start_code));
 	put(o, "end_code", hex(mm->end_code));
 	put(o, "start_data", hex(mm->start_data));
