@@ -1037,6 +1037,11 @@ static int parse_values(const char *buf, size_t len, const char *name, bool gz_t
 			if (json_error_code(&je) == json_error_premature_end_of_input)
 				return set_error(err, -EINVAL, "%s: line %zu: truncated: the file ends "
 						 "inside a snapshot", name, line_of(buf, len));
+			if (t->jsonl && je.line > 1)
+				/* One document per line, and this one runs on:
+				 * its own line was cut short. */
+				return set_error(err, -EINVAL, "%s: line %zu: incomplete snapshot "
+						 "(the line ends inside it)", name, line);
 			if (json_error_code(&je) == json_error_out_of_memory)
 				return set_error(err, -ENOMEM, "%s: out of memory", name);
 			{

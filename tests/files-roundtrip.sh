@@ -24,6 +24,12 @@ grep -v '^taken ' "$TEST_TMP/view.txt" > "$TEST_TMP/view.cmp"
 diff "$TEST_TMP/live.cmp" "$TEST_TMP/view.cmp" || fail "view of the file differs from the live text"
 ok "view of the file shows the live snapshot's table"
 
+# diff of the file against the process it came from: the target has not
+# changed, so neither has anything the test controls.
+"$VMATLAS" diff --format=json "$a" "pid:$TPID" > "$TEST_TMP/d.json" || fail "diff file pid: exited $?"
+expect_eq "file vs live: added, removed, anon32 changed" "$(json_eval "$TEST_TMP/d.json" \
+	"[len(d['added']), len(d['removed']), [c['start'] for c in d['changed']].count('$(ready_value anon32)')]")" "[0, 0, 0]"
+
 # gzip: written with -o FILE.gz, read back by its magic bytes under any name.
 "$VMATLAS" snapshot --format=json --pages -o "$TEST_TMP/a.json.gz" "$TPID" || fail "snapshot .gz exited $?"
 gzip -t "$TEST_TMP/a.json.gz" || fail "not gzip"
