@@ -351,7 +351,9 @@ static struct vm_timeline *load_source(const char *arg, bool want_runs)
 	pid_t pid;
 
 	if (strncmp(arg, "pid:", 4) == 0) {
-		struct snapshot_opts so = { .pm_want = PM_WANT_EXCLUSIVE | PM_WANT_FLAGS | PM_WANT_SOFTDIRTY };
+		/* What snapshot takes by default: a live side compares with its files. */
+		struct snapshot_opts so = { .pm_want = PM_WANT_EXCLUSIVE_FILE | PM_WANT_FLAGS |
+						       PM_WANT_SOFTDIRTY };
 		struct vm_timeline *t;
 		pid_t failed = 0;
 

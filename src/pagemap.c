@@ -5,7 +5,8 @@
  * categories, so untouched address space costs nothing; pread of the
  * pagemap file gives one 64-bit entry per page with the PFN, the exclusive
  * and file bits. pagemap_scan_mapping() uses the scan alone when it can and
- * pread only when the caller wants what only pread has.
+ * pread only when the caller wants what only pread has, and then only
+ * where the scan found pages.
  *
  * Memory is bounded by fixed per-context buffers (one slice of entries and
  * regions); a mapping's result grows with its number of runs, not pages. */
@@ -13,11 +14,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/fs.h>
 
@@ -64,9 +68,21 @@ struct pm_scan_arg {
 #define KPF_THP       22
 #define KPF_ZERO_PAGE 24
 
-/* At most this much address space per ioctl or pread batch, so the target's
- * mmap lock is never held long; with 4 KiB pages it is 512 KiB of entries. */
+/* At most this much address space per pread batch; with 4 KiB pages it is
+ * 512 KiB of entries. */
 #define PM_SLICE_BYTES (256ULL << 20)
+/* Each PAGEMAP_SCAN call holds the target's mmap lock for its whole walk:
+ * the scan's slice adapts so that one call takes about PM_HOLD_NS (dense
+ * memory: ~256 MiB; untouched space: up to PM_SLICE_MAX at once). Between
+ * calls that held it longer than PM_LONG_NS, a pause of PM_PAUSE_NS lets a
+ * waiting writer (the target's mmap/munmap) in: back-to-back readers may
+ * otherwise take the lock before it, for up to RWSEM_WAIT_TIMEOUT
+ * (kernel/locking/rwsem.c, reader optimistic lock stealing). */
+#define PM_HOLD_NS     700000ULL
+#define PM_LONG_NS     100000ULL
+#define PM_PAUSE_NS    30000L
+#define PM_SLICE_MIN   (16ULL << 20)
+#define PM_SLICE_MAX   (1ULL << 40)
 #define PM_NREGIONS    1024
 #define PM_KPF_BATCH   4096
 #define PM_ENTRY_BYTES 8
@@ -100,8 +116,11 @@ struct pagemap_ctx {
 	int kpf_err;
 	long page_size;
 	uint64_t slice_pages, pmd_pages;
+	uint64_t scan_slice;         /* bytes per scan call, adaptive */
+	bool long_hold;              /* the last scan call held the lock long */
 	uint64_t *ent;               /* one slice of pagemap entries */
 	uint8_t *extra;              /* one slice of PG_ZERO/PG_THP from scan or kpageflags */
+	uint64_t (*spans)[2];        /* one slice of [start, end) worth a pread */
 	struct page_region *regs;
 	uint64_t *kpf;               /* PM_KPF_BATCH kpageflags */
 };
@@ -191,74 +210,115 @@ typedef int (*scan_region_fn)(struct pagemap_ctx *ctx, void *arg,
  * every gap between them (flags 0: walked, nothing matched). PAGE_IS_FILE
  * stays out of the masks: asking for it makes the walk look up each page's
  * folio. */
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Before a call that takes the target's mmap lock: pause if the last one
+ * held it long. Returns the start time for pm_lock_done(). */
+static uint64_t pm_lock_begin(struct pagemap_ctx *ctx)
+{
+	if (ctx->long_hold)
+		nanosleep(&(struct timespec){ 0, PM_PAUSE_NS }, NULL);
+	return mono_ns();
+}
+
+static uint64_t pm_lock_done(struct pagemap_ctx *ctx, uint64_t t0)
+{
+	uint64_t dt = mono_ns() - t0;
+
+	ctx->long_hold = dt > PM_LONG_NS;
+	return dt;
+}
+
+/* One PAGEMAP_SCAN call; the next slice is scaled to the time this one
+ * held the lock. */
+static long scan_call(struct pagemap_ctx *ctx, struct pm_scan_arg *a)
+{
+	uint64_t t0 = pm_lock_begin(ctx), dt, next;
+	long n = ioctl(ctx->fd, PAGEMAP_SCAN, a);
+
+	dt = pm_lock_done(ctx, t0);
+	if (n < 0 || a->end - a->start < ctx->scan_slice)
+		return n; /* a short call says nothing about the rate */
+	next = dt ? (uint64_t)((double)ctx->scan_slice * PM_HOLD_NS / dt) : PM_SLICE_MAX;
+	if (next > 4 * ctx->scan_slice)
+		next = 4 * ctx->scan_slice;
+	next = next < PM_SLICE_MIN ? PM_SLICE_MIN : next > PM_SLICE_MAX ? PM_SLICE_MAX : next;
+	ctx->scan_slice = next & ~((uint64_t)ctx->page_size - 1);
+	return n;
+}
+
+/* Scan [start, end) in slices; call FN for every reported region and for
+ * every gap between them (flags 0: walked, nothing matched). PAGE_IS_FILE
+ * stays out of the masks: asking for it makes the walk look up each page's
+ * folio. */
 static int scan_range(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
 		      uint64_t anyof, uint64_t ret_mask, scan_region_fn fn,
 		      void *fnarg)
 {
-	uint64_t slice = ctx->slice_pages * (uint64_t)ctx->page_size;
 	bool first = true;
 	int r;
 
-	for (uint64_t s = start; s < end;) {
-		uint64_t se = end - s > slice ? s + slice : end;
-		uint64_t pos = s;
+	for (uint64_t pos = start; pos < end;) {
+		uint64_t se = end - pos > ctx->scan_slice ? pos + ctx->scan_slice : end;
+		struct pm_scan_arg a = {
+			.size = sizeof(a),
+			.start = pos,
+			.end = se,
+			.vec = (uintptr_t)ctx->regs,
+			.vec_len = PM_NREGIONS,
+			.category_anyof_mask = anyof,
+			.return_mask = ret_mask,
+		};
+		long n = scan_call(ctx, &a);
+		uint64_t next;
 
-		while (pos < se) {
-			struct pm_scan_arg a = {
-				.size = sizeof(a),
-				.start = pos,
-				.end = se,
-				.vec = (uintptr_t)ctx->regs,
-				.vec_len = PM_NREGIONS,
-				.category_anyof_mask = anyof,
-				.return_mask = ret_mask,
-			};
-			long n = ioctl(ctx->fd, PAGEMAP_SCAN, &a);
-			uint64_t next;
-
-			if (n < 0) {
-				int err = errno;
-				if (err == EINTR)
-					continue;
-				if (first && (err == ENOTTY || err == EINVAL ||
-					      err == EOPNOTSUPP))
-					return -EOPNOTSUPP;
-				/* The range went away since maps was read. */
-				if (err == EFAULT || err == ENOENT) {
-					r = fn(ctx, fnarg, pos, se, 0);
-					if (r < 0)
-						return r;
-					break;
-				}
-				return errno_gone(err);
-			}
-			first = false;
-			for (long i = 0; i < n; i++) {
-				uint64_t rs = ctx->regs[i].start, re = ctx->regs[i].end;
-				if (rs < pos)
-					rs = pos;
-				if (re > se)
-					re = se;
-				if (rs >= re)
-					continue;
-				if ((r = fn(ctx, fnarg, pos, rs, 0)) < 0 ||
-				    (r = fn(ctx, fnarg, rs, re,
-					    scan_flags(ctx->regs[i].categories))) < 0)
+		if (n < 0) {
+			int err = errno;
+			if (err == EINTR)
+				continue;
+			if (first && (err == ENOTTY || err == EINVAL ||
+				      err == EOPNOTSUPP))
+				return -EOPNOTSUPP;
+			/* The range went away since maps was read. */
+			if (err == EFAULT || err == ENOENT) {
+				if ((r = fn(ctx, fnarg, pos, se, 0)) < 0)
 					return r;
-				pos = re;
+				pos = se;
+				continue;
 			}
-			/* Linux 6.7+ may leave walk_end short of the last
-			 * region it returned: resume after both. */
-			next = a.walk_end > pos ? a.walk_end : pos;
-			if (next > se)
-				next = se;
-			if (next <= pos && n == 0)
-				return -EIO; /* no progress: refuse to spin */
-			if ((r = fn(ctx, fnarg, pos, next, 0)) < 0)
-				return r;
-			pos = next;
+			return errno_gone(err);
 		}
-		s = se;
+		first = false;
+		for (long i = 0; i < n; i++) {
+			uint64_t rs = ctx->regs[i].start, re = ctx->regs[i].end;
+			if (rs < pos)
+				rs = pos;
+			if (re > se)
+				re = se;
+			if (rs >= re)
+				continue;
+			if ((r = fn(ctx, fnarg, pos, rs, 0)) < 0 ||
+			    (r = fn(ctx, fnarg, rs, re,
+				    scan_flags(ctx->regs[i].categories))) < 0)
+				return r;
+			pos = re;
+		}
+		/* Linux 6.7+ may leave walk_end short of the last region it
+		 * returned: resume after both. */
+		next = a.walk_end > pos ? a.walk_end : pos;
+		if (next > se)
+			next = se;
+		if (next <= pos && n == 0)
+			return -EIO; /* no progress: refuse to spin */
+		if ((r = fn(ctx, fnarg, pos, next, 0)) < 0)
+			return r;
+		pos = next;
 	}
 	return 0;
 }
@@ -294,22 +354,6 @@ static int scan_walk(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
 static const struct pm_backend backend_scan = { "scan", scan_walk };
 
 /* ---- pread backend ------------------------------------------------------- */
-
-struct extra_arg {
-	uint64_t base; /* address of ctx->extra[0] */
-};
-
-static int scan_to_extra(struct pagemap_ctx *ctx, void *arg, uint64_t start,
-			 uint64_t end, uint8_t flags)
-{
-	const struct extra_arg *x = arg;
-	uint64_t ps = (uint64_t)ctx->page_size;
-
-	if (flags & (PG_ZERO | PG_THP))
-		memset(ctx->extra + (start - x->base) / ps,
-		       flags & (PG_ZERO | PG_THP), (end - start) / ps);
-	return 0;
-}
 
 /* Lazily open /proc/kpageflags; false (and remembered) when refused. */
 static bool kpf_usable(struct pagemap_ctx *ctx)
@@ -403,31 +447,154 @@ static uint8_t entry_flags(const struct pagemap_ctx *ctx, uint64_t e)
 	return f;
 }
 
+/* The flags of the N entries of ctx->ent, run-length encoded into ACC.
+ * EXTRA (or NULL) holds the scan's or kpageflags' zero/THP of each page,
+ * trusted only for pages this read saw present (it ran a moment apart). */
+static int entries_to_acc(struct pagemap_ctx *ctx, size_t n,
+			  const uint8_t *extra, unsigned want, struct pm_acc *acc)
+{
+	uint8_t run = 0;
+	uint64_t runlen = 0;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t f = entry_flags(ctx, ctx->ent[i]);
+
+		if (extra && (f & PG_PRESENT))
+			f = (uint8_t)((f & ~PG_ZERO) | extra[i]);
+		/* Bit 55 is also set for every page, mapped or not, of a
+		 * VM_SOFTDIRTY VMA (fs/proc/task_mmu.c pagemap_pte_hole);
+		 * the scan reports it for present pages only: count those. */
+		if (!(want & PM_WANT_SOFTDIRTY) || !(f & (PG_PRESENT | PG_SWAPPED)))
+			f &= (uint8_t)~PG_SOFTDIRTY;
+		if (f != run && runlen) {
+			if ((r = acc_add(acc, run, runlen)) < 0)
+				return r;
+			runlen = 0;
+		}
+		run = f;
+		runlen++;
+	}
+	return acc_add(acc, run, runlen);
+}
+
+/* pread of [s, s + n pages) into ctx->ent; returns the entries read (short
+ * past the end of the address space) or -errno. */
+static ssize_t pm_read_slice(struct pagemap_ctx *ctx, uint64_t s, uint64_t n)
+{
+	uint64_t ps = (uint64_t)ctx->page_size, t0 = pm_lock_begin(ctx);
+	/* The kernel takes the lock for every 2 MiB of entries it walks
+	 * (PAGEMAP_WALK_SIZE): a long read is a stream of short readers. */
+	ssize_t got = pm_pread(ctx->fd, ctx->ent, n * PM_ENTRY_BYTES,
+			       s / ps * PM_ENTRY_BYTES);
+
+	pm_lock_done(ctx, t0);
+	if (got < 0)
+		return errno_gone((int)-got);
+	return got / PM_ENTRY_BYTES;
+}
+
+/* Spans of one slice worth a pread: the scan's present/swapped regions,
+ * merged when the hole between them is shorter than a pread call costs. */
+#define PM_SPAN_MERGE_PAGES 64
+
+struct span_arg {
+	uint64_t base;   /* address of ctx->extra[0] */
+	size_t n;
+	uint64_t (*sp)[2];
+};
+
+static int scan_to_spans(struct pagemap_ctx *ctx, void *arg, uint64_t start,
+			 uint64_t end, uint8_t flags)
+{
+	struct span_arg *x = arg;
+	uint64_t ps = (uint64_t)ctx->page_size;
+
+	if (!(flags & (PG_PRESENT | PG_SWAPPED)))
+		return 0;
+	if (x->n && start - x->sp[x->n - 1][1] < PM_SPAN_MERGE_PAGES * ps) {
+		uint64_t prev = x->sp[x->n - 1][1];
+		memset(ctx->extra + (prev - x->base) / ps, 0, (start - prev) / ps);
+		x->sp[x->n - 1][1] = end;
+	} else {
+		x->sp[x->n][0] = start;
+		x->sp[x->n][1] = end;
+		x->n++;
+	}
+	memset(ctx->extra + (start - x->base) / ps, flags & (PG_ZERO | PG_THP),
+	       (end - start) / ps);
+	return 0;
+}
+
+/* pread where the scan found pages, nothing elsewhere: untouched address
+ * space costs what it costs the scan (almost nothing), and zero/THP come
+ * from the same scan, never from kpageflags. */
+static int hybrid_walk(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
+		       unsigned want, struct pm_acc *acc)
+{
+	uint64_t ps = (uint64_t)ctx->page_size;
+	uint64_t slice = ctx->slice_pages * ps;
+	int r;
+
+	for (uint64_t s = start; s < end;) {
+		uint64_t se = end - s > slice ? s + slice : end, pos = s;
+		struct span_arg x = { s, 0, ctx->spans };
+
+		r = scan_range(ctx, s, se, PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+			       PAGE_IS_PRESENT | PAGE_IS_SWAPPED |
+			       PAGE_IS_PFNZERO | PAGE_IS_HUGE, scan_to_spans, &x);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < x.n; i++) {
+			uint64_t a = x.sp[i][0], b = x.sp[i][1];
+			ssize_t n;
+
+			if ((r = acc_add(acc, 0, (a - pos) / ps)) < 0)
+				return r;
+			n = pm_read_slice(ctx, a, (b - a) / ps);
+			if (n < 0)
+				return (int)n;
+			r = entries_to_acc(ctx, (size_t)n,
+					   ctx->extra + (a - s) / ps, want, acc);
+			if (r < 0)
+				return r;
+			pos = a + (uint64_t)n * ps;
+			if (pos < b)
+				break; /* end of the address space */
+		}
+		if ((r = acc_add(acc, 0, (se - pos) / ps)) < 0)
+			return r;
+		s = se;
+	}
+	if (acc->c.resident == 0 && acc->c.swapped == 0 && !pm_alive(ctx))
+		return -ESRCH;
+	acc->c.known |= PC_EXCLUSIVE | PC_FILE | PC_ZERO | PC_THP;
+	if (want & PM_WANT_SOFTDIRTY)
+		acc->c.known |= PC_SOFTDIRTY;
+	return 0;
+}
+
 static int pread_walk(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
 		      unsigned want, struct pm_acc *acc)
 {
 	uint64_t ps = (uint64_t)ctx->page_size;
-	/* Zero and THP: kpageflags (root), else the scan's categories, else
-	 * only the zero page by PFN (root), else unknown. */
-	bool use_kpf = (want & PM_WANT_FLAGS) && kpf_usable(ctx);
-	bool use_scan = (want & PM_WANT_FLAGS) && !use_kpf && ctx->scan_ok;
-	bool pfn_zero = ctx->zero_pfn_known;
+	/* Zero and THP without the scan: kpageflags (root), else only the
+	 * zero page by PFN (root), else unknown. */
+	bool use_kpf, pfn_zero = ctx->zero_pfn_known;
 	int r;
 
+	if (ctx->scan_ok)
+		return hybrid_walk(ctx, start, end, want, acc);
+	use_kpf = (want & PM_WANT_FLAGS) && kpf_usable(ctx);
 	for (uint64_t s = start; s < end;) {
 		uint64_t want_n = (end - s) / ps;
-		ssize_t got;
-		size_t n;
-		uint8_t run = 0;
-		uint64_t runlen = 0;
+		ssize_t n;
 
 		if (want_n > ctx->slice_pages)
 			want_n = ctx->slice_pages;
-		got = pm_pread(ctx->fd, ctx->ent, want_n * PM_ENTRY_BYTES,
-			       s / ps * PM_ENTRY_BYTES);
-		if (got < 0)
-			return errno_gone((int)-got);
-		n = (size_t)got / PM_ENTRY_BYTES;
+		n = pm_read_slice(ctx, s, want_n);
+		if (n < 0)
+			return (int)n;
 		if (n == 0) {
 			/* EOF: past the task's address space, or the mm is gone. */
 			if (!pm_alive(ctx))
@@ -437,42 +604,22 @@ static int pread_walk(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
 				return r;
 			break;
 		}
-		if (use_kpf || use_scan)
-			memset(ctx->extra, 0, n);
 		if (use_kpf) {
-			r = kpf_fill(ctx, n);
-			if (r < 0)
-				return r;
-		} else if (use_scan) {
-			struct extra_arg x = { s };
-			r = scan_range(ctx, s, s + n * ps,
-				       PAGE_IS_PFNZERO | PAGE_IS_HUGE,
-				       PAGE_IS_PFNZERO | PAGE_IS_HUGE,
-				       scan_to_extra, &x);
+			memset(ctx->extra, 0, (size_t)n);
+			r = kpf_fill(ctx, (size_t)n);
 			if (r < 0)
 				return r;
 		}
-		for (size_t i = 0; i < n; i++) {
-			uint8_t f = entry_flags(ctx, ctx->ent[i]);
-
-			/* The scan ran a moment after the pread: trust
-			 * its zero/huge only for pages pread saw present. */
-			if ((use_kpf || use_scan) && (f & PG_PRESENT))
-				f = (uint8_t)((f & ~PG_ZERO) | ctx->extra[i]);
-			if (f != run && runlen) {
-				if ((r = acc_add(acc, run, runlen)) < 0)
-					return r;
-				runlen = 0;
-			}
-			run = f;
-			runlen++;
-		}
-		if ((r = acc_add(acc, run, runlen)) < 0)
+		r = entries_to_acc(ctx, (size_t)n, use_kpf ? ctx->extra : NULL,
+				   want, acc);
+		if (r < 0)
 			return r;
-		s += n * ps;
+		s += (uint64_t)n * ps;
 	}
-	acc->c.known |= PC_EXCLUSIVE | PC_FILE | PC_SOFTDIRTY;
-	if (use_kpf || use_scan)
+	acc->c.known |= PC_EXCLUSIVE | PC_FILE;
+	if (want & PM_WANT_SOFTDIRTY)
+		acc->c.known |= PC_SOFTDIRTY;
+	if (use_kpf)
 		acc->c.known |= PC_ZERO | PC_THP;
 	else if (pfn_zero)
 		acc->c.known |= PC_ZERO;
@@ -572,6 +719,10 @@ struct pagemap_ctx *pagemap_open(pid_t pid, enum pagemap_backend_id backend)
 	ctx->kpf_fd = -1;
 	ctx->page_size = sysconf(_SC_PAGESIZE);
 	ctx->slice_pages = PM_SLICE_BYTES / (uint64_t)ctx->page_size;
+	ctx->scan_slice = PM_SLICE_BYTES;
+	/* The pauses between scan calls are tens of microseconds: the default
+	 * 50 us timer slack would double them. */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	/* One PMD maps a page of page-table entries (8 bytes each). */
 	ctx->pmd_pages = (uint64_t)ctx->page_size / 8;
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
@@ -585,7 +736,10 @@ struct pagemap_ctx *pagemap_open(pid_t pid, enum pagemap_backend_id backend)
 	/* Zeroed: memory checkers cannot see the ioctl fill it. */
 	ctx->regs = calloc(PM_NREGIONS, sizeof(*ctx->regs));
 	ctx->kpf = malloc(PM_KPF_BATCH * sizeof(*ctx->kpf));
-	if (!ctx->ent || !ctx->extra || !ctx->regs || !ctx->kpf) {
+	/* Merged spans are at least PM_SPAN_MERGE_PAGES apart. */
+	ctx->spans = malloc((ctx->slice_pages / PM_SPAN_MERGE_PAGES + 2) *
+			    sizeof(*ctx->spans));
+	if (!ctx->ent || !ctx->extra || !ctx->regs || !ctx->kpf || !ctx->spans) {
 		err = ENOMEM;
 		goto fail;
 	}
@@ -615,6 +769,7 @@ void pagemap_close(struct pagemap_ctx *ctx)
 	free(ctx->extra);
 	free(ctx->regs);
 	free(ctx->kpf);
+	free(ctx->spans);
 	free(ctx);
 }
 
@@ -628,18 +783,39 @@ bool pagemap_pfn_visible(const struct pagemap_ctx *ctx)
 	return ctx->pfn_visible;
 }
 
+/* Private anonymous memory holds only anonymous pages (and the zero page),
+ * which pagemap never marks PM_FILE (fs/proc/task_mmu.c
+ * pte_to_pagemap_entry: only !folio_test_anon): file_or_shared is 0 there
+ * without reading a single entry. */
+static bool mapping_private_anon(const struct vm_mapping *m)
+{
+	const char *p = m->path ? m->path : "";
+
+	return m->perms[3] == 'p' && m->inode == 0 &&
+	       m->dev_major == 0 && m->dev_minor == 0 &&
+	       (!*p || strcmp(p, "[heap]") == 0 ||
+		strncmp(p, "[stack", 6) == 0 || strncmp(p, "[anon:", 6) == 0);
+}
+
+static bool pm_needs_pread(const struct vm_mapping *m, unsigned want)
+{
+	return (want & PM_WANT_EXCLUSIVE) ||
+	       ((want & PM_WANT_EXCLUSIVE_FILE) && !mapping_private_anon(m));
+}
+
 int pagemap_scan_mapping(struct pagemap_ctx *ctx, struct vm_mapping *m,
 			 unsigned want)
 {
 	struct pm_acc acc = { .want_runs = (want & PM_WANT_RUNS) != 0 };
 	uint64_t ps = (uint64_t)ctx->page_size;
 	const struct pm_backend *be = ctx->be;
+	bool anon = mapping_private_anon(m);
 	int r;
 
 	if (m->end < m->start || m->start % ps || m->end % ps)
 		return -EINVAL;
 	/* Exclusive and file bits exist only in pagemap entries. */
-	if (want & PM_WANT_EXCLUSIVE)
+	if (pm_needs_pread(m, want))
 		be = &backend_pread;
 	r = be->walk(ctx, m->start, m->end, want, &acc);
 	if (r == -EOPNOTSUPP && be == &backend_scan) {
@@ -654,6 +830,8 @@ int pagemap_scan_mapping(struct pagemap_ctx *ctx, struct vm_mapping *m,
 		free(acc.runs);
 		return r;
 	}
+	if (anon)
+		acc.c.known |= PC_FILE;
 	acc.c.not_present = acc.c.total - acc.c.resident - acc.c.swapped;
 	m->pages = acc.c;
 	free(m->runs);
@@ -742,4 +920,448 @@ size_t kpage_flag_names(uint64_t flags, const char **names, size_t max)
 			names[n++] = kpf_names[b];
 	names[n] = NULL;
 	return n;
+}
+
+/* ---- copy-on-write comparison -------------------------------------------- */
+
+/* The address of the first present or swapped page in [a, b), or B; A when
+ * the scan cannot tell (the caller then reads entries). */
+static uint64_t scan_first_page(struct pagemap_ctx *ctx, uint64_t a, uint64_t b)
+{
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = a,
+		.end = b,
+		.vec = (uintptr_t)ctx->regs,
+		.vec_len = 1,
+		.max_pages = 1,
+		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+	};
+	long n;
+
+	if (!ctx->scan_ok)
+		return a;
+	do
+		n = ioctl(ctx->fd, PAGEMAP_SCAN, &arg);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return a;
+	if (n == 0)
+		return arg.walk_end > a && arg.walk_end <= b ? arg.walk_end : a;
+	return ctx->regs[0].start > a ? ctx->regs[0].start : a;
+}
+
+/* Swap type and offset: the entry without its flag bits. */
+#define PM_SWAP_MASK ((1ULL << 55) - 1)
+
+static uint8_t cow_page(uint64_t p, uint64_t c, bool pfn)
+{
+	bool hp = PM_ENTRY_PRESENT(p) | PM_ENTRY_SWAPPED(p);
+	bool hc = PM_ENTRY_PRESENT(c) | PM_ENTRY_SWAPPED(c);
+
+	if (!hp || !hc)
+		return hp ? COW_PARENT_ONLY : hc ? COW_CHILD_ONLY : COW_NEITHER;
+	if (PM_ENTRY_PRESENT(p) && PM_ENTRY_PRESENT(c)) {
+		if (pfn)
+			return PM_ENTRY_PFN(p) == PM_ENTRY_PFN(c) ?
+			       COW_SHARED : COW_DIVERGED;
+		return PM_ENTRY_EXCLUSIVE(c) ? COW_DIVERGED : COW_SHARED;
+	}
+	if (PM_ENTRY_SWAPPED(p) && PM_ENTRY_SWAPPED(c))
+		return (p & PM_SWAP_MASK) == (c & PM_SWAP_MASK) ?
+		       COW_SHARED : COW_DIVERGED;
+	return COW_DIVERGED;
+}
+
+struct cow_out {
+	struct cow_counts *c;
+	struct vm_page_run **runs;
+	size_t *nruns, cap;
+};
+
+static int cow_add(struct cow_out *o, uint8_t state, uint64_t n)
+{
+	uint64_t *slot[COW__COUNT] = {
+		[COW_NEITHER] = &o->c->neither,
+		[COW_SHARED] = &o->c->shared,
+		[COW_DIVERGED] = &o->c->diverged,
+		[COW_PARENT_ONLY] = &o->c->parent_only,
+		[COW_CHILD_ONLY] = &o->c->child_only,
+	};
+
+	if (n == 0)
+		return 0;
+	*slot[state] += n;
+	if (!o->runs)
+		return 0;
+	return vm_runs_append(o->runs, o->nruns, &o->cap, state, n);
+}
+
+/* One side's entries for one chunk; a short read (end of the address
+ * space) reads as not present. */
+static int cow_read(struct pagemap_ctx *ctx, uint64_t pos, uint64_t n)
+{
+	ssize_t got = pm_read_slice(ctx, pos, n);
+
+	if (got < 0)
+		return (int)got;
+	memset(ctx->ent + got, 0, (size_t)(n - (uint64_t)got) * PM_ENTRY_BYTES);
+	return 0;
+}
+
+/* The child's chunk is read by a second thread while this one reads the
+ * parent's: the two walks take different mm locks and run on two cores. */
+struct cow_reader {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct pagemap_ctx *ctx;
+	uint64_t pos, n;
+	unsigned asked, done; /* chunk counters */
+	int r;
+	bool quit;
+};
+
+static void *cow_reader_main(void *arg)
+{
+	struct cow_reader *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->asked == w->done && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->quit)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		int r = cow_read(w->ctx, w->pos, w->n);
+		pthread_mutex_lock(&w->mu);
+		w->r = r;
+		w->done++;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static int cow_reader_start(struct cow_reader *w, struct pagemap_ctx *ctx)
+{
+	memset(w, 0, sizeof(*w));
+	w->ctx = ctx;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->th, NULL, cow_reader_main, w) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+static void cow_reader_stop(struct cow_reader *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->quit = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->th, NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+}
+
+/* Read both sides of [pos, pos + n pages): in parallel when W, else in
+ * turn. */
+static int cow_read_pair(struct pagemap_ctx *parent, struct pagemap_ctx *child,
+			 struct cow_reader *w, uint64_t pos, uint64_t n)
+{
+	int r, rc;
+
+	if (!w) {
+		r = cow_read(parent, pos, n);
+		return r < 0 ? r : cow_read(child, pos, n);
+	}
+	pthread_mutex_lock(&w->mu);
+	w->pos = pos;
+	w->n = n;
+	w->asked++;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	r = cow_read(parent, pos, n);
+	pthread_mutex_lock(&w->mu);
+	while (w->done != w->asked)
+		pthread_cond_wait(&w->cv, &w->mu);
+	rc = w->r;
+	pthread_mutex_unlock(&w->mu);
+	return r < 0 ? r : rc;
+}
+
+int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
+			uint64_t start, uint64_t end, struct cow_counts *out,
+			struct vm_page_run **runs, size_t *nruns)
+{
+	uint64_t ps = (uint64_t)parent->page_size;
+	bool pfn = parent->pfn_visible && child->pfn_visible;
+	struct cow_out o = { out, runs, nruns, 0 };
+	struct cow_reader reader, *w = NULL;
+	int r = 0;
+
+	if (end < start || start % ps || end % ps)
+		return -EINVAL;
+	/* A thread pays beyond a few chunks (4 GiB pair, 2 cores: 44 ms
+	 * instead of 64 ms); without one, in turn. */
+	if ((end - start) / ps >= 4 * parent->slice_pages &&
+	    cow_reader_start(&reader, child) == 0)
+		w = &reader;
+	memset(out, 0, sizeof(*out));
+	out->precision = pfn ? COW_PRECISION_PFN : COW_PRECISION_EXCLUSIVE_BIT;
+	if (runs) {
+		*runs = NULL;
+		*nruns = 0;
+	}
+	for (uint64_t pos = start; pos < end;) {
+		uint64_t next = scan_first_page(parent, pos, end), n;
+		uint8_t run = 0;
+		uint64_t runlen = 0;
+
+		if (next > pos) {
+			uint64_t c = scan_first_page(child, pos, next);
+			if (c < next)
+				next = c;
+		}
+		if (next > pos) {
+			if ((r = cow_add(&o, COW_NEITHER, (next - pos) / ps)) < 0)
+				goto fail;
+			pos = next;
+			continue;
+		}
+		n = (end - pos) / ps;
+		if (n > parent->slice_pages)
+			n = parent->slice_pages;
+		if ((r = cow_read_pair(parent, child, w, pos, n)) < 0)
+			goto fail;
+		for (size_t i = 0; i < n; i++) {
+			uint8_t s = cow_page(parent->ent[i], child->ent[i], pfn);
+
+			if (s != run && runlen) {
+				if ((r = cow_add(&o, run, runlen)) < 0)
+					goto fail;
+				runlen = 0;
+			}
+			run = s;
+			runlen++;
+		}
+		if ((r = cow_add(&o, run, runlen)) < 0)
+			goto fail;
+		pos += n * ps;
+	}
+	/* A pagemap reads empty once its process is gone. */
+	if (end > start && (!pm_alive(parent) || !pm_alive(child))) {
+		r = -ESRCH;
+		goto fail;
+	}
+	if (w)
+		cow_reader_stop(w);
+	return 0;
+fail:
+	if (w)
+		cow_reader_stop(w);
+	if (runs) {
+		free(*runs);
+		*runs = NULL;
+		*nruns = 0;
+	}
+	return r;
+}
+
+const char *cow_state_name(enum cow_state s)
+{
+	static const char *const names[COW__COUNT] = {
+		"neither", "shared", "diverged", "parent_only", "child_only",
+	};
+
+	return (unsigned)s < COW__COUNT ? names[s] : "?";
+}
+
+const char *cow_precision_name(enum cow_precision p)
+{
+	return p == COW_PRECISION_PFN ? "pfn" : "exclusive-bit";
+}
+
+/* ---- live-refresh cache -------------------------------------------------- */
+
+struct pm_cache_entry {
+	uint64_t start, end, offset, inode;
+	unsigned dev_major, dev_minor, want, age;
+	char perms[5];
+	uint64_t print;            /* hash of the scan's regions */
+	struct vm_page_counts pages;
+	struct vm_page_run *runs;  /* owned */
+	size_t nruns;
+	bool seen;                 /* used in the current round */
+};
+
+struct pagemap_cache {
+	struct pm_cache_entry *e; /* sorted by start after each sweep */
+	size_t n, cap, sorted;
+};
+
+struct pagemap_cache *pagemap_cache_new(void)
+{
+	return calloc(1, sizeof(struct pagemap_cache));
+}
+
+void pagemap_cache_free(struct pagemap_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->e[i].runs);
+	free(c->e);
+	free(c);
+}
+
+static int cache_cmp(const void *a, const void *b)
+{
+	const struct pm_cache_entry *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+void pagemap_cache_sweep(struct pagemap_cache *c)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->e[i].seen) {
+			c->e[i].seen = false;
+			c->e[k++] = c->e[i];
+		} else {
+			free(c->e[i].runs);
+		}
+	}
+	c->n = k;
+	qsort(c->e, c->n, sizeof(*c->e), cache_cmp);
+	c->sorted = c->n;
+}
+
+static bool cache_match(const struct pm_cache_entry *e,
+			const struct vm_mapping *m, unsigned want)
+{
+	return e->start == m->start && e->end == m->end &&
+	       e->offset == m->offset && e->inode == m->inode &&
+	       e->dev_major == m->dev_major && e->dev_minor == m->dev_minor &&
+	       e->want == want && strcmp(e->perms, m->perms) == 0;
+}
+
+/* Binary search in the part sorted by the last sweep, then the entries
+ * added since. */
+static struct pm_cache_entry *cache_find(struct pagemap_cache *c,
+					 const struct vm_mapping *m, unsigned want)
+{
+	size_t lo = 0, hi = c->sorted;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (c->e[mid].start < m->start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < c->sorted && c->e[lo].start == m->start; lo++)
+		if (cache_match(&c->e[lo], m, want))
+			return &c->e[lo];
+	for (size_t i = c->sorted; i < c->n; i++)
+		if (cache_match(&c->e[i], m, want))
+			return &c->e[i];
+	return NULL;
+}
+
+static int scan_to_print(struct pagemap_ctx *ctx, void *arg, uint64_t start,
+			 uint64_t end, uint8_t flags)
+{
+	uint64_t *h = arg;
+	uint64_t v[3] = { start, end, flags };
+
+	(void)ctx;
+	if (!flags)
+		return 0;
+	/* FNV-1a over the regions that hold pages. */
+	for (size_t i = 0; i < sizeof(v); i++) {
+		*h ^= ((const uint8_t *)v)[i];
+		*h *= 0x100000001b3ULL;
+	}
+	return 0;
+}
+
+int pagemap_scan_mapping_cached(struct pagemap_ctx *ctx, struct pagemap_cache *c,
+				struct vm_mapping *m, unsigned want, bool *reused)
+{
+	struct pm_cache_entry *e;
+	struct vm_page_run *runs = NULL;
+	uint64_t print = 0xcbf29ce484222325ULL;
+	int r;
+
+	if (reused)
+		*reused = false;
+	/* Without a pread there is nothing to save: the scan is the work. */
+	if (!ctx->scan_ok || !pm_needs_pread(m, want))
+		return pagemap_scan_mapping(ctx, m, want);
+	r = scan_range(ctx, m->start, m->end, PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		       PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_PFNZERO |
+		       PAGE_IS_HUGE | PAGE_IS_SOFT_DIRTY, scan_to_print, &print);
+	if (r == -EOPNOTSUPP) {
+		ctx->scan_ok = false;
+		ctx->be = &backend_pread;
+		return pagemap_scan_mapping(ctx, m, want);
+	}
+	if (r < 0)
+		return r;
+	e = cache_find(c, m, want);
+	if (e && e->print == print && e->age < PM_CACHE_MAX_AGE) {
+		if (e->nruns) {
+			runs = malloc(e->nruns * sizeof(*runs));
+			if (!runs)
+				return -ENOMEM;
+			memcpy(runs, e->runs, e->nruns * sizeof(*runs));
+		}
+		m->pages = e->pages;
+		free(m->runs);
+		m->runs = runs;
+		m->nruns = e->nruns;
+		e->age++;
+		e->seen = true;
+		if (reused)
+			*reused = true;
+		return 0;
+	}
+	r = pagemap_scan_mapping(ctx, m, want);
+	if (r < 0)
+		return r;
+	if (m->nruns && !(runs = malloc(m->nruns * sizeof(*runs))))
+		return 0; /* no room to remember: the result stands */
+	if (runs)
+		memcpy(runs, m->runs, m->nruns * sizeof(*runs));
+	if (!e) {
+		if (c->n == c->cap) {
+			size_t cap = c->cap ? 2 * c->cap : 64;
+			struct pm_cache_entry *ne = realloc(c->e, cap * sizeof(*ne));
+			if (!ne) {
+				free(runs);
+				return 0;
+			}
+			c->e = ne;
+			c->cap = cap;
+		}
+		e = &c->e[c->n++];
+		memset(e, 0, sizeof(*e));
+	}
+	free(e->runs);
+	*e = (struct pm_cache_entry){
+		.start = m->start, .end = m->end, .offset = m->offset,
+		.inode = m->inode, .dev_major = m->dev_major,
+		.dev_minor = m->dev_minor, .want = want, .print = print,
+		.pages = m->pages, .runs = runs, .nruns = m->nruns, .seen = true,
+	};
+	memcpy(e->perms, m->perms, sizeof(e->perms));
+	return 0;
 }

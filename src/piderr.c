@@ -67,5 +67,10 @@ void pid_error_describe(pid_t pid, int err, char *buf, size_t len)
 				 (int)pid, (int)pid);
 		return;
 	}
+	if (err == EOPNOTSUPP) {
+		snprintf(buf, len,
+			 "this kernel has no PAGEMAP_SCAN ioctl (Linux 6.7 and later): use --backend=auto or --backend=pread");
+		return;
+	}
 	snprintf(buf, len, "process %d: %s", (int)pid, strerror(err));
 }

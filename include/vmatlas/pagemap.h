@@ -15,6 +15,9 @@ enum {
 	PM_WANT_EXCLUSIVE = 1u << 1, /* exclusive + file_or_shared counts */
 	PM_WANT_FLAGS     = 1u << 2, /* zero page, THP (kpageflags or scan) */
 	PM_WANT_SOFTDIRTY = 1u << 3,
+	/* Exclusive + file_or_shared of every mapping except private
+	 * anonymous ones (usually the big ones), which keep the scan alone. */
+	PM_WANT_EXCLUSIVE_FILE = 1u << 4,
 };
 
 enum pagemap_backend_id {
@@ -31,7 +34,8 @@ struct pagemap_ctx;
  * forces a backend. */
 struct pagemap_ctx *pagemap_open(pid_t pid, enum pagemap_backend_id backend);
 void pagemap_close(struct pagemap_ctx *ctx);
-/* "scan" or "pread"; PM_WANT_EXCLUSIVE is always served by pread. */
+/* "scan" or "pread". PM_WANT_EXCLUSIVE is always served by pread (where
+ * the scan found pages, when the kernel has it). */
 const char *pagemap_backend_name(const struct pagemap_ctx *ctx);
 /* True when PFNs show (CAP_SYS_ADMIN since Linux 4.2), judged from
  * vmatlas's own pagemap opened with the same credentials. */
@@ -40,9 +44,31 @@ bool pagemap_pfn_visible(const struct pagemap_ctx *ctx);
 /* Fill m->pages (and m->runs when PM_WANT_RUNS; old runs are freed) for
  * [m->start, m->end), page-aligned. A range unmapped since maps was read
  * reads as not present; -ESRCH once the process is gone. m->pages.known says
- * which optional counts are facts. 0 or -errno (m untouched on error). */
+ * which optional counts are facts (file_or_shared is always known, as 0,
+ * for private anonymous mappings). soft_dirty counts present or swapped
+ * pages only. 0 or -errno (m untouched on error). */
 int pagemap_scan_mapping(struct pagemap_ctx *ctx, struct vm_mapping *m,
 			 unsigned want);
+
+/* Live refresh: what the previous round computed per mapping, so that a
+ * mapping whose scan did not change reuses its pread-derived counts and
+ * runs (exclusive, file_or_shared, soft-dirty) instead of reading every
+ * entry again. Keyed by (start, end, perms, offset, dev, inode) and WANT. */
+struct pagemap_cache;
+struct pagemap_cache *pagemap_cache_new(void);
+void pagemap_cache_free(struct pagemap_cache *c);
+/* pagemap_scan_mapping() through the cache: the scan always runs (it gives
+ * the present/swapped/zero/THP state cheaply); the pread only when the
+ * scan's regions differ from the cached round's, or nothing is cached.
+ * *REUSED (may be NULL) says whether the cached result was used. A sharer
+ * that unmaps a page without changing this mapping's scan leaves its
+ * exclusive count stale until pagemap_cache_sweep() has run
+ * PM_CACHE_MAX_AGE times. 0 or -errno. */
+int pagemap_scan_mapping_cached(struct pagemap_ctx *ctx, struct pagemap_cache *c,
+				struct vm_mapping *m, unsigned want, bool *reused);
+/* End of a refresh round: forget mappings not seen in it. */
+void pagemap_cache_sweep(struct pagemap_cache *c);
+#define PM_CACHE_MAX_AGE 10
 
 /* One page's raw pagemap entry (for `addr`), 0 or -errno. */
 int pagemap_read_entry(struct pagemap_ctx *ctx, uint64_t vaddr, uint64_t *entry);
@@ -62,6 +88,43 @@ ssize_t pagemap_read_entries(struct pagemap_ctx *ctx, uint64_t vaddr,
 #define PM_ENTRY_PFN(e)       ((e) & ((1ULL << 55) - 1))
 #define PM_ENTRY_SWAP_TYPE(e) ((e) & 0x1f)
 #define PM_ENTRY_SWAP_OFFSET(e) (((e) >> 5) & ((1ULL << 50) - 1))
+
+/* Copy-on-write state of one page of a parent/child pair (issue 5). */
+enum cow_state {
+	COW_NEITHER,     /* neither has the page */
+	COW_SHARED,      /* same PFN, or swapped in both with the same entry */
+	COW_DIVERGED,    /* in both, different pages (copied on write) */
+	COW_PARENT_ONLY,
+	COW_CHILD_ONLY,
+	COW__COUNT
+};
+
+enum cow_precision {
+	COW_PRECISION_PFN,           /* PFNs compared (CAP_SYS_ADMIN) */
+	COW_PRECISION_EXCLUSIVE_BIT, /* estimate: present in both and the
+				      * child's copy exclusive = diverged */
+};
+
+struct cow_counts {
+	uint64_t shared, diverged, parent_only, child_only, neither;
+	enum cow_precision precision;
+};
+
+/* Compare the pages of PARENT and CHILD over [START, END) (page-aligned),
+ * streaming both pagemaps side by side in fixed chunks (never two whole
+ * arrays); untouched space in both is skipped with the scan. OUT gets the
+ * counts (zeroed first). When RUNS is not NULL, *RUNS gets a malloc'd
+ * run-length encoding of the COW_* state of every page (in a run's `flags`)
+ * and *NRUNS its length. "Has the page" means present or swapped; one side
+ * swapped and the other present counts as diverged (it may still be the
+ * same swap-cache page: that needs kpageflags). 0 or -errno (-ESRCH when
+ * either is gone); nothing is returned in RUNS on error. */
+int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
+			uint64_t start, uint64_t end, struct cow_counts *out,
+			struct vm_page_run **runs, size_t *nruns);
+const char *cow_state_name(enum cow_state s);
+/* "pfn" or "exclusive-bit", as in the JSON documents. */
+const char *cow_precision_name(enum cow_precision p);
 
 /* kpageflags/kpagecount for one PFN (root only; either pointer may be
  * NULL). 0 or -errno: -EACCES/-EPERM without root, -ENXIO past max_pfn. */

@@ -18,60 +18,24 @@
 
 #include "vmatlas/pagemap.h"
 #include "check.h"
+#include "target.h"
 
 #define PAGE 4096ULL
 #define BIG_PAGES 8192ULL
-
-static pid_t target_pid;
-static char ready[256];
-
-static void target_stop(void)
-{
-	if (target_pid > 0) {
-		kill(target_pid, SIGKILL);
-		waitpid(target_pid, NULL, 0);
-		target_pid = 0;
-	}
-	if (ready[0])
-		unlink(ready);
-}
 
 /* Start the target; fill the addresses from its ready file. */
 static int target_start(const char *path, bool pageout, uint64_t *big,
 			uint64_t *small, uint64_t *reserve)
 {
-	FILE *f = NULL;
+	FILE *f = target_run(path, pageout ? "pageout" : NULL);
+	int n;
 
-	snprintf(ready, sizeof(ready), "/tmp/test_pagemap.%d.ready", (int)getpid());
-	unlink(ready);
-	target_pid = fork();
-	if (target_pid < 0)
-		return -errno;
-	if (target_pid == 0) {
-		execl(path, path, ready, pageout ? "pageout" : (char *)NULL,
-		      (char *)NULL);
-		perror(path);
-		_exit(127);
-	}
-	for (int i = 0; i < 1000 && !f; i++) {
-		int st;
-		if (waitpid(target_pid, &st, WNOHANG) == target_pid) {
-			target_pid = 0;
-			return -ECHILD;
-		}
-		f = fopen(ready, "r");
-		if (!f)
-			nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
-	}
 	if (!f)
-		return -ETIMEDOUT;
-	if (fscanf(f, "big=%" SCNx64 " small=%" SCNx64 " reserve=%" SCNx64,
-		   big, small, reserve) != 3) {
-		fclose(f);
-		return -EINVAL;
-	}
+		return -errno;
+	n = fscanf(f, "big=%" SCNx64 " small=%" SCNx64 " reserve=%" SCNx64,
+		   big, small, reserve);
 	fclose(f);
-	return 0;
+	return n == 3 ? 0 : -EINVAL;
 }
 
 static struct vm_mapping mapping(uint64_t start, uint64_t npages)
@@ -237,6 +201,37 @@ static void test_layout(const char *target)
 	CHECK_EQ_U64(m.pages.exclusive, 1000);
 	CHECK_EQ_U64(m.pages.resident, 1100);
 
+	/* Live refresh: an unchanged mapping reuses the pread result. */
+	{
+		struct pagemap_cache *c = pagemap_cache_new();
+		bool reused = true;
+
+		CHECK(c != NULL);
+		for (int round = 0; c && round < 3; round++) {
+			m = mapping(big, BIG_PAGES);
+			CHECK_EQ_U64(pagemap_scan_mapping_cached(scan, c, &m,
+				PM_WANT_RUNS | PM_WANT_EXCLUSIVE, &reused), 0);
+			CHECK(reused == (round > 0));
+			CHECK_EQ_U64(m.pages.exclusive, 1000);
+			CHECK_EQ_U64(m.pages.resident, 1100);
+			CHECK_EQ_U64(m.nruns, 2200);
+			vm_mapping_fini(&m);
+			pagemap_cache_sweep(c);
+		}
+		/* Another range or another want is another entry. */
+		m = mapping(big, BIG_PAGES - 1);
+		CHECK_EQ_U64(pagemap_scan_mapping_cached(scan, c, &m,
+			PM_WANT_RUNS | PM_WANT_EXCLUSIVE, &reused), 0);
+		CHECK(!reused);
+		CHECK_EQ_U64(m.pages.total, BIG_PAGES - 1);
+		vm_mapping_fini(&m);
+		m = mapping(big, BIG_PAGES);
+		CHECK_EQ_U64(pagemap_scan_mapping_cached(scan, c, &m,
+			PM_WANT_EXCLUSIVE, &reused), 0);
+		CHECK(!reused && m.runs == NULL);
+		pagemap_cache_free(c);
+	}
+
 	/* The small mapping: every page written and private. */
 	m = mapping(small, 1024);
 	CHECK_EQ_U64(pagemap_scan_mapping(scan, &m, PM_WANT_RUNS), 0);
@@ -385,7 +380,7 @@ static void test_swap(const char *target)
 
 int main(int argc, char **argv)
 {
-	const char *target = NULL, *dir = getenv("TARGETS");
+	const char *target = NULL;
 	bool swap = false;
 	char buf[4096];
 
@@ -395,19 +390,7 @@ int main(int argc, char **argv)
 		else
 			target = argv[i];
 	}
-	if (!target) {
-		snprintf(buf, sizeof(buf), "%s/pages", dir ? dir : "tests/targets");
-		target = buf;
-	}
-	if (access(target, X_OK) != 0) {
-		fprintf(stderr, "test_pagemap: no target program %s\n", target);
-		return 99;
-	}
-	if (sysconf(_SC_PAGESIZE) != (long)PAGE) {
-		fprintf(stderr, "test_pagemap: SKIP: the layout assumes 4 KiB pages\n");
-		return 77;
-	}
-	atexit(target_stop);
+	target = target_path(target, "pages", buf, sizeof(buf));
 	/* Backends are chosen explicitly below. */
 	unsetenv("VMATLAS_PAGEMAP_BACKEND");
 	if (swap) {

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""vmatlas benchmark: vmatlas against pmap -XX and smaps_rollup on a target
+with N GiB of written anonymous memory and a forked child that rewrote 1/8
+of it (bench/bench-target.c). Prints the median wall time of each tool, ns
+per page of the target, peak RSS of the tool, the worst stall of the
+target's mmap/munmap thread while the tool ran, and the ratios to pmap.
+
+Run by `make bench`; BENCH_ARGS passes options (e.g. --sizes "1 4 16")."""
+import argparse, os, platform, resource, signal, statistics, subprocess, sys, tempfile, time
+
+def start_target(target, tmp, gib, extra):
+    ready = os.path.join(tmp, "ready.%s" % gib)
+    for f in (ready, ready + ".stall"):
+        if os.path.exists(f):
+            os.unlink(f)
+    p = subprocess.Popen([target, ready, str(gib)] + extra)
+    t0 = time.time()
+    while not (os.path.exists(ready) and open(ready).read().endswith("ready\n")):
+        if p.poll() is not None:
+            sys.exit("bench: target exited %d" % p.returncode)
+        if time.time() - t0 > 1200:
+            sys.exit("bench: target not ready")
+        time.sleep(0.2)
+    vals = dict(kv.split("=") for kv in open(ready).read().split("\n")[0].split())
+    return p, ready, int(vals["parent"]), int(vals["child"]), int(vals["pages"])
+
+def stall(pid, ready, reset):
+    """Reset the target's worst stall, or read it (ms)."""
+    path = ready + ".stall"
+    if reset:
+        os.kill(pid, signal.SIGUSR1)
+        time.sleep(0.01)
+        return None
+    if os.path.exists(path):
+        os.unlink(path)
+    os.kill(pid, signal.SIGUSR2)
+    for _ in range(500):
+        if os.path.exists(path):
+            return int(open(path).read()) / 1e6
+        time.sleep(0.01)
+    return float("nan")
+
+def run_once(argv, pid, ready):
+    stall(pid, ready, True)
+    t0 = time.perf_counter()
+    p = subprocess.run(argv, stdout=subprocess.DEVNULL)
+    dt = time.perf_counter() - t0
+    if p.returncode != 0:
+        sys.exit("bench: %s exited %d" % (" ".join(argv), p.returncode))
+    return dt, stall(pid, ready, False)
+
+def peak_rss_kib(argv):
+    """A child's ru_maxrss counts the memory of the process that forked it
+    (Linux carries it over exec): measure through GNU time, whose own
+    footprint is small, in a run of its own."""
+    p = subprocess.run(["/usr/bin/time", "-f", "%M"] + argv, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True)
+    try:
+        return int(p.stderr.strip().split("\n")[-1])
+    except ValueError:
+        return float("nan")
+
+def measure(name, argv, pid, ready, reps, pages):
+    rows = [run_once(argv, pid, ready) for _ in range(reps)]
+    t = statistics.median(r[0] for r in rows)
+    st = max(r[1] for r in rows)
+    rss = peak_rss_kib(argv)
+    print("  %-34s %9.1f ms %7.1f ns/page %8.1f MiB %8.2f ms" %
+          (name, t * 1e3, t * 1e9 / pages, rss / 1024, st), flush=True)
+    return t, rss, st
+
+def header():
+    print("  %-34s %12s %15s %12s %11s" % ("tool", "median", "per page", "peak RSS", "worst stall"))
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vmatlas", required=True)
+    ap.add_argument("--target", required=True)
+    ap.add_argument("--cow-driver", required=True)
+    ap.add_argument("--sizes", default="1 4", help="GiB of written memory, e.g. '1 4 16'")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--rss-gib", type=float, default=0,
+                    help="also check vmatlas's peak RSS on a dense target this big (16)")
+    ap.add_argument("--reserve", action="store_true", default=True)
+    a = ap.parse_args()
+    u = platform.uname()
+    mem = int(open("/proc/meminfo").readline().split()[1]) // (1 << 20)
+    print("vmatlas bench: %s %s, %d CPUs, %d GiB RAM, %s, uid %d" %
+          (u.system, u.release, os.cpu_count(), mem, u.machine, os.geteuid()))
+    cow_cmd = None
+    if subprocess.run([a.vmatlas, "cow", "--help"], stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL).returncode == 0:
+        cow_cmd = lambda p, c: [a.vmatlas, "cow", str(p), str(c)]
+        cow_name = "vmatlas cow"
+    else:
+        cow_cmd = lambda p, c: [a.cow_driver, str(p), str(c)]
+        cow_name = "cow primitive (bench/cow-driver)"
+    with tempfile.TemporaryDirectory(prefix="vmatlas-bench.") as tmp:
+        for gib in a.sizes.split():
+            proc, ready, parent, child, pages = start_target(a.target, tmp, gib, [])
+            try:
+                print("\n%s GiB written (%d pages of 4 KiB), child rewrote 1/8; %d runs each" %
+                      (gib, pages, a.reps))
+                header()
+                time.sleep(1)
+                stall(parent, ready, True)
+                time.sleep(1)
+                print("  %-34s %41s %8.2f ms" % ("(idle: no tool running, 1 s)", "",
+                                                   stall(parent, ready, False)))
+                snap = measure("vmatlas snapshot --pages (json)",
+                               [a.vmatlas, "snapshot", "--pages", "--format=json", str(parent)],
+                               parent, ready, a.reps, pages)
+                measure("vmatlas snapshot --exclusive",
+                        [a.vmatlas, "snapshot", "--exclusive", "--format=json", str(parent)],
+                        parent, ready, a.reps, pages)
+                cw = measure(cow_name, cow_cmd(parent, child), parent, ready, a.reps, pages)
+                pm = measure("pmap -XX", ["pmap", "-XX", str(parent)], parent, ready, a.reps, pages)
+                measure("cat smaps_rollup", ["cat", "/proc/%d/smaps_rollup" % parent],
+                        parent, ready, a.reps, pages)
+                print("  ratios: snapshot --pages / pmap -XX = %.3f (target <= 0.25); "
+                      "cow / 2 x pmap -XX = %.3f (target <= 0.5)" %
+                      (snap[0] / pm[0], cw[0] / (2 * pm[0])))
+            finally:
+                proc.kill()
+                proc.wait()
+        if a.reserve:
+            proc, ready, parent, child, pages = start_target(a.target, tmp, 0, ["--reserve", "--no-fork"])
+            try:
+                print("\n1 TiB PROT_NONE reservation, nothing touched (2^28 pages)")
+                header()
+                measure("vmatlas snapshot --pages (json)",
+                        [a.vmatlas, "snapshot", "--pages", "--format=json", str(parent)],
+                        parent, ready, a.reps, 1 << 28)
+                measure("pmap -XX", ["pmap", "-XX", str(parent)], parent, ready, a.reps, 1 << 28)
+            finally:
+                proc.kill()
+                proc.wait()
+        if a.rss_gib:
+            proc, ready, parent, child, pages = start_target(a.target, tmp, a.rss_gib, ["--no-fork"])
+            try:
+                print("\n%g GiB written, no child: vmatlas peak RSS (target < 32 MiB)" % a.rss_gib)
+                header()
+                measure("vmatlas snapshot (json)",
+                        [a.vmatlas, "snapshot", "--format=json", str(parent)],
+                        parent, ready, 1, pages)
+                measure("vmatlas snapshot --pages (json)",
+                        [a.vmatlas, "snapshot", "--pages", "--format=json", str(parent)],
+                        parent, ready, 1, pages)
+                measure("pmap -XX", ["pmap", "-XX", str(parent)], parent, ready, 1, pages)
+            finally:
+                proc.kill()
+                proc.wait()
+
+if __name__ == "__main__":
+    main()
