@@ -92,13 +92,19 @@ static int open_output(const struct capture_opts *co, bool *is_file)
 	if (strcmp(co->output, "-") == 0)
 		return STDOUT_FILENO;
 	flags |= co->force ? O_TRUNC : O_EXCL;
-	fd = open(co->output, flags, 0600);
+	/* O_NONBLOCK: an existing FIFO must not hang the capture. */
+	fd = open(co->output, flags | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int e = errno ? errno : EINVAL;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
 		close(fd);
-		return S_ISREG(st.st_mode) ? -e : -EINVAL;
+		return -e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		/* A FIFO or a device given with --force: not a timeline. */
+		close(fd);
+		return -EINVAL;
 	}
 	/* 0600 whatever the umask, and an existing file replaced with
 	 * --force may have had other modes: a snapshot shows memory. */
