@@ -118,13 +118,16 @@ static void draw_bar(FILE *f, const struct vm_snapshot *s, const struct vm_mappi
 {
 	const struct vm_page_counts *c = &m->pages;
 	uint64_t total = c->total ? c->total : 1;
-	int rw = (int)((uint64_t)BAR_W * c->resident / total);
+	/* Resident as smaps and the totals count it: the zero page is not
+	 * charged (model.h). */
+	uint64_t rss = c->resident - c->zero;
+	int rw = (int)((uint64_t)BAR_W * rss / total);
 	int sw = (int)((uint64_t)BAR_W * c->swapped / total);
 	uint64_t pk = (uint64_t)s->host.page_size;
 	char r[16], sz[16];
 
 	/* Any page at all gets at least one pixel: a bar must not hide it. */
-	if (c->resident && rw == 0)
+	if (rss && rw == 0)
 		rw = 1;
 	if (c->swapped && sw == 0)
 		sw = 1;
@@ -138,7 +141,7 @@ static void draw_bar(FILE *f, const struct vm_snapshot *s, const struct vm_mappi
 		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"10\" fill=\"#d62728\"/>\n",
 			x + rw, y, sw);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\">resident %s", x, y + 22,
-		hsize(r, sizeof(r), c->resident * pk));
+		hsize(r, sizeof(r), rss * pk));
 	fprintf(f, "  swapped %s</text>\n", hsize(sz, sizeof(sz), c->swapped * pk));
 }
 
