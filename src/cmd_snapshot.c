@@ -1,4 +1,5 @@
-/* vmatlas snapshot [--format=text|json] [--pages] [--freeze] [-o FILE [--force]] PID...
+/* vmatlas snapshot [--format=text|json|svg] [--pages] [--freeze] [-o FILE [--force]]
+ *                  [--interval=S [--count=N]] PID...
  * vmatlas snapshot [--follow-forks] [--at-exit] [--interval S [--count N]]
  *                  -o FILE -- PROGRAM [ARGS...] */
 #include "config.h"
@@ -11,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "commands.h"
 #include "follow.h"
+#include "gzio.h"
 #include "vmatlas/elfinfo.h"
 #include "vmatlas/output.h"
 #include "vmatlas/piderr.h"
@@ -24,19 +27,23 @@
 static void snapshot_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vmatlas snapshot [--format=text|json] [--pages] [--sections] [--stacks]\n"
-		"                        [--freeze] [-o FILE [--force]] PID...\n"
+		"Usage: vmatlas snapshot [--format=text|json|svg] [--pages] [--sections] [--stacks]\n"
+		"                        [--freeze] [-o FILE [--force]] [--interval=S [--count=N]] PID...\n"
 		"       vmatlas snapshot [--follow-forks] [--at-exit] [--interval=S [--count=N]]\n"
 		"                        [--pages] -o FILE -- PROGRAM [ARGS...]\n"
 		"Print the layout and page states of processes, or of a program vmatlas\n"
 		"launches (it dies with vmatlas) as JSON Lines: one document a line, each\n"
 		"written and synced as it is taken.\n\n"
-		"  -f, --format=FMT   text (default) or json (man vmatlas-snapshot(5))\n"
+		"  -f, --format=FMT   text (default), json (man vmatlas-snapshot(5)) or svg\n"
 		"  -p, --pages        include every page's state, run-length encoded (json)\n"
 		"      --exclusive    count exclusive pages of anonymous mappings too (slower)\n"
-		"  -o, --output=FILE  write to FILE atomically (mode 0600), not to stdout\n"
+		"  -o, --output=FILE  write to FILE atomically (mode 0600), not to stdout;\n"
+		"                     FILE.gz is written gzip-compressed\n"
 		"      --force        replace an existing FILE\n"
 		"      --backend=B    pagemap reader: auto (default), scan or pread\n"
+		"  -i, --interval=S   every S seconds append a snapshot to FILE as one\n"
+		"                     JSON line (a timeline); Ctrl-C stops\n"
+		"  -c, --count=N      with --interval: stop after N snapshots\n"
 		"      --freeze       stop every thread during the scan for a consistent\n"
 		"                     snapshot (ptrace); says how long the target was stopped\n"
 		"      --sections     text: list the ELF sections under each mapping\n"
@@ -53,7 +60,8 @@ static void snapshot_usage(FILE *f)
 
 int snapshot_parse_format(const char *arg, enum snapshot_fmt *format)
 {
-	static const char *const names[] = { [FMT_TEXT] = "text", [FMT_JSON] = "json" };
+	static const char *const names[] = { [FMT_TEXT] = "text", [FMT_JSON] = "json",
+					     [FMT_SVG] = "svg" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(arg, names[i]) == 0) {
@@ -62,29 +70,46 @@ int snapshot_parse_format(const char *arg, enum snapshot_fmt *format)
 		}
 	{
 		char *e = escape_untrusted(arg);
-		vm_error("unknown format '%s' (text or json)", e ? e : "?");
+		vm_error("unknown format '%s' (text, json or svg)", e ? e : "?");
 		free(e);
 	}
 	return -EINVAL;
 }
 
-int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
-		    unsigned flags, struct outfile *out)
+/* True when PATH names a gzip file: "-o FILE.gz" writes compressed. */
+static bool wants_gzip(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 3 && strcmp(path + n - 3, ".gz") == 0;
+}
+
+static int render_to(FILE *f, const struct vm_snapshot *s, enum snapshot_fmt format,
+		     unsigned flags)
 {
 	int r;
 
 	if (format == FMT_JSON) {
 		json_t *doc = snapshot_to_json(s, flags);
 		errno = 0;
-		r = doc ? json_dumpf(doc, out->f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : -1;
+		r = doc ? json_dumpf(doc, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : -1;
 		json_decref(doc);
-		if (r == 0 && fputc('\n', out->f) == EOF)
+		if (r == 0 && fputc('\n', f) == EOF)
 			r = -1;
-		/* A full disk says ENOSPC, not "I/O error". */
-		r = r < 0 ? -(errno ? errno : EIO) : 0;
-	} else {
-		r = snapshot_write_text(out->f, s, flags);
+		return r < 0 ? -(errno ? errno : EIO) : 0;
 	}
+	if (format == FMT_SVG)
+		return snapshot_write_svg(f, s, flags);
+	return snapshot_write_text(f, s, flags);
+}
+
+int output_commit_buffer(struct outfile *out, char *buf, size_t len, int r)
+{
+	if (r == 0 && out->path && wants_gzip(out->path))
+		r = gz_write_member(out->f, buf, len);
+	else if (r == 0 && fwrite(buf, 1, len, out->f) != len)
+		r = -(errno ? errno : EIO); /* a full disk says ENOSPC */
+	free(buf);
 	/* Interrupted while writing: keep the old file, leave no new one. */
 	if (r == 0 && vm_should_quit() && !out->is_stdout)
 		r = -EINTR;
@@ -100,6 +125,48 @@ int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
 		return 1;
 	}
 	return 0;
+}
+
+int output_render(struct outfile *out, int (*render)(FILE *f, const void *arg),
+		  const void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	int r;
+
+	/* Rendered in memory first: compressed or not, the file gets only
+	 * a complete document. */
+	if (!mem) {
+		outfile_abort(out);
+		vm_error("out of memory");
+		return 1;
+	}
+	r = render(mem, arg);
+	if (fclose(mem) != 0 && r == 0)
+		r = -ENOMEM;
+	return output_commit_buffer(out, buf, len, r);
+}
+
+struct render_args {
+	const struct vm_snapshot *s;
+	enum snapshot_fmt format;
+	unsigned flags;
+};
+
+static int render_snapshot(FILE *f, const void *arg)
+{
+	const struct render_args *a = arg;
+
+	return render_to(f, a->s, a->format, a->flags);
+}
+
+int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
+		    unsigned flags, struct outfile *out)
+{
+	struct render_args a = { s, format, flags };
+
+	return output_render(out, render_snapshot, &a);
 }
 
 /* Attach to and stop every thread of each of PIDS; a message on failure. */
@@ -280,8 +347,20 @@ int cmd_snapshot(int argc, char **argv)
 		elf_cache_free(so.elf_cache);
 		return ret;
 	}
-	if (fo.forks || fo.at_exit || fo.interval > 0 || fo.count) {
-		vm_error("snapshot: --follow-forks, --at-exit, --interval and --count apply to a launched program: -- PROGRAM [ARGS...]");
+	if (fo.forks || fo.at_exit) {
+		vm_error("snapshot: --follow-forks and --at-exit apply to a launched program: -- PROGRAM [ARGS...]");
+		return EXIT_USAGE;
+	}
+	if (fo.count && fo.interval <= 0) {
+		vm_error("--count needs --interval");
+		return EXIT_USAGE;
+	}
+	if (fo.interval > 0 && freeze) {
+		vm_error("--freeze takes one snapshot: it does not combine with --interval");
+		return EXIT_USAGE;
+	}
+	if (fo.interval > 0 && o.format == FMT_SVG) {
+		vm_error("--interval writes a JSON Lines timeline: --format=svg does not apply");
 		return EXIT_USAGE;
 	}
 	if (optind >= argc) {
@@ -298,6 +377,17 @@ int cmd_snapshot(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	if (fo.interval > 0) {
+		struct capture_opts co = { .output = o.path, .force = o.force,
+					   .gzip = wants_gzip(o.path), .interval = fo.interval,
+					   .count = fo.count, .flags = o.flags };
+
+		so.elf_cache = elf_cache_new();
+		ret = capture_timeline(pids, (size_t)(argc - optind), &so, &co);
+		elf_cache_free(so.elf_cache);
+		free(pids);
+		return ret;
+	}
 	/* Open the output first: a refused file is reported before the work,
 	 * and nothing is visible under its name until the snapshot is whole. */
 	if (cmd_output_open(&out, o.path, o.force) < 0) {

@@ -14,7 +14,7 @@ int cmd_snapshot(int argc, char **argv);
 
 struct vm_snapshot;
 struct outfile;
-enum snapshot_fmt { FMT_TEXT, FMT_JSON };
+enum snapshot_fmt { FMT_TEXT, FMT_JSON, FMT_SVG };
 /* FMT_* for a --format argument; -EINVAL after saying why. */
 int snapshot_parse_format(const char *arg, enum snapshot_fmt *format);
 /* Render S to OUT and commit it (or abort it on error); an exit status. */
@@ -41,6 +41,20 @@ int cmd_demo(int argc, char **argv);
 int cmd_cow(int argc, char **argv);
 int cmd_addr(int argc, char **argv);
 int cmd_stacks(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_view(int argc, char **argv);
+
+struct vm_timeline;
+/* Load a snapshot file for a front end, printing its error or warning. */
+struct vm_timeline *view_load(const char *path);
+/* Write BUF (LEN bytes, malloc'd, freed here) to OUT, gzip-compressed for
+ * a *.gz name, and commit OUT; R < 0 aborts it instead (rendering failed).
+ * An exit status; the error is printed. */
+int output_commit_buffer(struct outfile *out, char *buf, size_t len, int r);
+/* RENDER(f, ARG) into memory, then output_commit_buffer. */
+int output_render(struct outfile *out, int (*render)(FILE *f, const void *arg),
+		  const void *arg);
 
 /* getopt_long for a command, with errors said in one line:
  * "vmatlas: CMD: unrecognized option '--x' (see 'vmatlas CMD --help')".

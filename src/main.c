@@ -18,6 +18,8 @@ static const struct command {
 	{ "snapshot", cmd_snapshot, "print or save the layout and page states of processes" },
 	{ "demo", cmd_demo, "run the bundled demo program and show its layout" },
 	{ "cow", cmd_cow, "compare a parent's and a child's pages: shared or copied on write" },
+	{ "view", cmd_view, "show a saved snapshot or timeline (or draw it as SVG)" },
+	{ "diff", cmd_diff, "compare two snapshots (files or live processes)" },
 	{ "watch", cmd_watch, "show a process's memory live (also: vmatlas PID, vmatlas -- PROGRAM)" },
 	{ "addr", cmd_addr, "what is at addresses of a process: mapping, section, symbol, page" },
 	{ "stacks", cmd_stacks, "backtraces of every thread of a process" },

@@ -240,10 +240,11 @@ static json_t *kind_totals_to_json(const struct vm_kind_totals *t)
 
 static json_t *mm_to_json(const struct vm_mm *mm)
 {
-	json_t *o = json_object();
+	json_t *o;
 
 	if (!mm->valid)
 		return json_null();
+	o = json_object();
 	put(o, "start_code", hex(mm->start_code));
 	put(o, "end_code", hex(mm->end_code));
 	put(o, "start_data", hex(mm->start_data));
@@ -389,17 +390,22 @@ json_t *cow_pairs_to_json(const struct vm_snapshot *s, unsigned flags)
 	return a;
 }
 
+const char *fmt_rfc3339(char *buf, size_t len, const struct timespec *ts)
+{
+	struct tm tm;
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), len - strlen(buf), ".%03ldZ", ts->tv_nsec / 1000000);
+	return buf;
+}
+
 json_t *snapshot_to_json(const struct vm_snapshot *s, unsigned flags)
 {
 	json_t *o = json_object(), *procs = json_array(), *host;
 	char when[64];
-	struct tm tm;
 
-	gmtime_r(&s->taken_at.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03ldZ",
-		 s->taken_at.tv_nsec / 1000000);
-
+	fmt_rfc3339(when, sizeof(when), &s->taken_at);
 	put(o, "format", json_string(VMATLAS_SNAPSHOT_FORMAT));
 	put(o, "version", json_integer(VMATLAS_SNAPSHOT_VERSION));
 	put(o, "taken_at", json_string(when));

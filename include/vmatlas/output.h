@@ -20,6 +20,9 @@ json_t *mapping_to_json(const struct vm_mapping *m, unsigned flags);
 /* P's threads (vm_process.threads) as the snapshot's "threads" array. */
 json_t *threads_to_json(const struct vm_process *p);
 
+/* TS as RFC 3339 UTC with milliseconds ("2026-11-21T00:12:12.345Z"). */
+const char *fmt_rfc3339(char *buf, size_t len, const struct timespec *ts);
+
 /* Text: pmap -X like table, totals by kind, the textbook picture. */
 int snapshot_write_text(FILE *f, const struct vm_snapshot *s, unsigned flags);
 
@@ -32,6 +35,10 @@ int cow_write_text(FILE *f, const struct vm_snapshot *s, unsigned flags);
 size_t cow_strip(const struct vm_cow_mapping *m, uint8_t *cells, size_t width);
 /* '=' shared, '#' diverged, 'P' parent only, 'C' child only, '.' neither. */
 char cow_state_char(unsigned state);
+/* SVG: the textbook layout of each process (out_svg.c). */
+int snapshot_write_svg(FILE *f, const struct vm_snapshot *s, unsigned flags);
+/* SVG: resident and swapped memory by kind over N snapshots. */
+int timeline_write_svg(FILE *f, struct vm_snapshot *const *snaps, size_t n);
 
 /* Human-readable size of KB kilobytes into BUF ("4.0K", "1.2M", "3G"). */
 const char *fmt_kb(char *buf, size_t len, uint64_t kb);

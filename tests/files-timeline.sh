@@ -1,0 +1,69 @@
+#!/bin/sh
+# Periodic capture: --interval/--count writes one JSON line per snapshot;
+# a capture stopped by SIGTERM or killed outright keeps every complete
+# line readable; view draws the timeline and diff compares its steps.
+. "$TESTLIB"
+
+start_target layout
+tl=$TEST_TMP/tl.jsonl
+"$VMATLAS" snapshot --interval 0.05 --count 4 -o "$tl" "$TPID" || fail "capture exited $?"
+expect_eq "lines" "$(wc -l < "$tl")" 4
+expect_eq "file mode" "$(stat -c %a "$tl")" 600
+python3 - "$tl" "$(ready_value anon32)" <<'PY' || fail "timeline lines"
+import json, sys
+lines = open(sys.argv[1]).read().split("\n")
+assert lines[-1] == "" and len(lines) == 5, lines[-1][:40]
+for l in lines[:-1]:
+    d = json.loads(l)
+    assert d["format"] == "vmatlas-snapshot"
+    m = [m for m in d["processes"][0]["mappings"] if m["start"] == sys.argv[2]][0]
+    assert m["pages"]["resident"] == 1000, m["pages"]
+print("ok")
+PY
+ok "four compact documents, one per line"
+
+"$VMATLAS" snapshot --interval 0.05 --count 2 -o "$tl" "$TPID" 2> "$TEST_TMP/err" && fail "an existing timeline was overwritten"
+grep -q "exists (use --force" "$TEST_TMP/err" || fail "message: $(cat "$TEST_TMP/err")"
+ok "an existing file is kept without --force"
+
+# diff of a timeline: first and last, or each step.
+"$VMATLAS" diff --format=json "$tl" > "$TEST_TMP/d.json" || fail "diff of timeline exited $?"
+expect_eq "first vs last" "$(json_eval "$TEST_TMP/d.json" "[d['a']['index'], d['b']['index']]")" "[1, 4]"
+"$VMATLAS" diff --format=json --each "$tl" > "$TEST_TMP/each.jsonl" || fail "diff --each exited $?"
+expect_eq "diff --each lines" "$(wc -l < "$TEST_TMP/each.jsonl")" 3
+
+# The chart: well-formed SVG naming the number of snapshots.
+"$VMATLAS" view --svg "$TEST_TMP/tl.svg" "$tl" || fail "view --svg of timeline exited $?"
+python3 -c 'import sys, xml.etree.ElementTree as ET; ET.parse(sys.argv[1])' "$TEST_TMP/tl.svg" || fail "chart is not XML"
+grep -q "4 snapshots" "$TEST_TMP/tl.svg" || fail "chart does not say 4 snapshots"
+ok "timeline chart"
+
+# Stopped by SIGTERM between snapshots: exit 0, all lines complete.
+"$VMATLAS" snapshot --interval 0.05 -o "$TEST_TMP/term.jsonl" "$TPID" &
+cap=$!
+sleep 0.6
+kill -TERM "$cap"
+wait "$cap"
+expect_eq "exit status after SIGTERM" "$?" 0
+n=$(wc -l < "$TEST_TMP/term.jsonl")
+[ "$n" -ge 2 ] || fail "only $n lines in 0.6 s"
+[ "$(tail -c 1 "$TEST_TMP/term.jsonl" | od -An -c | tr -d ' ')" = '\n' ] || fail "last line incomplete"
+"$VMATLAS" view --format=json "$TEST_TMP/term.jsonl" > /dev/null 2> "$TEST_TMP/err" || fail "reader: $(cat "$TEST_TMP/err")"
+[ -s "$TEST_TMP/err" ] && fail "warning on a clean stop: $(cat "$TEST_TMP/err")"
+ok "SIGTERM keeps $n complete lines"
+
+# Killed outright, compressed: every complete gzip member is read back.
+"$VMATLAS" snapshot --interval 0.02 -o "$TEST_TMP/kill.jsonl.gz" "$TPID" &
+cap=$!
+sleep 0.5
+kill -KILL "$cap"
+wait "$cap" 2>/dev/null
+"$VMATLAS" diff --format=json "$TEST_TMP/kill.jsonl.gz" > "$TEST_TMP/k.json" 2> "$TEST_TMP/err" || fail "killed capture unreadable: $(cat "$TEST_TMP/err")"
+ok "SIGKILL leaves a readable gzip timeline"
+
+# A last line cut by a crash is ignored with a warning, not an error.
+head -n 2 "$tl" > "$TEST_TMP/cut.jsonl"
+tail -n 1 "$tl" | head -c 300 >> "$TEST_TMP/cut.jsonl"
+"$VMATLAS" diff --format=json "$TEST_TMP/cut.jsonl" > "$TEST_TMP/c.json" 2> "$TEST_TMP/err" || fail "cut timeline rejected: $(cat "$TEST_TMP/err")"
+grep -q "line 3: incomplete last snapshot ignored" "$TEST_TMP/err" || fail "no warning: $(cat "$TEST_TMP/err")"
+expect_eq "complete snapshots used" "$(json_eval "$TEST_TMP/c.json" "d['b']['index']")" 2
