@@ -1038,6 +1038,11 @@ bool tracer_is_launched(const struct tracer *t, pid_t pid)
 	return false;
 }
 
+bool tracer_follows(const struct tracer *t)
+{
+	return t && (t->flags & TRACER_FOLLOW);
+}
+
 /* ---- messages ------------------------------------------------------------- */
 
 static int yama_scope(void)
