@@ -626,7 +626,7 @@ static const char *const help_text[] = {
 	"Forks, execs and exits are followed (not with --no-follow). Quitting",
 	"leaves an attached process and its children as found (running, or",
 	"stopped if they were) and untraced; a program started with",
-	"'vmatlas -- PROGRAM' is killed with its children when vmatlas quits.",
+	"'vmatlas -- PROGRAM' (and its children) is killed when vmatlas quits.",
 	"",
 	"Any key closes this help.",
 };
