@@ -50,17 +50,23 @@ done
 ok "an attached tree survives vmatlas's SIGKILL"
 tui_stop
 
+# launch_tree NAME: vmatlas -- spawner in a new session, then a fork;
+# sets LP and LC once the tree shows the child.
+launch_tree() {
+	local l=$TEST_TMP/$1.ready i
+	tui_start 120 30 "$VMATLAS" -d 0.2 -- "$TARGETS/spawner" "$l"
+	wait_for "launched spawner \(killed on quit\), following forks"
+	for i in $(seq 1 100); do grep -q '^ready' "$l" 2>/dev/null && break; sleep 0.05; done
+	LP=$(sed -n 's/^parent=//p' "$l")
+	TEST_PIDS="$TEST_PIDS $LP"
+	LC=$(fork_child "$l")
+	TEST_PIDS="$TEST_PIDS $LC"
+	keys 7
+	wait_for "^ +$LC +$LP [a-z]+ +\`- spawner$"
+}
+
 # Launched, then q: the program and its child are killed.
-L=$TEST_TMP/launched.ready
-tui_start 120 30 "$VMATLAS" -d 0.2 -- "$TARGETS/spawner" "$L"
-wait_for "launched spawner \(killed on quit\), following forks"
-for i in $(seq 1 100); do grep -q '^ready' "$L" 2>/dev/null && break; sleep 0.05; done
-LP=$(sed -n 's/^parent=//p' "$L")
-TEST_PIDS="$TEST_PIDS $LP"
-LC=$(fork_child "$L")
-TEST_PIDS="$TEST_PIDS $LC"
-keys 7
-wait_for "^ +$LC +$LP [a-z]+ +\`- spawner$"
+launch_tree quit
 keys q
 expect_eq "exit status" "$(tui_exit_status)" 0
 gone "$LP" "$LC"
@@ -68,17 +74,7 @@ ok "a launched tree is killed on quit"
 tui_stop
 
 # Launched, then SIGKILL: the program and its child die with vmatlas.
-L=$TEST_TMP/killed.ready
-tui_start 120 30 "$VMATLAS" -d 0.2 -- "$TARGETS/spawner" "$L"
-wait_for "launched spawner"
-for i in $(seq 1 100); do grep -q '^ready' "$L" 2>/dev/null && break; sleep 0.05; done
-LP=$(sed -n 's/^parent=//p' "$L")
-TEST_PIDS="$TEST_PIDS $LP"
-LC=$(fork_child "$L")
-TEST_PIDS="$TEST_PIDS $LC"
-wait_for "^PID $LP spawner"
-keys 7
-wait_for "^ +$LC +$LP [a-z]+ +\`- spawner$"
+launch_tree killed
 kill -KILL "$(pgrep -f "^$VMATLAS -d 0.2 -- ")"
 wait_for "EXIT=137"
 gone "$LP" "$LC"
