@@ -76,25 +76,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vmatlas", required=True)
     ap.add_argument("--target", required=True)
-    ap.add_argument("--cow-driver", required=True)
     ap.add_argument("--sizes", default="1 4", help="GiB of written memory, e.g. '1 4 16'")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--rss-gib", type=float, default=0,
                     help="also check vmatlas's peak RSS on a dense target this big (16)")
-    ap.add_argument("--reserve", action="store_true", default=True)
+    ap.add_argument("--no-reserve", dest="reserve", action="store_false",
+                    help="skip the 1 TiB reservation round")
     a = ap.parse_args()
     u = platform.uname()
     mem = int(open("/proc/meminfo").readline().split()[1]) // (1 << 20)
     print("vmatlas bench: %s %s, %d CPUs, %d GiB RAM, %s, uid %d" %
           (u.system, u.release, os.cpu_count(), mem, u.machine, os.geteuid()))
-    cow_cmd = None
-    if subprocess.run([a.vmatlas, "cow", "--help"], stdout=subprocess.DEVNULL,
-                      stderr=subprocess.DEVNULL).returncode == 0:
-        cow_cmd = lambda p, c: [a.vmatlas, "cow", str(p), str(c)]
-        cow_name = "vmatlas cow"
-    else:
-        cow_cmd = lambda p, c: [a.cow_driver, str(p), str(c)]
-        cow_name = "cow primitive (bench/cow-driver)"
     with tempfile.TemporaryDirectory(prefix="vmatlas-bench.") as tmp:
         for gib in a.sizes.split():
             proc, ready, parent, child, pages = start_target(a.target, tmp, gib, [])
@@ -113,7 +105,8 @@ def main():
                 measure("vmatlas snapshot --exclusive",
                         [a.vmatlas, "snapshot", "--exclusive", "--format=json", str(parent)],
                         parent, ready, a.reps, pages)
-                cw = measure(cow_name, cow_cmd(parent, child), parent, ready, a.reps, pages)
+                cw = measure("vmatlas cow (text)", [a.vmatlas, "cow", str(parent), str(child)],
+                             parent, ready, a.reps, pages)
                 pm = measure("pmap -XX", ["pmap", "-XX", str(parent)], parent, ready, a.reps, pages)
                 measure("cat smaps_rollup", ["cat", "/proc/%d/smaps_rollup" % parent],
                         parent, ready, a.reps, pages)

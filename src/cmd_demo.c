@@ -115,8 +115,9 @@ static void demo_stop(pid_t parent)
 	waitpid(parent, NULL, 0);
 }
 
-/* The demo under the live screen: attached (it is our child), so quitting
- * detaches and then the demo is stopped. */
+/* The demo under the live screen, on the COW view: attached (it is our
+ * child) with its forked child, so quitting detaches and then the demo is
+ * stopped. */
 static int demo_watch(const struct tui_opts *o)
 {
 	struct tui_source *src;
@@ -127,7 +128,7 @@ static int demo_watch(const struct tui_opts *o)
 
 	if (demo_start(&pids[0], &pids[1]) < 0)
 		return 1;
-	tr = tracer_new(0);
+	tr = tracer_new(TRACER_FOLLOW);
 	if (!tr) {
 		vm_error("cannot set up tracing: %s", strerror(errno));
 		demo_stop(pids[0]);
@@ -155,7 +156,7 @@ int cmd_demo(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct snapshot_opts so = { .pm_want = PM_WANT_EXCLUSIVE | PM_WANT_FLAGS | PM_WANT_SOFTDIRTY };
-	struct tui_opts to = { .delay = 1.0, .initial_view = -1 };
+	struct tui_opts to = { .delay = 1.0, .initial_view = TUI_VIEW_COW };
 	enum snapshot_fmt format = FMT_TEXT;
 	bool have_format = false;
 	char why[256];
@@ -182,9 +183,10 @@ int cmd_demo(int argc, char **argv)
 			printf("Usage: vmatlas demo [-d SECONDS] [--no-color] [--ascii]\n"
 			       "       vmatlas demo --format=text|json\n"
 			       "Run the bundled demo program (a textbook layout, a thread and a\n"
-			       "forked child writing its copy-on-write pages) and show it live,\n"
-			       "or print one snapshot of it with --format. The demo stops when\n"
-			       "vmatlas quits.\n");
+			       "forked child writing its copy-on-write pages) and show it live\n"
+			       "on the COW view (the child's divergence from its parent), or\n"
+			       "print one snapshot of it with --format. It runs until you quit;\n"
+			       "the demo stops when vmatlas quits.\n");
 			return 0;
 		default:
 			return EXIT_USAGE;

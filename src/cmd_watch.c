@@ -24,9 +24,12 @@ static void watch_usage(FILE *f)
 		"      --no-color       no colours\n"
 		"      --ascii          ASCII characters only (no UTF-8 blocks)\n"
 		"      --no-trace       do not attach with ptrace (only read /proc)\n"
+		"      --no-follow      do not follow forks (children are only read)\n"
 		"  -h, --help           this help\n\n"
-		"An attached process is left as it was found when vmatlas quits; a\n"
-		"PROGRAM started by vmatlas is killed when vmatlas quits. Keys: F1 or h.\n");
+		"Processes forked while watched are followed (t: the process tree,\n"
+		"c: their copy-on-write divergence). An attached process and its\n"
+		"children are left as they were found when vmatlas quits; a PROGRAM\n"
+		"started by vmatlas is killed with its children. Keys: F1 or h.\n");
 }
 
 /* Parse the -d argument: seconds, 0.05 to 3600. 0 or -EINVAL. */
@@ -86,13 +89,14 @@ int cmd_watch(int argc, char **argv)
 		{ "no-colour", no_argument, NULL, 'C' },
 		{ "ascii", no_argument, NULL, 'A' },
 		{ "no-trace", no_argument, NULL, 'T' },
+		{ "no-follow", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tui_opts o = { .delay = 1.0, .initial_view = -1 };
 	struct tui_source *src;
 	struct tracer *tr = NULL;
-	bool no_trace = false, launch;
+	bool no_trace = false, no_follow = false, launch;
 	char err[512];
 	pid_t pid = 0;
 	int c, r;
@@ -107,6 +111,9 @@ int cmd_watch(int argc, char **argv)
 		switch (c) {
 		case 'T':
 			no_trace = true;
+			break;
+		case 'F':
+			no_follow = true;
 			break;
 		case 'h':
 			watch_usage(stdout);
@@ -141,7 +148,7 @@ int cmd_watch(int argc, char **argv)
 		return 1;
 	}
 	if (!no_trace) {
-		tr = tracer_new(0);
+		tr = tracer_new(no_follow ? 0 : TRACER_FOLLOW);
 		if (!tr) {
 			vm_error("cannot set up tracing: %s", strerror(errno));
 			return 1;

@@ -3,6 +3,7 @@
  * /proc. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,6 +21,7 @@
 #define COMM_MAX    (4u << 10)
 #define CMDLINE_MAX (16u << 20)
 #define MAPS_MAX    (256u << 20)
+#define CHILDREN_MAX (4u << 20)
 
 /* Copy LEN bytes into a fixed field, truncating; always NUL-terminated. */
 static void copy_field(char *dst, size_t size, const char *src, size_t len)
@@ -551,4 +553,78 @@ out:
 		p->state = state;
 	}
 	return ret;
+}
+
+int children_parse(const char *buf, size_t len, pid_t **pids, size_t *n, size_t *cap)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned long v = 0;
+		size_t d = 0;
+
+		if (buf[i] == ' ' || buf[i] == '\n') {
+			i++;
+			continue;
+		}
+		for (; i < len && buf[i] >= '0' && buf[i] <= '9'; i++, d++) {
+			v = v * 10 + (unsigned long)(buf[i] - '0');
+			if (v > INT_MAX)
+				return -EINVAL;
+		}
+		if (!d || v == 0 || (i < len && buf[i] != ' ' && buf[i] != '\n'))
+			return -EINVAL;
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 16;
+			pid_t *p = realloc(*pids, nc * sizeof(**pids));
+
+			if (!p)
+				return -ENOMEM;
+			*pids = p;
+			*cap = nc;
+		}
+		(*pids)[(*n)++] = (pid_t)v;
+	}
+	return 0;
+}
+
+/* The file lists the children of one thread only (kernel
+ * Documentation/filesystems/proc.rst, "children"): read every thread's. */
+int procfs_children(pid_t pid, pid_t **pids, size_t *n, size_t *cap)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while ((de = readdir(d))) {
+		char *buf = NULL;
+		size_t len = 0;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/children", (int)pid, de->d_name);
+		r = procfs_read_file(path, CHILDREN_MAX, &buf, &len);
+		if (r == -ENOENT || r == -ESRCH) {
+			/* The thread exited meanwhile, or the kernel has no such
+			 * file (CONFIG_PROC_CHILDREN off). */
+			snprintf(path, sizeof(path), "/proc/%d/task/%.16s", (int)pid, de->d_name);
+			if (r == -ENOENT && access(path, F_OK) == 0)
+				break;
+			r = 0;
+			continue;
+		}
+		if (r < 0)
+			break;
+		r = children_parse(buf, len, pids, n, cap);
+		free(buf);
+		if (r < 0)
+			break;
+	}
+	closedir(d);
+	return r;
 }

@@ -377,13 +377,17 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
 	case PTRACE_EVENT_CLONE:
-		if (ptrace(PTRACE_GETEVENTMSG, tid, 0L, &msg) == 0 && msg &&
-		    !task_find(t, (pid_t)msg)) {
+		if (ptrace(PTRACE_GETEVENTMSG, tid, 0L, &msg) == 0 && msg) {
 			pid_t child = (pid_t)msg;
+			/* The child's initial stop may have come first: then
+			 * task_adopt() knows it already, and the event is
+			 * still reported. */
+			bool known = task_find(t, child) != NULL;
 			long long tgid = status_field(child, "Tgid:");
 
 			if (event == PTRACE_EVENT_CLONE && tgid == k->pid) {
-				task_add(t, child, k->pid);
+				if (!known)
+					task_add(t, child, k->pid);
 				if (t->flags & TRACER_FOLLOW)
 					event_push(t, TEV_CLONE, k->pid, child, 0);
 			} else if (t->flags & TRACER_FOLLOW) {
@@ -392,7 +396,8 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 				p = proc_find(t, k->pid); /* proc_add may move it */
 				if (np) {
 					np->launched = p && p->launched;
-					task_add(t, child, child);
+					if (!known)
+						task_add(t, child, child);
 				}
 				event_push(t, TEV_FORK, k->pid, child, 0);
 			}
@@ -1036,6 +1041,11 @@ bool tracer_is_launched(const struct tracer *t, pid_t pid)
 		if (t->procs[i].pid == pid)
 			return t->procs[i].launched;
 	return false;
+}
+
+bool tracer_follows(const struct tracer *t)
+{
+	return t && (t->flags & TRACER_FOLLOW);
 }
 
 /* ---- messages ------------------------------------------------------------- */

@@ -25,10 +25,11 @@ const struct tui_view tui_views[] = {
 	{ "Pages", tui_pages_draw, tui_pages_key, tui_pages_click, tui_pages_want },
 	{ "Sections", tui_sections_draw, tui_sections_key, NULL, NULL },
 	{ "Stacks", tui_stacks_draw, tui_stacks_key, NULL, tui_stacks_want },
+	{ "COW", tui_cow_draw, tui_cow_key, tui_cow_click, tui_cow_want },
+	{ "Tree", tui_tree_draw, tui_tree_key, tui_tree_click, NULL },
 };
 const size_t tui_nviews = sizeof(tui_views) / sizeof(tui_views[0]);
 
-enum { VIEW_LAYOUT, VIEW_MAPS, VIEW_PAGES };
 
 static const double delays[] = { 0.1, 0.2, 0.5, 1, 2, 3, 5, 10, 30 };
 
@@ -112,6 +113,38 @@ void tui_scroll_to(int *scroll, int sel, int height, int nlines)
 		*scroll = nlines - height;
 	if (*scroll < 0)
 		*scroll = 0;
+}
+
+bool tui_list_move(int ch, ssize_t *sel, size_t n, ssize_t page)
+{
+	ssize_t last = (ssize_t)n - 1, v = *sel;
+
+	switch (ch) {
+	case KEY_UP:
+	case 'k':
+		v--;
+		break;
+	case KEY_DOWN:
+	case 'j':
+		v++;
+		break;
+	case KEY_PPAGE:
+		v -= page;
+		break;
+	case KEY_NPAGE:
+		v += page;
+		break;
+	case KEY_HOME:
+		v = 0;
+		break;
+	case KEY_END:
+		v = last;
+		break;
+	default:
+		return false;
+	}
+	*sel = v > last ? last : v < 0 ? 0 : v;
+	return true;
 }
 
 static bool ci_contains(const char *hay, const char *needle)
@@ -269,7 +302,31 @@ static void tui_take(struct tui *t, struct vm_snapshot *s)
 	}
 	t->prev_proc = snap_proc(t->prev, t->pid);
 	changes_compute(t);
+	tui_cow_sample(t);
 	t->refreshes++;
+}
+
+size_t tui_procs(struct tui *t, struct tui_proc *out, size_t max)
+{
+	size_t n = 0;
+
+	if (t->src->ops->procs)
+		return t->src->ops->procs(t->src, out, max);
+	for (size_t i = 0; t->snap && i < t->snap->nprocs && n < max; i++, n++) {
+		const struct vm_process *p = &t->snap->procs[i];
+
+		out[n] = (struct tui_proc){ .pid = p->pid, .ppid = p->ppid, .state = p->state };
+		snprintf(out[n].comm, sizeof(out[n].comm), "%.16s", p->comm);
+	}
+	return n;
+}
+
+const struct vm_cow_pair *tui_cow_pair(const struct tui *t)
+{
+	for (size_t i = 0; t->snap && i < t->snap->ncows; i++)
+		if (t->snap->cows[i].parent == t->pid)
+			return &t->snap->cows[i];
+	return NULL;
 }
 
 static void tui_want_of(const struct tui *t, struct tui_want *w)
@@ -309,9 +366,27 @@ void tui_open_pages(struct tui *t)
 {
 	const struct vm_mapping *m = tui_selected(t);
 
-	t->view = VIEW_PAGES;
+	t->view = TUI_VIEW_PAGES;
 	if (m && !m->runs && t->src->ops->is_live(t->src) && !t->paused)
 		tui_refresh(t); /* the runs of the mapping are read only now */
+}
+
+void tui_show_pid(struct tui *t, pid_t pid)
+{
+	if (pid == t->pid)
+		return;
+	t->pid = pid;
+	t->gone = false;
+	t->sel_addr = 0;
+	t->page_cursor = 0;
+	t->cow_child = 0;
+	t->cow_sel = 0;
+	t->proc = snap_proc(t->snap, pid);
+	t->prev_proc = NULL;
+	changes_clear(t);
+	tui_refresh(t);
+	if (t->proc && !t->sel_addr && t->proc->nmaps)
+		t->sel_addr = t->proc->maps[0].start;
 }
 
 static void tui_step(struct tui *t, int dir)
@@ -336,12 +411,16 @@ static void tui_step(struct tui *t, int dir)
 
 /* ---- saving --------------------------------------------------------- */
 
+/* The whole followed tree with its COW pairs when the source has one;
+ * else the snapshot shown. */
 static void tui_save(struct tui *t)
 {
 	char name[96], stamp[32];
 	struct outfile out;
 	struct tm tm;
 	time_t now = time(NULL);
+	struct vm_snapshot *all = NULL;
+	size_t all_nprocs = 0, all_ncows = 0;
 	json_t *doc;
 	int r;
 
@@ -349,15 +428,24 @@ static void tui_save(struct tui *t)
 		tui_set_status(t, "nothing to save yet");
 		return;
 	}
+	if (t->src->ops->take_all && !t->gone && t->src->ops->take_all(t->src, &all) < 0)
+		all = NULL;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	snprintf(name, sizeof(name), "vmatlas-%d-%s.json", (int)t->pid, stamp);
 	r = outfile_open(&out, name, false);
 	if (r < 0) {
+		if (all)
+			t->src->ops->release(t->src, all);
 		tui_set_status(t, "cannot save %s: %s", name, strerror(-r));
 		return;
 	}
-	doc = snapshot_to_json(t->snap, 0);
+	doc = snapshot_to_json(all ? all : t->snap, 0);
+	if (all) {
+		all_nprocs = all->nprocs;
+		all_ncows = all->ncows;
+		t->src->ops->release(t->src, all);
+	}
 	r = doc ? json_dumpf(doc, out.f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : -1;
 	json_decref(doc);
 	if (r == 0 && fputc('\n', out.f) == EOF)
@@ -370,6 +458,9 @@ static void tui_save(struct tui *t)
 	r = outfile_commit(&out);
 	if (r < 0)
 		tui_set_status(t, "cannot save %s: %s", name, strerror(-r));
+	else if (all_nprocs)
+		tui_set_status(t, "saved %s (%zu processes, %zu COW pairs)", name,
+			       all_nprocs, all_ncows);
 	else
 		tui_set_status(t, "saved %s", name);
 }
@@ -514,6 +605,8 @@ static const char *const help_text[] = {
 	"        3 Pages    the selected mapping, one cell per page (or group)",
 	"        4 Sections ELF sections of the selected mapping",
 	"        5 Stacks   threads and backtraces (read only while shown)",
+	"        6 COW      copy-on-write divergence from a child (c: next child)",
+	"        7 Tree     processes followed; Enter shows one (t toggles)",
 	"        Tab / Shift-Tab cycle; a mouse click on a tab opens it",
 	"",
 	"Keys:   arrows PgUp PgDn Home End move    Enter  pages of a mapping",
@@ -524,38 +617,54 @@ static const char *const help_text[] = {
 	"        r  F5  refresh now                [  ]  step a timeline",
 	"        h  F1  ?  this help               q  F10  Ctrl-C  quit",
 	"",
+	"COW:    = shared  # diverged  P parent only  C child only  . neither",
 	"Pages:  # resident  F file/shared  0 zero page  H huge page",
 	"        S swapped   . not present  (+ f o h s: some pages of a group)",
 	"Changes since the last refresh: + new  - removed  > grown  < shrunk",
 	"        (green) pages became resident  (red) pages swapped out",
 	"",
-	"Quitting leaves an attached process as it was found (running, or",
-	"stopped if it was stopped) and no longer traced; a program started",
-	"with 'vmatlas -- PROGRAM' is killed when vmatlas quits.",
+	"Forks, execs and exits are followed (not with --no-follow). Quitting",
+	"leaves an attached process and its children as found (running, or",
+	"stopped if they were) and untraced; a program started with",
+	"'vmatlas -- PROGRAM' (and its children) is killed when vmatlas quits.",
 	"",
 	"Any key closes this help.",
 };
 
 static void draw_help(struct tui *t)
 {
+	size_t nlines = sizeof(help_text) / sizeof(help_text[0]);
+
 	erase();
-	for (size_t i = 0; i < sizeof(help_text) / sizeof(help_text[0]) && (int)i < t->rows; i++) {
+	for (size_t i = 0; i < nlines && (int)i < t->rows; i++) {
 		if (i == 0)
 			attron(tui_attr(t, TC_TITLE));
 		tui_put((int)i, 1, help_text[i], t->cols - 1);
 		if (i == 0)
 			attroff(tui_attr(t, TC_TITLE));
 	}
-	if (t->utf8 && t->rows > 18) {
-		/* The glyphs used in a UTF-8 terminal, in their colours. */
+	if (t->utf8 && t->rows > (int)nlines + 1) {
+		/* The glyphs used in a UTF-8 terminal, in their colours, below
+		 * the text. */
 		static const enum vm_page_state st[] = { PS_RESIDENT, PS_FILE, PS_ZERO, PS_THP,
 							 PS_SWAPPED, PS_NOT_PRESENT };
-		int x = 9;
+		int x = 9, y = (int)nlines;
+
+		tui_put(y, 1, "Pages:", 8);
 		for (size_t i = 0; i < sizeof(st) / sizeof(st[0]) && x + 14 < t->cols; i++) {
 			attron(tui_attr(t, TC_PAGE + st[i]));
-			tui_put(19, x, tui_page_glyph(t, st[i]), 4);
+			tui_put(y, x, tui_page_glyph(t, st[i]), 4);
 			attroff(tui_attr(t, TC_PAGE + st[i]));
-			tui_put(19, x + 2, vm_page_state_name(st[i]), 11);
+			tui_put(y, x + 2, vm_page_state_name(st[i]), 11);
+			x += 13;
+		}
+		tui_put(y + 1, 1, "COW:", 8);
+		x = 9;
+		for (unsigned c = 0; c < COW__COUNT && x + 14 < t->cols; c++) {
+			attron(tui_attr(t, TC_COW + c));
+			tui_put(y + 1, x, tui_cow_glyph(t, c), 4);
+			attroff(tui_attr(t, TC_COW + c));
+			tui_put(y + 1, x + 2, cow_state_name(c), 11);
 			x += 13;
 		}
 	}
@@ -602,14 +711,14 @@ static void prompt_done(struct tui *t, bool accept)
 	switch (p) {
 	case PROMPT_SEARCH:
 		snprintf(t->search, sizeof(t->search), "%s", t->pbuf);
-		if (t->view != VIEW_LAYOUT && t->view != VIEW_MAPS)
-			t->view = VIEW_MAPS;
+		if (t->view != TUI_VIEW_LAYOUT && t->view != TUI_VIEW_MAPS)
+			t->view = TUI_VIEW_MAPS;
 		tui_views[t->view].key(t, 'n');
 		break;
 	case PROMPT_FILTER:
 		snprintf(t->filter, sizeof(t->filter), "%s", t->pbuf);
-		t->view = VIEW_MAPS;
-		t->scroll[VIEW_MAPS] = 0;
+		t->view = TUI_VIEW_MAPS;
+		t->scroll[TUI_VIEW_MAPS] = 0;
 		break;
 	case PROMPT_ADDR:
 		if (parse_u64(t->pbuf, &a) < 0) {
@@ -623,7 +732,7 @@ static void prompt_done(struct tui *t, bool accept)
 				break;
 			}
 			tui_select_index(t, (size_t)i);
-			if (t->view == VIEW_PAGES) {
+			if (t->view == TUI_VIEW_PAGES) {
 				t->page_cursor = (a - t->proc->maps[i].start) /
 						 (uint64_t)t->snap->host.page_size;
 				t->jump_addr = a;
@@ -680,11 +789,15 @@ static void change_delay(struct tui *t, int dir)
 	tui_set_status(t, "refresh every %.1f s", t->delay);
 }
 
-static void set_view(struct tui *t, size_t v)
+void tui_set_view(struct tui *t, size_t v)
 {
 	if (v >= tui_nviews)
 		return;
-	if (v == VIEW_PAGES) {
+	if (v == TUI_VIEW_TREE && t->view != TUI_VIEW_TREE) {
+		t->tree_back = t->view;
+		t->tree_sel = t->pid;
+	}
+	if (v == TUI_VIEW_PAGES) {
 		tui_open_pages(t);
 		return;
 	}
@@ -712,7 +825,7 @@ static void mouse_event(struct tui *t)
 	if (ev.y == 1) {
 		int v = tab_at(t, ev.x);
 		if (v >= 0)
-			set_view(t, (size_t)v);
+			tui_set_view(t, (size_t)v);
 	} else if (ev.y >= 2 && ev.y < t->rows - 2 && tui_views[t->view].click) {
 		tui_views[t->view].click(t, ev.y - 2, ev.x);
 		if (ev.bstate & BUTTON1_DOUBLE_CLICKED)
@@ -748,10 +861,10 @@ static bool tui_key(struct tui *t, int ch)
 		t->help = true;
 		return true;
 	case '\t':
-		set_view(t, (t->view + 1) % tui_nviews);
+		tui_set_view(t, (t->view + 1) % tui_nviews);
 		return true;
 	case KEY_BTAB:
-		set_view(t, (t->view + tui_nviews - 1) % tui_nviews);
+		tui_set_view(t, (t->view + tui_nviews - 1) % tui_nviews);
 		return true;
 	case 'p':
 	case ' ':
@@ -774,6 +887,14 @@ static bool tui_key(struct tui *t, int ch)
 	case 's':
 		tui_save(t);
 		return true;
+	case 'c':
+		if (t->view == TUI_VIEW_COW || t->view == TUI_VIEW_TREE)
+			break; /* the view's own: next child, compare */
+		tui_set_view(t, TUI_VIEW_COW);
+		return true;
+	case 't':
+		tui_set_view(t, t->view == TUI_VIEW_TREE ? t->tree_back : TUI_VIEW_TREE);
+		return true;
 	case 'a':
 		prompt_start(t, PROMPT_ADDR);
 		return true;
@@ -795,7 +916,7 @@ static bool tui_key(struct tui *t, int ch)
 		break;
 	}
 	if (ch >= '1' && ch < '1' + (int)tui_nviews) {
-		set_view(t, (size_t)(ch - '1'));
+		tui_set_view(t, (size_t)(ch - '1'));
 		return true;
 	}
 	if (t->proc)
@@ -815,7 +936,7 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 	t.o = *o;
 	t.delay = o->delay > 0 ? o->delay : 1.0;
 	t.view = o->initial_view >= 0 && (size_t)o->initial_view < tui_nviews ?
-		 (size_t)o->initial_view : VIEW_LAYOUT;
+		 (size_t)o->initial_view : TUI_VIEW_LAYOUT;
 	t.sort_col = 0;
 	src->ops->describe(src, t.source_line, sizeof(t.source_line));
 
@@ -860,6 +981,13 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 		}
 		if (src->ops->poll)
 			ev = src->ops->poll(src, 0);
+		if (ev & TUI_SRC_EXEC) {
+			/* A new program: its layout starts afresh. */
+			t.sel_addr = 0;
+			t.page_cursor = 0;
+			t.cow_sel = 0;
+			tui_set_status(&t, "process %d called exec: a new layout", (int)t.pid);
+		}
 		if (ev & TUI_SRC_REFRESH)
 			tui_refresh(&t);
 		if ((ev & TUI_SRC_GONE) && !t.gone) {

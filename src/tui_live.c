@@ -1,6 +1,9 @@
 /* The live source of the screen: snapshots of a running process, read as
  * the views ask (per-page runs only for the mapping the Pages view shows,
- * stacks only for the Stacks view), and ptrace events through the tracer. */
+ * stacks only for the Stacks view, the COW comparison only for the COW
+ * view), ptrace events through the tracer, and the tree of processes it
+ * follows (forks, execs and exits reported by the tracer with
+ * TRACER_FOLLOW; read from /proc otherwise). */
 #include "config.h"
 
 #include <errno.h>
@@ -8,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmatlas/cow.h"
 #include "vmatlas/elfinfo.h"
 #include "vmatlas/pagemap.h"
 #include "vmatlas/piderr.h"
+#include "vmatlas/procfs.h"
 #include "vmatlas/snapshot.h"
 #include "vmatlas/stacks.h"
 #include "vmatlas/tracer.h"
@@ -21,58 +26,302 @@
  * shown. */
 tui_stacks_fn tui_stacks_collect = stacks_collect;
 
+/* Bounds on what a tree that forks without end makes us keep. */
+#define LIVE_MAX_PROCS 512 /* processes in the list (exited ones dropped first) */
+#define LIVE_MAX_LAST  16  /* pictures taken at an exit */
+
+struct lproc {
+	pid_t pid, ppid;
+	char comm[17];
+	char state;
+	bool exited, traced;
+	struct vm_snapshot *last; /* taken at its exit stop; owned */
+	unsigned last_refs;       /* handed to the screen and not released */
+	uint64_t exit_seq;
+};
+
 struct live {
 	struct tui_source src;
 	struct tracer *tr;          /* owned, may be NULL */
-	pid_t pid;
+	bool follow;                /* tr follows forks (TRACER_FOLLOW) */
+	pid_t pid;                  /* the process watched first (the root) */
 	uint64_t start_time;        /* to notice a reused pid */
-	bool launched, exiting, gone;
+	bool launched;
 	struct vm_snapshot *first;  /* taken before the screen starts */
 	struct elf_cache *elf;
 	struct pagemap_ctx *pm;     /* for page_info */
+	pid_t pm_pid;
 	char prog[64];              /* launched program's name, escaped */
+
+	struct lproc *procs;
+	size_t nprocs, cprocs;
+	uint64_t seq;
+	struct tui_want want;       /* of the last refresh */
+	pid_t cow_child;            /* child compared in the last refresh */
+	pid_t served_last;          /* exited pid whose last picture was handed out */
 };
 
-static struct vm_snapshot *live_take(struct live *l, const struct tui_want *w, int *err)
+/* ---- the process list ---------------------------------------------------- */
+
+static struct lproc *lp_find(struct live *l, pid_t pid)
+{
+	for (size_t i = 0; i < l->nprocs; i++)
+		if (l->procs[i].pid == pid)
+			return &l->procs[i];
+	return NULL;
+}
+
+static void lp_drop_last(struct lproc *p)
+{
+	if (p->last && !p->last_refs) {
+		vm_snapshot_free(p->last);
+		p->last = NULL;
+	}
+}
+
+/* Make room: forget the oldest exited process without a picture out. */
+static bool lp_evict(struct live *l)
+{
+	size_t victim = SIZE_MAX;
+
+	for (size_t i = 0; i < l->nprocs; i++) {
+		const struct lproc *p = &l->procs[i];
+
+		if (p->exited && !p->last_refs && p->pid != l->pid &&
+		    (victim == SIZE_MAX || p->exit_seq < l->procs[victim].exit_seq))
+			victim = i;
+	}
+	if (victim == SIZE_MAX)
+		return false;
+	lp_drop_last(&l->procs[victim]);
+	l->procs[victim] = l->procs[--l->nprocs];
+	return true;
+}
+
+/* Re-read comm, state and ppid from /proc/PID/stat; false when gone. */
+static bool lp_read_stat(struct lproc *p)
+{
+	char path[64], *buf = NULL;
+	struct proc_stat st;
+	size_t len = 0;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->pid);
+	ok = procfs_read_file(path, 64u << 10, &buf, &len) == 0 &&
+	     stat_parse(buf, len, &st) == 0 && st.state != 'Z' && st.state != 'X';
+	free(buf);
+	if (!ok)
+		return false;
+	snprintf(p->comm, sizeof(p->comm), "%.16s", st.comm);
+	p->state = st.state;
+	if (st.ppid > 0)
+		p->ppid = st.ppid;
+	return true;
+}
+
+static struct lproc *lp_add(struct live *l, pid_t pid, pid_t ppid, bool traced)
+{
+	struct lproc *p = lp_find(l, pid);
+
+	if (p) {
+		/* A pid reused after an exit we saw: a new process. */
+		if (p->exited) {
+			lp_drop_last(p);
+			if (p->last)
+				return p; /* still on screen; keep that entry */
+			p->exited = false;
+		}
+		p->traced |= traced;
+		return p;
+	}
+	if (l->nprocs >= LIVE_MAX_PROCS && !lp_evict(l))
+		return NULL;
+	if (l->nprocs == l->cprocs) {
+		size_t n = l->cprocs ? l->cprocs * 2 : 16;
+		struct lproc *v = realloc(l->procs, n * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		l->procs = v;
+		l->cprocs = n;
+	}
+	p = &l->procs[l->nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->ppid = ppid;
+	p->traced = traced;
+	p->state = '?';
+	lp_read_stat(p);
+	return p;
+}
+
+/* The descendants of ROOT read from /proc (already known ones kept), each
+ * attached when ATTACH (so that its forks are followed too). */
+static void lp_discover(struct live *l, pid_t root, bool attach)
+{
+	pid_t *kids = NULL;
+	size_t nk = 0, cap = 0;
+
+	/* Breadth first: KIDS grows while it is walked. */
+	if (procfs_children(root, &kids, &nk, &cap) < 0)
+		nk = 0;
+	for (size_t i = 0; i < nk && l->nprocs < LIVE_MAX_PROCS; i++) {
+		struct lproc *p = lp_find(l, kids[i]);
+
+		/* A child that is already traced (by us: forked after the
+		 * attach and not polled yet) or cannot be is still shown. */
+		if (!p || p->exited) {
+			bool traced = attach && l->tr && tracer_attach(l->tr, kids[i], 0) == 0;
+
+			if (!lp_add(l, kids[i], 0, traced))
+				break;
+		}
+		procfs_children(kids[i], &kids, &nk, &cap);
+	}
+	free(kids);
+}
+
+static void lp_exited(struct live *l, struct lproc *p)
+{
+	if (p->exited)
+		return;
+	p->exited = true;
+	p->exit_seq = ++l->seq;
+	p->state = 'X';
+}
+
+/* Keep at most LIVE_MAX_LAST exit pictures: the oldest go first. */
+static void lp_cap_pictures(struct live *l)
+{
+	for (;;) {
+		size_t n = 0, oldest = SIZE_MAX;
+
+		for (size_t i = 0; i < l->nprocs; i++) {
+			if (!l->procs[i].last)
+				continue;
+			n++;
+			if (!l->procs[i].last_refs &&
+			    (oldest == SIZE_MAX || l->procs[i].exit_seq < l->procs[oldest].exit_seq))
+				oldest = i;
+		}
+		if (n <= LIVE_MAX_LAST || oldest == SIZE_MAX)
+			return;
+		lp_drop_last(&l->procs[oldest]);
+	}
+}
+
+/* The child of PARENT to compare with: WANT if it is one, else the first
+ * live one in the list; 0 when there is none. */
+static pid_t lp_cow_child(struct live *l, pid_t parent, pid_t want)
+{
+	struct lproc *p = want ? lp_find(l, want) : NULL;
+
+	if (p && !p->exited && p->ppid == parent)
+		return want;
+	for (size_t i = 0; i < l->nprocs; i++)
+		if (l->procs[i].ppid == parent && !l->procs[i].exited &&
+		    l->procs[i].pid != parent)
+			return l->procs[i].pid;
+	return 0;
+}
+
+/* ---- snapshots ------------------------------------------------------------- */
+
+static bool live_traces(const struct live *l, pid_t pid)
+{
+	pid_t pids[LIVE_MAX_PROCS + 64];
+	size_t n;
+
+	if (!l->tr)
+		return false;
+	n = tracer_pids(l->tr, pids, sizeof(pids) / sizeof(pids[0]));
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
+}
+
+/* Add process PID to S (counts only); 0 or -errno. */
+static int live_add_proc(struct live *l, struct vm_snapshot *s, pid_t pid)
+{
+	struct snapshot_opts so = { .pm_want = PM_WANT_FLAGS, .elf_cache = l->elf };
+	struct vm_process *v = realloc(s->procs, (s->nprocs + 1) * sizeof(*v));
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	s->procs = v;
+	memset(&v[s->nprocs], 0, sizeof(*v));
+	r = snapshot_collect_process(pid, &so, &v[s->nprocs], &s->host);
+	if (r == 0)
+		s->nprocs++;
+	return r;
+}
+
+/* PID as W asks: its counts, runs for W's range, stacks, and the COW pair
+ * with a child. */
+static struct vm_snapshot *live_take(struct live *l, pid_t pid,
+				     const struct tui_want *w, int *err)
 {
 	/* Counts for every mapping; the zero page is told apart so that RSS
 	 * is what smaps says (vm_process_compute_totals). */
 	struct snapshot_opts so = { .pm_want = PM_WANT_FLAGS, .elf_cache = l->elf };
 	struct vm_snapshot *s;
-	pid_t failed;
+	pid_t failed, child;
 
 	if (w && w->runs_end > w->runs_start) {
 		so.pm_want_range = PM_WANT_RUNS | PM_WANT_EXCLUSIVE;
 		so.range_start = w->runs_start;
 		so.range_end = w->runs_end;
 	}
-	s = snapshot_take(&l->pid, 1, &so, &failed);
+	s = snapshot_take(&pid, 1, &so, &failed);
 	if (!s) {
 		*err = errno ? errno : EIO;
 		return NULL;
 	}
-	if (l->start_time && s->procs[0].start_time != l->start_time) {
-		/* Another process got the pid. */
-		vm_snapshot_free(s);
-		*err = ESRCH;
-		return NULL;
+	if (pid == l->pid) {
+		if (l->start_time && s->procs[0].start_time != l->start_time) {
+			/* Another process got the pid. */
+			vm_snapshot_free(s);
+			*err = ESRCH;
+			return NULL;
+		}
+		l->start_time = s->procs[0].start_time;
 	}
-	l->start_time = s->procs[0].start_time;
-	/* Unwinding needs the process attached: not with --no-trace. A
-	 * failure leaves threads NULL: the view says no stacks. */
-	if (w && w->stacks && tui_stacks_collect && l->tr)
+	/* Unwinding needs the process attached: not with --no-trace, nor for
+	 * a child only read from /proc. A failure leaves threads NULL: the
+	 * view says no stacks. */
+	if (w && w->stacks && tui_stacks_collect && live_traces(l, pid))
 		tui_stacks_collect(l->tr, l->elf, &s->procs[0]);
+	/* A child that exits meanwhile: no pair this time. */
+	child = w && w->cow ? lp_cow_child(l, pid, w->cow_child) : 0;
+	if (child && live_add_proc(l, s, child) == 0)
+		cow_snapshot_add_pair(s, 0, 1, true);
 	return s;
+}
+
+/* Hand out P's exit picture (the screen gives it back with release()). */
+static void lp_serve_last(struct live *l, struct lproc *p, struct vm_snapshot **out)
+{
+	p->last_refs++;
+	l->served_last = p->pid;
+	*out = p->last;
 }
 
 static int live_refresh(struct tui_source *src, const struct tui_want *w,
 			struct vm_snapshot **out)
 {
 	struct live *l = src->priv;
+	pid_t pid = w && w->pid ? w->pid : l->pid;
+	struct lproc *p;
 	int err = 0;
 
+	if (w)
+		l->want = *w;
+	l->want.pid = pid;
 	if (l->first) {
-		bool plain = !w || (w->runs_end <= w->runs_start && !w->stacks);
+		bool plain = pid == l->pid &&
+			     (!w || (w->runs_end <= w->runs_start && !w->stacks && !w->cow));
 		if (plain) {
 			*out = l->first;
 			l->first = NULL;
@@ -81,35 +330,57 @@ static int live_refresh(struct tui_source *src, const struct tui_want *w,
 		vm_snapshot_free(l->first);
 		l->first = NULL;
 	}
-	if (l->gone)
+	if (!l->follow)
+		lp_discover(l, l->pid, false);
+	for (size_t i = 0; i < l->nprocs; i++)
+		if (!l->procs[i].exited && !lp_read_stat(&l->procs[i]))
+			lp_exited(l, &l->procs[i]);
+	p = lp_find(l, pid);
+	if (p && p->exited) {
+		/* The last picture once (the screen keeps it), then gone. */
+		if (p->last && l->served_last != pid) {
+			lp_serve_last(l, p, out);
+			return 1;
+		}
 		return -ESRCH;
-	*out = live_take(l, w, &err);
+	}
+	l->served_last = 0;
+	*out = live_take(l, pid, w, &err);
 	if (!*out) {
 		if (err == ESRCH || err == ENOENT) {
-			l->gone = true;
+			if (p)
+				lp_exited(l, p);
 			return -ESRCH;
 		}
 		return -err;
 	}
-	if (l->exiting)
-		l->gone = true; /* this was the picture taken at the exit stop */
+	l->cow_child = (*out)->ncows ? (*out)->cows[0].child : 0;
 	return 1;
 }
 
 static void live_release(struct tui_source *src, struct vm_snapshot *s)
 {
-	(void)src;
+	struct live *l = src->priv;
+
+	for (size_t i = 0; i < l->nprocs; i++) {
+		if (l->procs[i].last == s) {
+			if (l->procs[i].last_refs)
+				l->procs[i].last_refs--;
+			return;
+		}
+	}
 	vm_snapshot_free(s);
 }
 
 static void live_describe(struct tui_source *src, char *buf, size_t len)
 {
 	struct live *l = src->priv;
+	const char *f = l->follow ? ", following forks" : "";
 
 	if (l->launched)
-		snprintf(buf, len, "launched %s (killed on quit)", l->prog);
+		snprintf(buf, len, "launched %s (killed on quit)%s", l->prog, f);
 	else if (l->tr)
-		snprintf(buf, len, "attached (left as found on quit)");
+		snprintf(buf, len, "attached (left as found on quit)%s", f);
 	else
 		snprintf(buf, len, "watching without ptrace");
 }
@@ -120,31 +391,77 @@ static bool live_is_live(const struct tui_source *src)
 	return true;
 }
 
+/* EV.pid is held at its exit with its memory still mapped until the next
+ * tracer_poll(): take its last picture now, as the screen last asked for
+ * it when it is the one shown. */
+static void live_exit_picture(struct live *l, struct lproc *p)
+{
+	struct tui_want plain = { .pid = p->pid };
+	int err = 0;
+
+	lp_drop_last(p);
+	if (p->last)
+		return; /* the screen still holds the previous one */
+	p->last = live_take(l, p->pid, p->pid == l->want.pid ? &l->want : &plain, &err);
+	lp_exited(l, p);
+	lp_cap_pictures(l);
+}
+
 static unsigned live_poll(struct tui_source *src, int timeout_ms)
 {
 	struct live *l = src->priv;
 	struct tracer_event ev;
 	unsigned r = 0;
 
-	if (!l->tr || l->gone)
+	if (!l->tr)
 		return 0;
 	/* A few events at a time: the screen stays responsive. */
 	for (int i = 0; i < 32; i++) {
+		struct lproc *p;
+		bool shown;
 		int n = tracer_poll(l->tr, &ev, i ? 0 : timeout_ms);
+
 		if (n <= 0)
 			break;
-		if (ev.pid != l->pid)
-			continue;
-		if (ev.kind == TEV_EXEC) {
-			r |= TUI_SRC_REFRESH;
-		} else if (ev.kind == TEV_EXIT) {
-			/* Stopped with its memory still mapped until the next
-			 * poll: refresh now for the last picture. */
-			l->exiting = true;
-			return r | TUI_SRC_REFRESH;
-		} else if (ev.kind == TEV_GONE) {
-			l->gone = true;
-			return r | TUI_SRC_GONE;
+		shown = ev.pid == l->want.pid || (!l->want.pid && ev.pid == l->pid);
+		p = lp_find(l, ev.pid);
+		switch (ev.kind) {
+		case TEV_FORK:
+			if (lp_add(l, ev.child, ev.pid, true))
+				r |= TUI_SRC_TREE;
+			break;
+		case TEV_EXEC:
+			if (p)
+				lp_read_stat(p);
+			r |= TUI_SRC_TREE;
+			if (shown)
+				r |= TUI_SRC_REFRESH | TUI_SRC_EXEC;
+			else if (ev.pid == l->cow_child)
+				r |= TUI_SRC_REFRESH;
+			break;
+		case TEV_EXIT:
+			if (!p)
+				p = lp_add(l, ev.pid, 0, true);
+			if (p)
+				live_exit_picture(l, p);
+			r |= TUI_SRC_TREE;
+			/* Still held: the screen's refresh sees its memory (the
+			 * COW pair with a child that exits, too). */
+			if (shown || ev.pid == l->cow_child)
+				return r | TUI_SRC_REFRESH;
+			break;
+		case TEV_GONE:
+			if (p && !p->exited) {
+				lp_exited(l, p);
+				r |= TUI_SRC_TREE;
+			}
+			if (shown && !(p && p->last))
+				r |= TUI_SRC_GONE;
+			else if (shown)
+				r |= TUI_SRC_REFRESH;
+			break;
+		default:
+			break;
 		}
 	}
 	return r;
@@ -154,15 +471,21 @@ static int live_page_info(struct tui_source *src, pid_t pid, uint64_t addr,
 			  struct tui_page_info *info)
 {
 	struct live *l = src->priv;
+	struct lproc *p = lp_find(l, pid);
 	int r;
 
 	memset(info, 0, sizeof(*info));
-	if (pid != l->pid || l->gone)
+	if (!p || p->exited)
 		return -ESRCH;
+	if (l->pm && l->pm_pid != pid) {
+		pagemap_close(l->pm);
+		l->pm = NULL;
+	}
 	if (!l->pm) {
-		l->pm = pagemap_open(l->pid, PM_BACKEND_AUTO);
+		l->pm = pagemap_open(pid, PM_BACKEND_AUTO);
 		if (!l->pm)
 			return -errno;
+		l->pm_pid = pid;
 	}
 	r = pagemap_read_entry(l->pm, addr, &info->entry);
 	if (r < 0)
@@ -172,6 +495,57 @@ static int live_page_info(struct tui_source *src, pid_t pid, uint64_t addr,
 	    kpage_read(PM_ENTRY_PFN(info->entry), &info->kflags, NULL) == 0)
 		info->have_kflags = true;
 	return 0;
+}
+
+static size_t live_procs(struct tui_source *src, struct tui_proc *out, size_t max)
+{
+	struct live *l = src->priv;
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->nprocs && n < max; i++, n++) {
+		const struct lproc *p = &l->procs[i];
+
+		out[n] = (struct tui_proc){ .pid = p->pid, .ppid = p->ppid, .state = p->state,
+					    .exited = p->exited, .traced = p->traced };
+		memcpy(out[n].comm, p->comm, sizeof(out[n].comm));
+	}
+	return n;
+}
+
+/* Every live process of the list, with the COW pair of each parent and
+ * child among them. */
+static int live_take_all(struct tui_source *src, struct vm_snapshot **out)
+{
+	struct live *l = src->priv;
+	struct vm_snapshot *s = calloc(1, sizeof(*s));
+	int r = 0;
+
+	if (!s)
+		return -ENOMEM;
+	snapshot_host_init(&s->host);
+	s->live = true;
+	s->frozen_ms = -1;
+	clock_gettime(CLOCK_REALTIME, &s->taken_at);
+	for (size_t i = 0; i < l->nprocs && !vm_should_quit(); i++) {
+		if (l->procs[i].exited)
+			continue;
+		r = live_add_proc(l, s, l->procs[i].pid);
+		if (r == -ENOMEM)
+			goto fail;
+	}
+	if (!s->nprocs) {
+		r = -ESRCH;
+		goto fail;
+	}
+	/* Saved without per-page states (as the shown snapshot is). */
+	r = cow_snapshot_add_pairs(s, false);
+	if (r < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	vm_snapshot_free(s);
+	return r;
 }
 
 static void live_close(struct tui_source *src)
@@ -185,6 +559,9 @@ static void live_close(struct tui_source *src)
 	pagemap_close(l->pm);
 	elf_cache_free(l->elf);
 	vm_snapshot_free(l->first);
+	for (size_t i = 0; i < l->nprocs; i++)
+		vm_snapshot_free(l->procs[i].last);
+	free(l->procs);
 	free(l);
 }
 
@@ -196,6 +573,8 @@ static const struct tui_source_ops live_ops = {
 	.step = NULL,
 	.poll = live_poll,
 	.page_info = live_page_info,
+	.procs = live_procs,
+	.take_all = live_take_all,
 	.close = live_close,
 };
 
@@ -214,6 +593,7 @@ struct tui_source *tui_source_live_new(struct tracer *tracer, pid_t pid,
 	l->src.ops = &live_ops;
 	l->src.priv = l;
 	l->tr = tracer;
+	l->follow = tracer && tracer_follows(tracer);
 	l->pid = pid;
 	l->elf = elf_cache_new();
 	if (argv) {
@@ -236,8 +616,16 @@ struct tui_source *tui_source_live_new(struct tracer *tracer, pid_t pid,
 			goto fail;
 		}
 	}
+	if (!lp_add(l, l->pid, 0, tracer != NULL)) {
+		snprintf(err, errlen, "out of memory");
+		e = ENOMEM;
+		goto fail;
+	}
+	/* Children it has already: attached too when following, so their
+	 * own forks are seen (a launched program has none yet). */
+	lp_discover(l, l->pid, l->follow);
 	/* The first picture: at the exec stop for a launched program. */
-	l->first = live_take(l, NULL, &e);
+	l->first = live_take(l, l->pid, NULL, &e);
 	if (!l->first) {
 		pid_error_describe(l->pid, e, err, errlen);
 		goto fail;

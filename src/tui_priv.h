@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "vmatlas/model.h"
+#include "vmatlas/pagemap.h"
 #include "vmatlas/tui.h"
 
 /* Smallest usable terminal. */
@@ -36,7 +37,8 @@ enum tui_color {
 	TC_PAGE = TC_KIND + VK__COUNT, /* + enum vm_page_state */
 	TC_PAGE_NEWRES = TC_PAGE + PS__COUNT, /* became resident */
 	TC_PAGE_NEWSWAP,                      /* swapped out */
-	TC__COUNT
+	TC_COW,                               /* + enum cow_state */
+	TC__COUNT = TC_COW + COW__COUNT
 };
 
 /* What changed in a mapping since the last refresh. */
@@ -60,6 +62,16 @@ struct tui_change {
 enum tui_prompt { PROMPT_NONE, PROMPT_SEARCH, PROMPT_FILTER, PROMPT_ADDR };
 
 enum { MAPS_NCOLS = 8 };
+
+/* Samples of a COW pair's divergence, one a refresh (the COW view's rate
+ * and sparkline). */
+#define TUI_COW_HIST 64
+struct tui_cow_sample {
+	uint64_t t_ns, diverged;
+};
+
+/* Most processes the tree shows. */
+#define TUI_MAX_PROCS 1024
 
 struct tui {
 	struct tui_source *src;
@@ -96,6 +108,17 @@ struct tui {
 	char status[256];
 	uint64_t status_until;
 	bool want_stacks_seen;
+
+	/* COW view */
+	pid_t cow_child;        /* asked for (0: the first child) */
+	uint64_t cow_sel;       /* start of the selected compared mapping */
+	pid_t hist_parent, hist_child;
+	struct tui_cow_sample hist[TUI_COW_HIST];
+	size_t nhist;           /* samples in hist, oldest first */
+	uint64_t hist_first;    /* diverged when the pair was first seen */
+	/* Tree view */
+	pid_t tree_sel;         /* selected process */
+	size_t tree_back;       /* view to go back to on Enter */
 };
 
 struct tui_view {
@@ -129,6 +152,15 @@ bool tui_sections_key(struct tui *t, int ch);
 void tui_stacks_draw(struct tui *t, int top, int height);
 bool tui_stacks_key(struct tui *t, int ch);
 void tui_stacks_want(const struct tui *t, struct tui_want *w);
+void tui_cow_draw(struct tui *t, int top, int height);
+bool tui_cow_key(struct tui *t, int ch);
+void tui_cow_click(struct tui *t, int y, int x);
+void tui_cow_want(const struct tui *t, struct tui_want *w);
+/* Record the divergence of the snapshot's pair (after each refresh). */
+void tui_cow_sample(struct tui *t);
+void tui_tree_draw(struct tui *t, int top, int height);
+bool tui_tree_key(struct tui *t, int ch);
+void tui_tree_click(struct tui *t, int y, int x);
 
 /* Screen (src/tui_screen.c). */
 int tui_screen_init(struct tui *t);
@@ -144,6 +176,8 @@ void tui_put_bar(const struct tui *t, int y, int x, int width,
 		 const struct vm_page_counts *c);
 /* The character of a page state (UTF-8 or ASCII). */
 const char *tui_page_glyph(const struct tui *t, enum vm_page_state s);
+/* The character of a COW state (UTF-8, or cow_state_char()). */
+const char *tui_cow_glyph(const struct tui *t, unsigned state);
 /* Fill the rest of line Y from X with spaces. */
 void tui_clear_to_eol(int y, int x);
 
@@ -156,6 +190,9 @@ void tui_select_index(struct tui *t, size_t i);
 const struct tui_change *tui_change_of(const struct tui *t, uint64_t start);
 /* Does mapping M match filter/search text PAT (name, kind, perms, address)? */
 bool tui_mapping_matches(const struct vm_mapping *m, const char *pat);
+/* Move *SEL in a list of N lines for an arrow, page, Home or End key CH
+ * (and k, j); false for any other key. */
+bool tui_list_move(int ch, ssize_t *sel, size_t n, ssize_t page);
 /* Keep the selected line SEL visible in a list of HEIGHT lines. */
 void tui_scroll_to(int *scroll, int sel, int height, int nlines);
 /* Short display name of a mapping: its path or [anon]. Not escaped. */
@@ -165,5 +202,14 @@ uint64_t tui_page_kb(const struct tui *t, uint64_t pages);
 uint64_t tui_rss_kb(const struct tui *t, const struct vm_mapping *m);
 /* Open the Pages view on the selected mapping. */
 void tui_open_pages(struct tui *t);
+/* Switch to view V (refreshing when it needs more from the source). */
+void tui_set_view(struct tui *t, size_t v);
+/* Show process PID in the views (from the process tree). */
+void tui_show_pid(struct tui *t, pid_t pid);
+/* The processes the source can show (the snapshot's when it has no list)
+ * into OUT; how many. */
+size_t tui_procs(struct tui *t, struct tui_proc *out, size_t max);
+/* The COW pair of the shown process in the snapshot, or NULL. */
+const struct vm_cow_pair *tui_cow_pair(const struct tui *t);
 
 #endif

@@ -13,6 +13,7 @@
 #include <wchar.h>
 
 #include "tui_priv.h"
+#include "vmatlas/output.h"
 #include "vmatlas/util.h"
 
 static bool screen_active;
@@ -71,6 +72,12 @@ static void screen_colors(struct tui *t)
 		[PS_FILE] = COLOR_CYAN, [PS_ZERO] = COLOR_WHITE,
 		[PS_THP] = COLOR_MAGENTA, [PS_SWAPPED] = COLOR_RED,
 	};
+	/* COW states: shared calm, copied loud. */
+	static const short cow_fg[COW__COUNT] = {
+		[COW_NEITHER] = COLOR_BLUE, [COW_SHARED] = COLOR_GREEN,
+		[COW_DIVERGED] = COLOR_RED, [COW_PARENT_ONLY] = COLOR_YELLOW,
+		[COW_CHILD_ONLY] = COLOR_MAGENTA,
+	};
 	short n = 1;
 
 	for (int i = 0; i < TC__COUNT; i++)
@@ -81,6 +88,8 @@ static void screen_colors(struct tui *t)
 		mono_of[TC_KIND + k] = (k == VK_GUARD) ? A_DIM : A_REVERSE;
 	mono_of[TC_PAGE + PS_NOT_PRESENT] = A_DIM;
 	mono_of[TC_PAGE + PS_SWAPPED] = A_BOLD;
+	mono_of[TC_COW + COW_NEITHER] = A_DIM;
+	mono_of[TC_COW + COW_DIVERGED] = A_BOLD;
 
 	if (!t->color)
 		return;
@@ -96,6 +105,10 @@ static void screen_colors(struct tui *t)
 		init_pair(n, page_fg[s], -1);
 		pair_of[TC_PAGE + s] = n++;
 	}
+	for (int s = 0; s < COW__COUNT; s++) {
+		init_pair(n, cow_fg[s], -1);
+		pair_of[TC_COW + s] = n++;
+	}
 }
 
 int tui_attr(const struct tui *t, enum tui_color c)
@@ -104,7 +117,8 @@ int tui_attr(const struct tui *t, enum tui_color c)
 		return A_NORMAL;
 	if (!t->color)
 		return mono_of[c];
-	if (c == TC_KIND + VK_GUARD || c == TC_PAGE + PS_NOT_PRESENT || c == TC_DIM)
+	if (c == TC_KIND + VK_GUARD || c == TC_PAGE + PS_NOT_PRESENT || c == TC_DIM ||
+	    c == TC_COW + COW_NEITHER || c == TC_COW + COW_DIVERGED)
 		return COLOR_PAIR(pair_of[c]) | A_BOLD;
 	return COLOR_PAIR(pair_of[c]);
 }
@@ -249,6 +263,23 @@ const char *tui_page_glyph(const struct tui *t, enum vm_page_state s)
 	if (s >= PS__COUNT)
 		return "?";
 	return t->utf8 ? utf8[s] : ascii[s];
+}
+
+const char *tui_cow_glyph(const struct tui *t, unsigned state)
+{
+	static const char *const utf8[COW__COUNT] = {
+		[COW_NEITHER] = "\u00b7", [COW_SHARED] = "\u2591",
+		[COW_DIVERGED] = "\u2588", [COW_PARENT_ONLY] = "\u2580",
+		[COW_CHILD_ONLY] = "\u2584",
+	};
+	static char ascii[COW__COUNT][2];
+
+	if (state >= COW__COUNT)
+		return "?";
+	if (t->utf8)
+		return utf8[state];
+	ascii[state][0] = cow_state_char(state);
+	return ascii[state];
 }
 
 void tui_put_bar(const struct tui *t, int y, int x, int width,

@@ -1,17 +1,49 @@
 #!/bin/sh
-# `vmatlas demo` in a terminal opens the live screen on the demo program;
+# `vmatlas demo` in a terminal opens the live screen on the COW view of the
+# demo program: its child's divergence grows across refreshes (the 8192
+# pages of the arena, all written before the fork, are shared or diverged);
 # quitting stops the demo (parent and forked child).
 . "$TESTLIB"
 . "$srcdir/tests/tui-lib.sh"
 
-tui_start 120 40 "$VMATLAS" demo -d 0.2
+tui_start 120 40 "$VMATLAS" demo --ascii -d 0.2
 wait_for "^PID [0-9]+ vmatlas-demo running"
-wait_for " heap .*\[heap\]"
 DPID=$(screen | sed -n 's/^PID \([0-9]*\) .*/\1/p' | head -n 1)
 CPID=$(cat /proc/"$DPID"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' | head -n 1)
 [ -n "$CPID" ] || fail "the demo has no forked child"
 TEST_PIDS="$TEST_PIDS $DPID $CPID"
+wait_for "parent $DPID vmatlas-demo -> child $CPID vmatlas-demo-ch"
+if [ "$(id -u)" = 0 ]; then
+	wait_for "^exact \(PFN\)"
+else
+	wait_for "^ESTIMATE \(exclusive bit\)"
+fi
+
+# arena_diverged: the arena's row (8192 pages): shared + diverged = 8192,
+# nothing only in one of them; prints the diverged count.
+arena_diverged() {
+	screen | awk '$2 == 8192 && NF >= 7 {
+		if ($3 + $4 != 8192 || $5 != 0 || $6 != 0) { print "bad:" $0; exit }
+		print $4; exit }'
+}
+last=
+for round in 1 2 3; do
+	for i in $(seq 1 40); do
+		d=$(arena_diverged)
+		case $d in bad:*) fail "arena row: ${d#bad:}" ;; esac
+		[ -n "$d" ] && { [ -z "$last" ] || [ "$d" -gt "$last" ]; } && break
+		sleep 0.05
+	done
+	[ -n "$d" ] || { screen >&2; fail "no arena row on the COW view"; }
+	[ -z "$last" ] || [ "$d" -gt "$last" ] || fail "diverged did not grow: $last then $d"
+	last=$d
+done
+wait_for "^copied +[1-9][0-9.]* pages/s"
+ok "the COW view shows the child's divergence growing ($last pages)"
+
 # The heap grows while watched: the Maps view marks it grown.
+keys 1
+wait_for " heap .*\[heap\]"
 keys 2 / heap Enter
 wait_for "^> +[0-9a-f]+ +[0-9a-f]+ rw-p heap" 5
 ok "the demo's heap grows live"

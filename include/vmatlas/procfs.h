@@ -46,6 +46,15 @@ int status_parse(const char *buf, size_t len, struct proc_status *out);
  * NULL after the last one. An empty buffer gives 0 arguments. */
 int cmdline_parse(const char *buf, size_t len, char ***argv, size_t *argc);
 
+/* Append the pids of /proc/PID/task/TID/children text (blank-separated
+ * decimal pids) to *PIDS (*N entries, *CAP allocated; grown with realloc).
+ * -EINVAL on anything else than pids. */
+int children_parse(const char *buf, size_t len, pid_t **pids, size_t *n, size_t *cap);
+/* The children of every thread of PID (Linux 3.5+, CONFIG_PROC_CHILDREN),
+ * as children_parse() gives them. -ESRCH when PID is gone, -ENOENT when
+ * the kernel lacks the files. */
+int procfs_children(pid_t pid, pid_t **pids, size_t *n, size_t *cap);
+
 /* Read a whole /proc file into a malloc'd buffer (NUL-terminated, *len
  * without it), up to MAX bytes (-EFBIG beyond). */
 int procfs_read_file(const char *path, size_t max, char **buf, size_t *len);

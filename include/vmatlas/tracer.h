@@ -80,6 +80,8 @@ int tracer_poll(struct tracer *t, struct tracer_event *ev, int timeout_ms);
 /* Processes traced now (thread group leaders), in attach order. */
 size_t tracer_pids(const struct tracer *t, pid_t *out, size_t max);
 bool tracer_is_launched(const struct tracer *t, pid_t pid);
+/* Made with TRACER_FOLLOW. */
+bool tracer_follows(const struct tracer *t);
 
 /* Detach from everything: each attached process is left running, or in
  * group-stop if it was stopped when found (or stopped while traced);

@@ -21,6 +21,17 @@ struct tui_want {
 	uint64_t runs_start, runs_end; /* per-page runs for the mappings of PID
 					* overlapping [runs_start, runs_end) */
 	bool stacks;                   /* threads and backtraces (Stacks view) */
+	bool cow;                      /* compare PID with a child (COW view) */
+	pid_t cow_child;               /* that child; 0: the first one known */
+};
+
+/* One process of a followed tree (the process list). */
+struct tui_proc {
+	pid_t pid, ppid;
+	char comm[17];  /* as the process set it: escape before drawing */
+	char state;     /* /proc/PID/stat state letter when last read */
+	bool exited;    /* gone; its last picture may be kept */
+	bool traced;    /* followed under ptrace (else only read from /proc) */
 };
 
 /* Raw facts about one page (Pages view cursor), when a source knows them. */
@@ -34,7 +45,9 @@ struct tui_page_info {
 /* poll() results. */
 enum {
 	TUI_SRC_REFRESH = 1u << 0, /* something happened: refresh now */
-	TUI_SRC_GONE    = 1u << 1, /* the process is gone */
+	TUI_SRC_GONE    = 1u << 1, /* the process shown is gone */
+	TUI_SRC_TREE    = 1u << 2, /* the process list changed */
+	TUI_SRC_EXEC    = 1u << 3, /* the process shown exec'd: a new layout */
 };
 
 struct tui_source;
@@ -62,6 +75,13 @@ struct tui_source_ops {
 	 * source has none, e.g. a file). May be NULL. */
 	int (*page_info)(struct tui_source *src, pid_t pid, uint64_t addr,
 			 struct tui_page_info *info);
+	/* The processes the source can show (a followed tree) into OUT (at
+	 * most MAX); returns how many. NULL: the processes of the snapshot. */
+	size_t (*procs)(struct tui_source *src, struct tui_proc *out, size_t max);
+	/* A snapshot of every process of the tree with the COW pair of each
+	 * parent and child in it, into *OUT as refresh() does (for saving).
+	 * 0 or -errno. NULL: save the snapshot shown. */
+	int (*take_all)(struct tui_source *src, struct vm_snapshot **out);
 	/* Release everything (detaches from a live process). */
 	void (*close)(struct tui_source *src);
 };
@@ -71,11 +91,17 @@ struct tui_source {
 	void *priv; /* the source's own state */
 };
 
+/* The views, in the order of their number keys. */
+enum tui_view_id {
+	TUI_VIEW_LAYOUT, TUI_VIEW_MAPS, TUI_VIEW_PAGES, TUI_VIEW_SECTIONS,
+	TUI_VIEW_STACKS, TUI_VIEW_COW, TUI_VIEW_TREE,
+};
+
 struct tui_opts {
 	double delay;      /* refresh interval in seconds */
 	bool no_color;
 	bool ascii;        /* no UTF-8 block characters */
-	int initial_view;  /* 0-based index into the view table, -1: default */
+	int initial_view;  /* enum tui_view_id, -1: default */
 };
 
 /* Run the screen on SRC until quit. Takes the terminal (stdin/stdout must
@@ -90,9 +116,12 @@ int tui_run(struct tui_source *src, const struct tui_opts *o);
 int tui_terminal_usable(char *why, size_t len);
 
 /* Live source on a process: attach to PID (TRACER may be NULL: watch
- * without ptrace), or ARGV launched (TRACER required). Returns NULL with
- * errno set and a sentence in ERR. The source owns TRACER (freed, which
- * detaches from or kills the traced processes, on close()). */
+ * without ptrace), or ARGV launched (TRACER required). With a TRACER made
+ * with TRACER_FOLLOW, the children PID already has are attached too and
+ * every process forked in the tree is followed; otherwise they are only
+ * read from /proc. Returns NULL with errno set and a sentence in ERR. The
+ * source owns TRACER (freed, which detaches from or kills the traced
+ * processes, on close()). */
 struct tui_source *tui_source_live_new(struct tracer *tracer, pid_t pid,
 				       char *const argv[], char *err,
 				       size_t errlen);

@@ -618,8 +618,46 @@ static void test_collect_kthread(void)
 	CHECK(p.comm == NULL && p.maps == NULL);
 }
 
+/* children files: "PID PID " (a trailing blank), empty, and garbage; and
+ * the real children of this process, one per thread that forked. */
+static void test_children(void)
+{
+	pid_t *v = NULL, kid;
+	size_t n = 0, cap = 0;
+	bool found = false;
+
+	CHECK(children_parse("12 345 ", 7, &v, &n, &cap) == 0);
+	CHECK_EQ_U64(n, 2);
+	CHECK_EQ_U64(v[0], 12);
+	CHECK_EQ_U64(v[1], 345);
+	CHECK(children_parse("", 0, &v, &n, &cap) == 0);
+	CHECK_EQ_U64(n, 2);
+	CHECK(children_parse("7\n", 2, &v, &n, &cap) == 0);
+	CHECK_EQ_U64(n, 3);
+	CHECK(children_parse("1x ", 3, &v, &n, &cap) == -EINVAL);
+	CHECK(children_parse("-1 ", 3, &v, &n, &cap) == -EINVAL);
+	CHECK(children_parse("0 ", 2, &v, &n, &cap) == -EINVAL);
+	CHECK(children_parse("99999999999 ", 12, &v, &n, &cap) == -EINVAL);
+	n = 0;
+	kid = fork();
+	if (kid == 0) {
+		pause();
+		_exit(0);
+	}
+	CHECK(kid > 0);
+	CHECK(procfs_children(getpid(), &v, &n, &cap) == 0);
+	for (size_t i = 0; i < n; i++)
+		found |= v[i] == kid;
+	CHECK(found);
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+	CHECK(procfs_children(kid, &v, &n, &cap) == -ESRCH);
+	free(v);
+}
+
 int main(int argc, char **argv)
 {
+	test_children();
 	test_stat_full();
 	test_stat_comm();
 	test_stat_old_and_hidden();
