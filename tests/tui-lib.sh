@@ -22,9 +22,11 @@ tui_start() {
 	local w=$1 h=$2
 	shift 2
 	tm new-session -d -s t -x "$w" -y "$h" -c "$TEST_TMP" \
-		"$*; echo EXIT=\$?; sleep 600" || hard_error "tmux cannot start a session"
+		"$*; rc=\$?; echo; echo EXIT=\$rc; sleep 600" || hard_error "tmux cannot start a session"
 }
-screen() { tm capture-pane -p -t t; }
+# The pane's text, wrapped lines joined (a shell's "Killed" message can be
+# long enough to wrap what follows it).
+screen() { tm capture-pane -p -J -t t | sed 's/ *$//'; }
 keys() { tm send-keys -t t "$@"; }
 
 # wait_for ERE [SECONDS]: until the screen shows a line matching ERE.
