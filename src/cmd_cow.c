@@ -87,6 +87,9 @@ int cmd_cow(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	/* The text shows the comparison alone: the pages of each process
+	 * are read once, by it. */
+	so.no_pages = o.format == FMT_TEXT;
 	if (cmd_output_open(&out, o.path, o.force) < 0)
 		return 1;
 	so.elf_cache = elf_cache_new();

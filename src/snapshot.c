@@ -91,6 +91,8 @@ int snapshot_collect_process(pid_t pid, const struct snapshot_opts *o,
 		if (p->maps[i].deleted && p->maps[i].path[0] == '/')
 			fix_deleted(pid, &p->maps[i]);
 	classify_process(p, o->elf_cache);
+	if (o->no_pages)
+		goto done;
 
 	ctx = pagemap_open(pid, o->backend);
 	if (!ctx) {
@@ -114,6 +116,7 @@ int snapshot_collect_process(pid_t pid, const struct snapshot_opts *o,
 	}
 	if (pagemap_pfn_visible(ctx))
 		h->pfn_visible = true;
+done:
 	vm_process_compute_totals(p, h->page_size);
 	pagemap_close(ctx);
 	return 0;

@@ -15,6 +15,10 @@ struct snapshot_opts {
 	uint64_t range_start, range_end;
 	enum pagemap_backend_id backend;
 	struct elf_cache *elf_cache;      /* borrowed, may be NULL */
+	/* Maps, ELF typing and process facts only: no pagemap is read, every
+	 * mapping's page counts stay zero with nothing known (for an output
+	 * that shows no per-process pages, like the text of `cow`). */
+	bool no_pages;
 };
 
 /* Fill host facts (kernel, page size, pfn visibility, swap). */
