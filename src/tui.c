@@ -1067,7 +1067,7 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 				break;
 			/* Drain queued keys before drawing again. */
 			timeout(0);
-			while ((ch = getch()) != ERR)
+			while (!vm_should_quit() && (ch = getch()) != ERR)
 				if (!tui_key(&t, ch))
 					goto quit;
 		}

@@ -287,8 +287,11 @@ static int legend(const struct tui *t, int y, int maxlines, bool draw)
 			int gx = x;
 
 			if (it[i].glyph) {
+				/* One column, several bytes in UTF-8 (tui_put
+				 * counts bytes). */
 				attron(tui_attr(t, it[i].c));
-				tui_put(y + line, x, it[i].glyph, 1);
+				if (x < t->cols)
+					mvaddstr(y + line, x, it[i].glyph);
 				attroff(tui_attr(t, it[i].c));
 				gx++;
 			} else {
@@ -361,10 +364,10 @@ void tui_pages_draw(struct tui *t, int top, int height)
 		tui_put(y++, 0, buf, t->cols);
 	}
 	if (!m->runs) {
-		tui_put(y, 0, t->src->ops->is_live(t->src) ?
-			"reading the pages of this mapping..." :
-			"no per-page states for this mapping in this snapshot (saved without --pages)",
-			t->cols);
+		tui_put(y, 0, !t->src->ops->is_live(t->src) ?
+			"no per-page states for this mapping in this snapshot (saved without --pages)" :
+			t->paused ? "paused: r reads the pages of this mapping" :
+			"reading the pages of this mapping...", t->cols);
 		return;
 	}
 	/* Lines: grouping, grid, cursor info, legend (the last two if room). */
