@@ -156,7 +156,8 @@ int cmd_demo(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct snapshot_opts so = { .pm_want = PM_WANT_EXCLUSIVE | PM_WANT_FLAGS | PM_WANT_SOFTDIRTY };
-	struct tui_opts to = { .delay = 1.0, .initial_view = TUI_VIEW_COW };
+	struct tui_opts to = { .delay = 1.0, .initial_view = TUI_VIEW_COW,
+			       .source_line = "demo (stopped on quit), following forks" };
 	enum snapshot_fmt format = FMT_TEXT;
 	bool have_format = false;
 	char why[256];

@@ -25,6 +25,9 @@ static void watch_usage(FILE *f)
 		"      --ascii          ASCII characters only (no UTF-8 blocks)\n"
 		"      --no-trace       do not attach with ptrace (only read /proc)\n"
 		"      --no-follow      do not follow forks (children are only read)\n"
+		"      --track-writes   mark the pages written between refreshes (Pages\n"
+		"                       view); resets the process's soft-dirty bits at\n"
+		"                       every refresh (as key w does)\n"
 		"  -h, --help           this help\n\n"
 		"Processes forked while watched are followed (t: the process tree,\n"
 		"c: their copy-on-write divergence). An attached process and its\n"
@@ -90,6 +93,7 @@ int cmd_watch(int argc, char **argv)
 		{ "ascii", no_argument, NULL, 'A' },
 		{ "no-trace", no_argument, NULL, 'T' },
 		{ "no-follow", no_argument, NULL, 'F' },
+		{ "track-writes", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -114,6 +118,9 @@ int cmd_watch(int argc, char **argv)
 			break;
 		case 'F':
 			no_follow = true;
+			break;
+		case 'W':
+			o.track_writes = true;
 			break;
 		case 'h':
 			watch_usage(stdout);

@@ -92,6 +92,19 @@ static void usage(FILE *f)
 	fprintf(f, "\n'vmatlas COMMAND --help' describes a command; man vmatlas(1) all of them.\n");
 }
 
+/* Options of `vmatlas watch` without a value that may start `vmatlas
+ * [WATCH-OPTIONS] PID`. */
+static bool is_watch_flag(const char *arg)
+{
+	static const char *const flags[] = { "--no-color", "--no-colour", "--ascii",
+					     "--no-trace", "--no-follow", "--track-writes" };
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (strcmp(arg, flags[i]) == 0)
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -117,8 +130,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--") == 0 ||
 	    (argv[1][0] && strspn(argv[1], "0123456789") == strlen(argv[1])) ||
 	    strncmp(argv[1], "-d", 2) == 0 || strncmp(argv[1], "--delay", 7) == 0 ||
-	    strcmp(argv[1], "--no-color") == 0 || strcmp(argv[1], "--ascii") == 0 ||
-	    strcmp(argv[1], "--no-trace") == 0) {
+	    is_watch_flag(argv[1])) {
 		int rc = cmd_watch(argc, argv);
 
 		return rc != 0 && vm_should_quit() ? 128 + vm_quit_signal : rc;

@@ -333,8 +333,45 @@ static void tui_want_of(const struct tui *t, struct tui_want *w)
 {
 	memset(w, 0, sizeof(*w));
 	w->pid = t->pid;
+	w->soft_dirty = t->track_writes;
 	if (tui_views[t->view].want)
 		tui_views[t->view].want(t, w);
+}
+
+/* The line beside the tabs: what is shown and what quitting does. */
+static void describe(struct tui *t)
+{
+	if (t->o.source_line)
+		snprintf(t->source_line, sizeof(t->source_line), "%s", t->o.source_line);
+	else
+		t->src->ops->describe(t->src, t->source_line, sizeof(t->source_line));
+}
+
+/* Reset the shown process's soft-dirty bits after a read; a failure turns
+ * tracking off with a status line (not an exit). */
+static int writes_reset(struct tui *t)
+{
+	int r;
+
+	if (t->gone || !t->pid)
+		return -ESRCH;
+	r = t->src->ops->clear_soft_dirty(t->src, t->pid);
+	if (r == 0) {
+		t->writes_pid = t->pid;
+		return 0;
+	}
+	if (r == -ESRCH)
+		return r; /* gone: the exit is reported; another may be shown */
+	t->track_writes = false;
+	t->writes_valid = false;
+	t->writes_pid = 0;
+	if (r == -EOPNOTSUPP)
+		tui_set_status(t, "cannot track writes: this kernel keeps no soft-dirty bits "
+			       "(CONFIG_MEM_SOFT_DIRTY)");
+	else
+		tui_set_status(t, "cannot track writes: resetting the soft-dirty bits of "
+			       "process %d failed: %s", (int)t->pid, strerror(-r));
+	return r;
 }
 
 static void tui_refresh(struct tui *t)
@@ -357,9 +394,35 @@ static void tui_refresh(struct tui *t)
 		tui_set_status(t, "refresh failed: %s", strerror(-r));
 		return;
 	}
-	if (r > 0 && s)
+	if (r > 0 && s) {
+		/* Soft-dirty now means "written since the last reset". */
+		t->writes_valid = t->track_writes && t->writes_pid == w.pid && w.pid;
 		tui_take(t, s);
-	t->src->ops->describe(t->src, t->source_line, sizeof(t->source_line));
+	}
+	if (t->track_writes)
+		writes_reset(t);
+	describe(t);
+}
+
+void tui_track_writes(struct tui *t, bool on)
+{
+	if (!on) {
+		if (t->track_writes)
+			tui_set_status(t, "write tracking off: soft-dirty bits are no longer reset");
+		t->track_writes = false;
+		t->writes_valid = false;
+		t->writes_pid = 0;
+		return;
+	}
+	if (!t->src->ops->clear_soft_dirty || !t->src->ops->is_live(t->src)) {
+		tui_set_status(t, "write tracking needs a live process");
+		return;
+	}
+	t->track_writes = true;
+	t->writes_pid = 0;
+	if (writes_reset(t) == 0)
+		tui_set_status(t, "tracking writes: the soft-dirty bits of process %d are reset at "
+			       "every refresh (w: off)", (int)t->pid);
 }
 
 void tui_open_pages(struct tui *t)
@@ -406,7 +469,7 @@ static void tui_step(struct tui *t, int dir)
 		tui_set_status(t, "this is the %s snapshot", dir < 0 ? "first" : "last");
 	else if (s)
 		tui_take(t, s);
-	t->src->ops->describe(t->src, t->source_line, sizeof(t->source_line));
+	describe(t);
 }
 
 /* ---- saving --------------------------------------------------------- */
@@ -599,14 +662,17 @@ static void draw_footer(struct tui *t)
 
 static const char *const help_text[] = {
 	"vmatlas: the virtual memory of a process, live",
+	"Quitting leaves an attached process (and its children) as found: running,",
+	"or stopped if it was, and untraced. A program started with 'vmatlas --",
+	"PROGRAM' (and its children) is killed when vmatlas quits, as is the demo.",
 	"",
 	"Views:  1 Layout   the address space from high to low addresses",
 	"        2 Maps     every mapping; sort and filter",
 	"        3 Pages    the selected mapping, one cell per page (or group)",
 	"        4 Sections ELF sections of the selected mapping",
 	"        5 Stacks   threads and backtraces (read only while shown)",
-	"        6 COW      copy-on-write divergence from a child (c: next child)",
-	"        7 Tree     processes followed; Enter shows one (t toggles)",
+	"        6 COW  c   copy-on-write divergence from a child (c: next child)",
+	"        7 Tree t   processes followed; Enter shows one (t goes back)",
 	"        Tab / Shift-Tab cycle; a mouse click on a tab opens it",
 	"",
 	"Keys:   arrows PgUp PgDn Home End move    Enter  pages of a mapping",
@@ -615,59 +681,73 @@ static const char *const help_text[] = {
 	"        <  >  F6  sort column             I  invert the sort",
 	"        p  Space  pause                   +  -  refresh interval",
 	"        r  F5  refresh now                [  ]  step a timeline",
-	"        h  F1  ?  this help               q  F10  Ctrl-C  quit",
-	"",
+	"        F1  h  ?  this help               q  F10  Ctrl-C  quit",
+	"        w  track writes: mark pages written between refreshes; this",
+	"           resets the process's soft-dirty bits (used by CRIU) each time",
+	"Pages:  n N next/previous mapping; the cursor shows section and symbol",
+	"        # resident  F file/shared  0 zero page  H huge page  S swapped",
+	"        . not present  (+ f o h s: some pages of a group)",
+	"        W written since the last refresh (only with w or --track-writes)",
 	"COW:    = shared  # diverged  P parent only  C child only  . neither",
-	"Pages:  # resident  F file/shared  0 zero page  H huge page",
-	"        S swapped   . not present  (+ f o h s: some pages of a group)",
-	"Changes since the last refresh: + new  - removed  > grown  < shrunk",
-	"        (green) pages became resident  (red) pages swapped out",
-	"",
-	"Forks, execs and exits are followed (not with --no-follow). Quitting",
-	"leaves an attached process and its children as found (running, or",
-	"stopped if they were) and untraced; a program started with",
-	"'vmatlas -- PROGRAM' (and its children) is killed when vmatlas quits.",
-	"",
-	"Any key closes this help.",
+	"Changes since the last refresh: + new  - removed  > grown  < shrunk;",
+	"        pages paged in (yellow) or swapped out (red) are highlighted",
 };
 
+/* The help, scrolled by t->help_scroll lines; the glyphs of a UTF-8
+ * terminal, in their colours, follow the text. */
 static void draw_help(struct tui *t)
 {
-	size_t nlines = sizeof(help_text) / sizeof(help_text[0]);
+	static const enum vm_page_state st[] = { PS_RESIDENT, PS_FILE, PS_ZERO, PS_THP,
+						 PS_SWAPPED, PS_NOT_PRESENT };
+	int nlines = (int)(sizeof(help_text) / sizeof(help_text[0]));
+	int total = nlines + (t->utf8 ? 2 : 0) + 1, rows = t->rows - 1, y;
 
+	if (t->help_scroll > total - rows)
+		t->help_scroll = total - rows;
+	if (t->help_scroll < 0)
+		t->help_scroll = 0;
 	erase();
-	for (size_t i = 0; i < nlines && (int)i < t->rows; i++) {
+	for (int i = t->help_scroll; i < nlines && (y = i - t->help_scroll) < rows; i++) {
 		if (i == 0)
 			attron(tui_attr(t, TC_TITLE));
-		tui_put((int)i, 1, help_text[i], t->cols - 1);
+		tui_put(y, 1, help_text[i], t->cols - 1);
 		if (i == 0)
 			attroff(tui_attr(t, TC_TITLE));
 	}
-	if (t->utf8 && t->rows > (int)nlines + 1) {
-		/* The glyphs used in a UTF-8 terminal, in their colours, below
-		 * the text. */
-		static const enum vm_page_state st[] = { PS_RESIDENT, PS_FILE, PS_ZERO, PS_THP,
-							 PS_SWAPPED, PS_NOT_PRESENT };
-		int x = 9, y = (int)nlines;
+	y = nlines - t->help_scroll;
+	if (t->utf8 && y >= 0 && y < rows) {
+		int x = 9;
 
 		tui_put(y, 1, "Pages:", 8);
-		for (size_t i = 0; i < sizeof(st) / sizeof(st[0]) && x + 14 < t->cols; i++) {
+		for (size_t i = 0; i < sizeof(st) / sizeof(st[0]) && x + 12 < t->cols; i++) {
 			attron(tui_attr(t, TC_PAGE + st[i]));
 			tui_put(y, x, tui_page_glyph(t, st[i]), 4);
 			attroff(tui_attr(t, TC_PAGE + st[i]));
-			tui_put(y, x + 2, vm_page_state_name(st[i]), 11);
-			x += 13;
+			x += 2 + tui_put(y, x + 2, vm_page_state_name(st[i]), 11) + 1;
 		}
+		if (x + 10 < t->cols) {
+			attron(tui_attr(t, TC_PAGE_WRITTEN));
+			tui_put(y, x, tui_written_glyph(t), 4);
+			attroff(tui_attr(t, TC_PAGE_WRITTEN));
+			tui_put(y, x + 2, "written", 8);
+		}
+	}
+	if (t->utf8 && y + 1 >= 0 && y + 1 < rows) {
+		int x = 9;
+
 		tui_put(y + 1, 1, "COW:", 8);
-		x = 9;
-		for (unsigned c = 0; c < COW__COUNT && x + 14 < t->cols; c++) {
+		for (unsigned c = 0; c < COW__COUNT && x + 12 < t->cols; c++) {
 			attron(tui_attr(t, TC_COW + c));
 			tui_put(y + 1, x, tui_cow_glyph(t, c), 4);
 			attroff(tui_attr(t, TC_COW + c));
-			tui_put(y + 1, x + 2, cow_state_name(c), 11);
-			x += 13;
+			x += 2 + tui_put(y + 1, x + 2, cow_state_name(c), 11) + 1;
 		}
 	}
+	attron(tui_attr(t, TC_DIM));
+	tui_put(t->rows - 1, 1, t->help_scroll + rows < total ?
+		"-- more: arrows, PgDn scroll; any other key closes this help --" :
+		"Any key closes this help.", t->cols - 1);
+	attroff(tui_attr(t, TC_DIM));
 }
 
 static void draw_small(struct tui *t)
@@ -851,7 +931,13 @@ static bool tui_key(struct tui *t, int ch)
 	if (ch == 'q' || ch == KEY_F(10) || ch == 3)
 		return false;
 	if (t->help) {
-		t->help = false;
+		ssize_t top = t->help_scroll;
+
+		/* Scroll keys scroll (draw_help clamps); the rest close it. */
+		if (tui_list_move(ch, &top, 1000, t->rows / 2))
+			t->help_scroll = (int)top;
+		else
+			t->help = false;
 		return true;
 	}
 	switch (ch) {
@@ -859,6 +945,7 @@ static bool tui_key(struct tui *t, int ch)
 	case '?':
 	case KEY_F(1):
 		t->help = true;
+		t->help_scroll = 0;
 		return true;
 	case '\t':
 		tui_set_view(t, (t->view + 1) % tui_nviews);
@@ -897,6 +984,9 @@ static bool tui_key(struct tui *t, int ch)
 		return true;
 	case 'a':
 		prompt_start(t, PROMPT_ADDR);
+		return true;
+	case 'w':
+		tui_track_writes(t, !t->track_writes);
 		return true;
 	case '/':
 	case KEY_F(3):
@@ -938,13 +1028,15 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 	t.view = o->initial_view >= 0 && (size_t)o->initial_view < tui_nviews ?
 		 (size_t)o->initial_view : TUI_VIEW_LAYOUT;
 	t.sort_col = 0;
-	src->ops->describe(src, t.source_line, sizeof(t.source_line));
+	describe(&t);
 
 	if (tui_screen_init(&t) < 0) {
 		vm_error("cannot start the screen (TERM unusable); use 'vmatlas snapshot PID'");
 		return 1;
 	}
 	tui_refresh(&t);
+	if (o->track_writes)
+		tui_track_writes(&t, true);
 	while (!vm_should_quit()) {
 		uint64_t now = vm_now_ns();
 		long wait_ms = 0;
@@ -975,7 +1067,7 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 				break;
 			/* Drain queued keys before drawing again. */
 			timeout(0);
-			while ((ch = getch()) != ERR)
+			while (!vm_should_quit() && (ch = getch()) != ERR)
 				if (!tui_key(&t, ch))
 					goto quit;
 		}

@@ -7,9 +7,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "vmatlas/cow.h"
 #include "vmatlas/elfinfo.h"
@@ -18,6 +21,7 @@
 #include "vmatlas/procfs.h"
 #include "vmatlas/snapshot.h"
 #include "vmatlas/stacks.h"
+#include "vmatlas/symbols.h"
 #include "vmatlas/tracer.h"
 #include "vmatlas/tui.h"
 #include "vmatlas/util.h"
@@ -51,6 +55,14 @@ struct live {
 	struct elf_cache *elf;
 	struct pagemap_ctx *pm;     /* for page_info */
 	pid_t pm_pid;
+	/* The symbol page_info found last (the cursor rests on one page). */
+	struct {
+		pid_t pid;
+		uint64_t addr, start, inode;
+		struct tui_page_info info;
+		bool valid;
+	} sym;
+	bool soft_dirty_probed, soft_dirty_ok;
 	char prog[64];              /* launched program's name, escaped */
 
 	struct lproc *procs;
@@ -271,6 +283,8 @@ static struct vm_snapshot *live_take(struct live *l, pid_t pid,
 
 	if (w && w->runs_end > w->runs_start) {
 		so.pm_want_range = PM_WANT_RUNS | PM_WANT_EXCLUSIVE;
+		if (w->soft_dirty)
+			so.pm_want_range |= PM_WANT_SOFTDIRTY;
 		so.range_start = w->runs_start;
 		so.range_end = w->runs_end;
 	}
@@ -433,6 +447,8 @@ static unsigned live_poll(struct tui_source *src, int timeout_ms)
 		case TEV_EXEC:
 			if (p)
 				lp_read_stat(p);
+			if (ev.pid == l->sym.pid)
+				l->sym.valid = false;
 			r |= TUI_SRC_TREE;
 			if (shown)
 				r |= TUI_SRC_REFRESH | TUI_SRC_EXEC;
@@ -467,10 +483,42 @@ static unsigned live_poll(struct tui_source *src, int timeout_ms)
 	return r;
 }
 
-static int live_page_info(struct tui_source *src, pid_t pid, uint64_t addr,
-			  struct tui_page_info *info)
+/* The nearest symbol to ADDR in P into INFO, remembered for the next
+ * call on the same page of the same mapping (it is drawn every second). */
+static void live_page_symbol(struct live *l, const struct vm_process *p, uint64_t addr,
+			     struct tui_page_info *info)
+{
+	ssize_t i = vm_process_find(p, addr);
+	struct sym_where w = { 0 };
+
+	if (i < 0)
+		return;
+	if (l->sym.valid && l->sym.pid == p->pid && l->sym.addr == addr &&
+	    l->sym.start == p->maps[i].start && l->sym.inode == p->maps[i].inode) {
+		info->have_symbol = l->sym.info.have_symbol;
+		info->sym_offset = l->sym.info.sym_offset;
+		memcpy(info->symbol, l->sym.info.symbol, sizeof(info->symbol));
+		return;
+	}
+	if (symbols_describe(l->elf, p, addr, &w) == 0 && w.symbol) {
+		snprintf(info->symbol, sizeof(info->symbol), "%s", w.symbol);
+		info->sym_offset = w.offset;
+		info->have_symbol = true;
+	}
+	sym_where_fini(&w);
+	l->sym.pid = p->pid;
+	l->sym.addr = addr;
+	l->sym.start = p->maps[i].start;
+	l->sym.inode = p->maps[i].inode;
+	l->sym.info = *info;
+	l->sym.valid = true;
+}
+
+static int live_page_info(struct tui_source *src, const struct vm_process *proc,
+			  uint64_t addr, struct tui_page_info *info)
 {
 	struct live *l = src->priv;
+	pid_t pid = proc->pid;
 	struct lproc *p = lp_find(l, pid);
 	int r;
 
@@ -494,7 +542,62 @@ static int live_page_info(struct tui_source *src, pid_t pid, uint64_t addr,
 	if (PM_ENTRY_PRESENT(info->entry) && PM_ENTRY_PFN(info->entry) &&
 	    kpage_read(PM_ENTRY_PFN(info->entry), &info->kflags, NULL) == 0)
 		info->have_kflags = true;
+	live_page_symbol(l, proc, addr, info);
 	return 0;
+}
+
+/* Does this kernel keep soft-dirty bits (CONFIG_MEM_SOFT_DIRTY)? A page
+ * just written in a new mapping of our own is soft-dirty when it does
+ * (fs/proc/task_mmu.c pte_to_pagemap_entry); without it bit 55 is always
+ * clear and clear_refs "4" does nothing. */
+static bool soft_dirty_supported(void)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	volatile char *p = mmap(NULL, (size_t)ps, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t e = 0;
+	int fd;
+
+	if (p == MAP_FAILED)
+		return false;
+	p[0] = 1;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (pread(fd, &e, sizeof(e), (off_t)((uintptr_t)p / (uintptr_t)ps * sizeof(e))) !=
+		    (ssize_t)sizeof(e))
+			e = 0;
+		close(fd);
+	}
+	munmap((void *)p, (size_t)ps);
+	return PM_ENTRY_SOFTDIRTY(e);
+}
+
+/* Linux 2.6.22+ fs/proc/task_mmu.c clear_refs_write: "4" clears the
+ * soft-dirty bits of every page and VMA (CONFIG_MEM_SOFT_DIRTY). The file
+ * is writable by the process's owner and root. */
+static int live_clear_soft_dirty(struct tui_source *src, pid_t pid)
+{
+	struct live *l = src->priv;
+	struct lproc *p = lp_find(l, pid);
+	char path[64];
+	int fd, r = 0;
+
+	if (!p || p->exited)
+		return -ESRCH;
+	if (!l->soft_dirty_probed) {
+		l->soft_dirty_ok = soft_dirty_supported();
+		l->soft_dirty_probed = true;
+	}
+	if (!l->soft_dirty_ok)
+		return -EOPNOTSUPP; /* leave the target's bits alone */
+	snprintf(path, sizeof(path), "/proc/%d/clear_refs", (int)pid);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	if (write(fd, "4", 1) < 0)
+		r = -errno;
+	close(fd);
+	return r;
 }
 
 static size_t live_procs(struct tui_source *src, struct tui_proc *out, size_t max)
@@ -575,6 +678,7 @@ static const struct tui_source_ops live_ops = {
 	.page_info = live_page_info,
 	.procs = live_procs,
 	.take_all = live_take_all,
+	.clear_soft_dirty = live_clear_soft_dirty,
 	.close = live_close,
 };
 

@@ -1,7 +1,9 @@
 /* View 3, Pages: the selected mapping as a grid, one cell per page or, when
  * it does not fit, per group of pages (said on screen). Per-page runs are
  * read only for this mapping (tui_pages_want). The cursor shows a page's
- * address, state, section and, when the source knows it, its frame. */
+ * address, state, section and, when the source knows them, its nearest
+ * symbol and its frame. With write tracking on (w), pages written since
+ * the last refresh (soft-dirty after the reset) are marked. */
 #include "config.h"
 
 #include <curses.h>
@@ -19,6 +21,7 @@ struct grid {
 	int width, height, x0;  /* cells per line, lines, first column */
 	uint32_t (*count)[PS__COUNT];  /* per cell, pages in each state */
 	uint32_t (*prev)[PS__COUNT];   /* same from the previous refresh, or NULL */
+	uint32_t *written;             /* per cell, soft-dirty pages, or NULL */
 };
 
 static uint64_t mapping_pages(const struct tui *t, const struct vm_mapping *m)
@@ -27,14 +30,25 @@ static uint64_t mapping_pages(const struct tui *t, const struct vm_mapping *m)
 	return (m->end - m->start) / (uint64_t)ps;
 }
 
+/* Pages of each state per cell; soft-dirty pages per cell into *WRITTEN
+ * (allocated here) when WRITTEN is not NULL. */
 static uint32_t (*cell_counts(const struct vm_mapping *m, uint64_t per_cell,
-			      uint64_t ncells))[PS__COUNT]
+			      uint64_t ncells, uint32_t **written))[PS__COUNT]
 {
 	uint32_t (*c)[PS__COUNT] = calloc(ncells ? ncells : 1, sizeof(*c));
+	uint32_t *wr = NULL;
 	uint64_t off = 0, max = per_cell * ncells;
 
 	if (!c)
 		return NULL;
+	if (written) {
+		wr = calloc(ncells ? ncells : 1, sizeof(*wr));
+		if (!wr) {
+			free(c);
+			return NULL;
+		}
+		*written = wr;
+	}
 	for (size_t i = 0; i < m->nruns && off < max; i++) {
 		enum vm_page_state s = vm_page_state_of(m->runs[i].flags);
 		uint64_t n = m->runs[i].count;
@@ -45,11 +59,19 @@ static uint32_t (*cell_counts(const struct vm_mapping *m, uint64_t per_cell,
 			if (take > n)
 				take = n;
 			c[cell][s] += (uint32_t)take;
+			if (wr && (m->runs[i].flags & PG_SOFTDIRTY))
+				wr[cell] += (uint32_t)take;
 			off += take;
 			n -= take;
 		}
 	}
 	return c;
+}
+
+/* Do M's runs tell which pages were written since the last refresh? */
+static bool tui_pages_written_known(const struct tui *t, const struct vm_mapping *m)
+{
+	return t->writes_valid && m->runs && (m->pages.known & PC_SOFTDIRTY);
 }
 
 static bool grid_init(const struct tui *t, const struct vm_mapping *m, int width,
@@ -72,7 +94,8 @@ static bool grid_init(const struct tui *t, const struct vm_mapping *m, int width
 	if (g->per_cell < 1)
 		g->per_cell = 1;
 	g->ncells = (g->npages + g->per_cell - 1) / g->per_cell;
-	g->count = cell_counts(m, g->per_cell, g->ncells);
+	g->count = cell_counts(m, g->per_cell, g->ncells,
+			       tui_pages_written_known(t, m) ? &g->written : NULL);
 	if (t->prev_proc) {
 		ssize_t i = vm_process_find(t->prev_proc, m->start);
 		if (i >= 0 && t->prev_proc->maps[i].start == m->start &&
@@ -80,7 +103,7 @@ static bool grid_init(const struct tui *t, const struct vm_mapping *m, int width
 			old = &t->prev_proc->maps[i];
 	}
 	if (old)
-		g->prev = cell_counts(old, g->per_cell, g->ncells);
+		g->prev = cell_counts(old, g->per_cell, g->ncells, NULL);
 	return g->count != NULL;
 }
 
@@ -88,6 +111,7 @@ static void grid_fini(struct grid *g)
 {
 	free(g->count);
 	free(g->prev);
+	free(g->written);
 }
 
 static uint32_t present(const uint32_t *c)
@@ -134,9 +158,13 @@ static void draw_cell(const struct tui *t, const struct grid *g, int y, int x,
 	bool full;
 	enum vm_page_state s = cell_state(c, pages, &full);
 	enum tui_color col = TC_PAGE + s;
+	const char *glyph = full ? tui_page_glyph(t, s) : partial_glyph(t, s);
 	int a;
 
-	if (g->prev) {
+	if (g->written && g->written[cell]) {
+		col = TC_PAGE_WRITTEN;
+		glyph = tui_written_glyph(t);
+	} else if (g->prev) {
 		const uint32_t *o = g->prev[cell];
 		if (c[PS_SWAPPED] > o[PS_SWAPPED])
 			col = TC_PAGE_NEWSWAP;
@@ -145,7 +173,7 @@ static void draw_cell(const struct tui *t, const struct grid *g, int y, int x,
 	}
 	a = tui_attr(t, col) | (cursor ? A_REVERSE : 0);
 	attron(a);
-	mvaddstr(y, x, full ? tui_page_glyph(t, s) : partial_glyph(t, s));
+	mvaddstr(y, x, glyph);
 	attroff(a);
 }
 
@@ -163,9 +191,13 @@ static void draw_cursor_info(struct tui *t, int y, const struct vm_mapping *m,
 	const uint32_t *c = g->count[cell];
 	uint64_t ps = (uint64_t)t->snap->host.page_size, first = cell * g->per_cell;
 	uint64_t addr = m->start + first * ps, pages = cell_pages(g, cell);
-	const char *sec = section_at(m, addr);
-	char buf[320];
-	int n;
+	/* After `a`, the address asked for when it is in this cell. */
+	uint64_t at = t->jump_addr >= addr && t->jump_addr < addr + pages * ps ?
+		      t->jump_addr : addr;
+	const char *sec = section_at(m, at);
+	struct tui_page_info pi = { 0 };
+	char buf[320], tail[160] = "";
+	int n, x, tn = 0, a = tui_attr(t, TC_STATUS);
 
 	if (pages == 1) {
 		enum vm_page_state s = PS_NOT_PRESENT;
@@ -174,6 +206,8 @@ static void draw_cursor_info(struct tui *t, int y, const struct vm_mapping *m,
 				s = (enum vm_page_state)k;
 		n = snprintf(buf, sizeof(buf), "page 0x%" PRIx64 " (#%" PRIu64 "): %s", addr, first,
 			     vm_page_state_name(s));
+		if (g->written && g->written[cell])
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, ", written");
 	} else {
 		n = snprintf(buf, sizeof(buf), "pages 0x%" PRIx64 "-0x%" PRIx64 " (#%" PRIu64 "+%" PRIu64 "):",
 			     addr, addr + pages * ps, first, pages);
@@ -181,60 +215,110 @@ static void draw_cursor_info(struct tui *t, int y, const struct vm_mapping *m,
 			if (c[k])
 				n += snprintf(buf + n, sizeof(buf) - (size_t)n, " %u %s", c[k],
 					      vm_page_state_name((enum vm_page_state)k));
+		if (g->written && g->written[cell] && n < (int)sizeof(buf))
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, ", %u written",
+				      g->written[cell]);
 	}
-	if (n < (int)sizeof(buf) && t->src->ops->page_info) {
-		struct tui_page_info pi;
-		if (t->src->ops->page_info(t->src, t->pid, addr, &pi) == 0 && pi.have_entry) {
-			if (PM_ENTRY_PRESENT(pi.entry) && PM_ENTRY_PFN(pi.entry))
-				n += snprintf(buf + n, sizeof(buf) - (size_t)n, "  pfn 0x%" PRIx64,
-					      (uint64_t)PM_ENTRY_PFN(pi.entry));
-			else if (PM_ENTRY_SWAPPED(pi.entry))
-				n += snprintf(buf + n, sizeof(buf) - (size_t)n, "  swap %u:0x%" PRIx64,
-					      (unsigned)PM_ENTRY_SWAP_TYPE(pi.entry),
-					      (uint64_t)PM_ENTRY_SWAP_OFFSET(pi.entry));
-			if (n < (int)sizeof(buf) && PM_ENTRY_SOFTDIRTY(pi.entry))
-				n += snprintf(buf + n, sizeof(buf) - (size_t)n, "  soft-dirty");
-			if (n < (int)sizeof(buf) && PM_ENTRY_EXCLUSIVE(pi.entry))
-				n += snprintf(buf + n, sizeof(buf) - (size_t)n, "  exclusive");
-		}
+	/* Read for the page under the cursor only (a pagemap entry, and the
+	 * symbol the source keeps until the cursor moves). */
+	if (t->src->ops->page_info && t->proc &&
+	    t->src->ops->page_info(t->src, t->proc, at, &pi) == 0 && pi.have_entry) {
+		if (PM_ENTRY_PRESENT(pi.entry) && PM_ENTRY_PFN(pi.entry))
+			tn += snprintf(tail + tn, sizeof(tail) - (size_t)tn, "  pfn 0x%" PRIx64,
+				       (uint64_t)PM_ENTRY_PFN(pi.entry));
+		else if (PM_ENTRY_SWAPPED(pi.entry))
+			tn += snprintf(tail + tn, sizeof(tail) - (size_t)tn, "  swap %u:0x%" PRIx64,
+				       (unsigned)PM_ENTRY_SWAP_TYPE(pi.entry),
+				       (uint64_t)PM_ENTRY_SWAP_OFFSET(pi.entry));
+		/* Raw bit 55; with write tracking the grid's "written" says it. */
+		if (!t->track_writes && PM_ENTRY_SOFTDIRTY(pi.entry))
+			tn += snprintf(tail + tn, sizeof(tail) - (size_t)tn, "  soft-dirty");
+		if (PM_ENTRY_EXCLUSIVE(pi.entry))
+			snprintf(tail + tn, sizeof(tail) - (size_t)tn, "  exclusive");
 	}
-	attron(tui_attr(t, TC_STATUS));
-	tui_put(y, 0, buf, t->cols);
-	attroff(tui_attr(t, TC_STATUS));
-	if (sec && n < t->cols - 4) {
-		tui_put(y, n, "  in ", t->cols - n);
-		tui_put_untrusted(t, y, n + 5, sec, t->cols - n - 5);
+	attron(a);
+	x = tui_put(y, 0, buf, t->cols);
+	/* Where it is first (section, symbol), then the frame. */
+	if (sec && x < t->cols - 4) {
+		x += tui_put(y, x, "  in ", t->cols - x);
+		x += tui_put_untrusted(t, y, x, sec, t->cols - x);
 	}
+	if (pi.have_symbol && x < t->cols - 4) {
+		char off[24];
+
+		x += tui_put(y, x, "  ", t->cols - x);
+		x += tui_put_untrusted(t, y, x, pi.symbol, t->cols - x);
+		snprintf(off, sizeof(off), "+0x%" PRIx64, pi.sym_offset);
+		x += tui_put(y, x, off, t->cols - x);
+	}
+	tui_put(y, x, tail, t->cols - x);
+	attroff(a);
 }
 
-static void draw_legend(const struct tui *t, int y)
+/* The legend: the page states, then what changed since the last refresh,
+ * on one line or, when that does not fit, two (at most MAXLINES). Draws
+ * from line Y when DRAW; returns the lines used. */
+static int legend(const struct tui *t, int y, int maxlines, bool draw)
 {
 	static const enum vm_page_state st[] = { PS_RESIDENT, PS_FILE, PS_ZERO, PS_THP,
 						 PS_SWAPPED, PS_NOT_PRESENT };
 	static const char *const label[] = { "resident", "file/shared", "zero page", "huge",
 					      "swapped", "not present" };
-	int x = 0;
+	struct { const char *glyph, *label; enum tui_color c; } it[10];
+	size_t n = 0;
+	int x = 0, line = 0;
 
-	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]) && x < t->cols; i++) {
-		attron(tui_attr(t, TC_PAGE + st[i]));
-		tui_put(y, x, tui_page_glyph(t, st[i]), 1);
-		attroff(tui_attr(t, TC_PAGE + st[i]));
-		tui_put(y, x + 1, label[i], t->cols - x - 1);
-		x += (int)strlen(label[i]) + 3;
+	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++)
+		it[n++] = (typeof(it[0])){ tui_page_glyph(t, st[i]), label[i], TC_PAGE + st[i] };
+	it[n++] = (typeof(it[0])){ " ", "paged in", TC_PAGE_NEWRES };
+	it[n++] = (typeof(it[0])){ " ", "swapped out", TC_PAGE_NEWSWAP };
+	if (t->track_writes)
+		it[n++] = (typeof(it[0])){ tui_written_glyph(t), "written", TC_PAGE_WRITTEN };
+	else if (t->src->ops->clear_soft_dirty && t->src->ops->is_live(t->src))
+		it[n++] = (typeof(it[0])){ NULL, "writes: not tracked (w)", TC_DIM };
+	for (size_t i = 0; i < n; i++) {
+		int w = (it[i].glyph ? 1 : 0) + (int)strlen(it[i].label);
+
+		if (x && x + w > t->cols && line + 1 < maxlines) {
+			line++;
+			x = 0;
+		}
+		if (draw) {
+			int gx = x;
+
+			if (it[i].glyph) {
+				/* One column, several bytes in UTF-8 (tui_put
+				 * counts bytes). */
+				attron(tui_attr(t, it[i].c));
+				if (x < t->cols)
+					mvaddstr(y + line, x, it[i].glyph);
+				attroff(tui_attr(t, it[i].c));
+				gx++;
+			} else {
+				attron(tui_attr(t, it[i].c));
+			}
+			tui_put(y + line, gx, it[i].label, t->cols - gx);
+			if (!it[i].glyph)
+				attroff(tui_attr(t, it[i].c));
+		}
+		x += w + 2;
 	}
-	if (x < t->cols) {
-		attron(tui_attr(t, TC_PAGE_NEWRES));
-		tui_put(y, x, " ", 1);
-		attroff(tui_attr(t, TC_PAGE_NEWRES));
-		tui_put(y, x + 1, "now resident", t->cols - x - 1);
-		x += 15;
-	}
-	if (x < t->cols) {
-		attron(tui_attr(t, TC_PAGE_NEWSWAP));
-		tui_put(y, x, " ", 1);
-		attroff(tui_attr(t, TC_PAGE_NEWSWAP));
-		tui_put(y, x + 1, "now swapped", t->cols - x - 1);
-	}
+	return line + 1;
+}
+
+/* Grid lines left of GH after the cursor line and the legend, as many of
+ * them as leave 3 grid lines (the cursor line alone when 2 do not). */
+static int grid_lines(const struct tui *t, int gh)
+{
+	int need = legend(t, 0, 2, false);
+
+	if (gh >= 4 + need)
+		return gh - 1 - need;
+	if (gh >= 4)
+		return gh - 2; /* the first legend line only */
+	if (gh >= 2)
+		return gh - 1;
+	return gh;
 }
 
 static void clamp_cursor(struct tui *t, const struct vm_mapping *m)
@@ -272,23 +356,22 @@ void tui_pages_draw(struct tui *t, int top, int height)
 		if (pc->known & PC_THP)
 			n += snprintf(buf + n, sizeof(buf) - (size_t)n, ", %" PRIu64 " huge", pc->thp);
 		if (pc->known & PC_FILE)
-			snprintf(buf + n, sizeof(buf) - (size_t)n, ", %" PRIu64 " file/shared",
-				 pc->file_or_shared);
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, ", %" PRIu64 " file/shared",
+				      pc->file_or_shared);
+		if (tui_pages_written_known(t, m))
+			snprintf(buf + n, sizeof(buf) - (size_t)n, ", %" PRIu64
+				 " written since the last refresh", pc->soft_dirty);
 		tui_put(y++, 0, buf, t->cols);
 	}
 	if (!m->runs) {
-		tui_put(y, 0, t->src->ops->is_live(t->src) ?
-			"reading the pages of this mapping..." :
-			"no per-page states for this mapping in this snapshot (saved without --pages)",
-			t->cols);
+		tui_put(y, 0, !t->src->ops->is_live(t->src) ?
+			"no per-page states for this mapping in this snapshot (saved without --pages)" :
+			t->paused ? "paused: r reads the pages of this mapping" :
+			"reading the pages of this mapping...", t->cols);
 		return;
 	}
 	/* Lines: grouping, grid, cursor info, legend (the last two if room). */
-	gh = height - (y - top) - 1;
-	if (gh >= 4)
-		gh -= 2;
-	else if (gh >= 2)
-		gh -= 1;
+	gh = grid_lines(t, height - (y - top) - 1);
 	if (gh < 1 || !grid_init(t, m, t->cols, gh, &g)) {
 		if (gh < 1)
 			return;
@@ -325,7 +408,7 @@ void tui_pages_draw(struct tui *t, int top, int height)
 	if (y < top + height)
 		draw_cursor_info(t, y++, m, &g, cur < g.ncells ? cur : 0);
 	if (y < top + height)
-		draw_legend(t, y);
+		legend(t, y, top + height - y, true);
 	grid_fini(&g);
 }
 
@@ -333,13 +416,9 @@ void tui_pages_draw(struct tui *t, int top, int height)
 static bool grid_geometry(const struct tui *t, const struct vm_mapping *m, int *width,
 			  uint64_t *per_cell, int *first_line, int *lines)
 {
-	int height = t->rows - 4, y = 1 + (height >= 3), gh = height - y - 1;
+	int height = t->rows - 4, y = 1 + (height >= 3), gh = grid_lines(t, height - y - 1);
 	uint64_t npages = mapping_pages(t, m), cells;
 
-	if (gh >= 4)
-		gh -= 2;
-	else if (gh >= 2)
-		gh -= 1;
 	*width = t->cols - (t->cols >= 40 ? 17 : 0);
 	if (gh < 1 || *width < 1)
 		return false;

@@ -37,6 +37,7 @@ enum tui_color {
 	TC_PAGE = TC_KIND + VK__COUNT, /* + enum vm_page_state */
 	TC_PAGE_NEWRES = TC_PAGE + PS__COUNT, /* became resident */
 	TC_PAGE_NEWSWAP,                      /* swapped out */
+	TC_PAGE_WRITTEN,                      /* soft-dirty: written */
 	TC_COW,                               /* + enum cow_state */
 	TC__COUNT = TC_COW + COW__COUNT
 };
@@ -84,6 +85,7 @@ struct tui {
 	const struct vm_process *prev_proc; /* same pid in prev, or NULL */
 	pid_t pid;
 	bool gone, paused, help;
+	int help_scroll;        /* first help line shown */
 	unsigned refreshes;
 	double delay;
 	uint64_t next_refresh_ns;
@@ -108,6 +110,13 @@ struct tui {
 	char status[256];
 	uint64_t status_until;
 	bool want_stacks_seen;
+
+	/* Write tracking (opt-in: it resets the target's soft-dirty bits). */
+	bool track_writes;
+	pid_t writes_pid;       /* whose bits were reset last, or 0 */
+	bool writes_valid;      /* the runs shown were read after a reset of
+				 * the shown process's bits: soft-dirty means
+				 * written since the refresh before */
 
 	/* COW view */
 	pid_t cow_child;        /* asked for (0: the first child) */
@@ -176,6 +185,10 @@ void tui_put_bar(const struct tui *t, int y, int x, int width,
 		 const struct vm_page_counts *c);
 /* The character of a page state (UTF-8 or ASCII). */
 const char *tui_page_glyph(const struct tui *t, enum vm_page_state s);
+/* The character of a page written since the last refresh. */
+const char *tui_written_glyph(const struct tui *t);
+/* Toggle write tracking (key w, --track-writes). */
+void tui_track_writes(struct tui *t, bool on);
 /* The character of a COW state (UTF-8, or cow_state_char()). */
 const char *tui_cow_glyph(const struct tui *t, unsigned state);
 /* Fill the rest of line Y from X with spaces. */

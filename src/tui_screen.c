@@ -56,6 +56,7 @@ static void screen_colors(struct tui *t)
 		{ TC_SHRUNK, COLOR_MAGENTA, -1, A_BOLD },
 		{ TC_PAGE_NEWRES, COLOR_BLACK, COLOR_YELLOW, A_REVERSE },
 		{ TC_PAGE_NEWSWAP, COLOR_WHITE, COLOR_RED, A_REVERSE | A_BOLD },
+		{ TC_PAGE_WRITTEN, COLOR_WHITE, COLOR_MAGENTA, A_BOLD | A_UNDERLINE },
 	};
 	/* Region colours by kind (the textbook's code/data/heap/stack). */
 	static const short kind_bg[VK__COUNT] = {
@@ -263,6 +264,11 @@ const char *tui_page_glyph(const struct tui *t, enum vm_page_state s)
 	if (s >= PS__COUNT)
 		return "?";
 	return t->utf8 ? utf8[s] : ascii[s];
+}
+
+const char *tui_written_glyph(const struct tui *t)
+{
+	return t->utf8 ? "\u25a0" : "W";
 }
 
 const char *tui_cow_glyph(const struct tui *t, unsigned state)

@@ -23,6 +23,7 @@ struct tui_want {
 	bool stacks;                   /* threads and backtraces (Stacks view) */
 	bool cow;                      /* compare PID with a child (COW view) */
 	pid_t cow_child;               /* that child; 0: the first one known */
+	bool soft_dirty;               /* the runs carry soft-dirty bits */
 };
 
 /* One process of a followed tree (the process list). */
@@ -40,6 +41,10 @@ struct tui_page_info {
 	bool have_entry;
 	uint64_t kflags;  /* /proc/kpageflags of its frame (root) */
 	bool have_kflags;
+	char symbol[128]; /* nearest ELF symbol at or below the address, as
+			   * the object names it: escape before drawing */
+	uint64_t sym_offset;
+	bool have_symbol;
 };
 
 /* poll() results. */
@@ -71,10 +76,11 @@ struct tui_source_ops {
 	/* Handle pending events without blocking longer than TIMEOUT_MS;
 	 * returns TUI_SRC_* bits. May be NULL. */
 	unsigned (*poll)(struct tui_source *src, int timeout_ms);
-	/* Facts about the page at ADDR of PID; 0 or -errno (-ENOTSUP when the
-	 * source has none, e.g. a file). May be NULL. */
-	int (*page_info)(struct tui_source *src, pid_t pid, uint64_t addr,
-			 struct tui_page_info *info);
+	/* Facts about the page at ADDR of process P (a process of the last
+	 * snapshot handed out); 0 or -errno (-ENOTSUP when the source has
+	 * none, e.g. a file). May be NULL. */
+	int (*page_info)(struct tui_source *src, const struct vm_process *p,
+			 uint64_t addr, struct tui_page_info *info);
 	/* The processes the source can show (a followed tree) into OUT (at
 	 * most MAX); returns how many. NULL: the processes of the snapshot. */
 	size_t (*procs)(struct tui_source *src, struct tui_proc *out, size_t max);
@@ -82,6 +88,13 @@ struct tui_source_ops {
 	 * parent and child in it, into *OUT as refresh() does (for saving).
 	 * 0 or -errno. NULL: save the snapshot shown. */
 	int (*take_all)(struct tui_source *src, struct vm_snapshot **out);
+	/* Reset the soft-dirty bits of PID's pages (clear_refs) so that the
+	 * next refresh's soft-dirty pages are those written meanwhile. This
+	 * changes the target (CRIU and other soft-dirty users lose their
+	 * bits): only when the user asked for write tracking. 0 or -errno
+	 * (-EOPNOTSUPP, target untouched: the kernel keeps no soft-dirty
+	 * bits). NULL when the source cannot (a file). */
+	int (*clear_soft_dirty)(struct tui_source *src, pid_t pid);
 	/* Release everything (detaches from a live process). */
 	void (*close)(struct tui_source *src);
 };
@@ -102,6 +115,10 @@ struct tui_opts {
 	bool no_color;
 	bool ascii;        /* no UTF-8 block characters */
 	int initial_view;  /* enum tui_view_id, -1: default */
+	bool track_writes; /* mark pages written between refreshes (resets
+			    * the target's soft-dirty bits) */
+	const char *source_line; /* shown instead of the source's describe()
+				  * (the demo, stopped on quit), or NULL */
 };
 
 /* Run the screen on SRC until quit. Takes the terminal (stdin/stdout must
