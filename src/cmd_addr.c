@@ -292,7 +292,7 @@ static void addr_write_text(FILE *f, const struct addr_report *r,
 	} else {
 		const struct vm_mapping *m = &p->maps[r->map];
 
-		s = escape_untrusted(m->path);
+		s = escape_mapping_path(m->path, m->deleted);
 		fprintf(f, "  mapping:    %" PRIx64 "-%" PRIx64 " %s %s %s\n", m->start,
 			m->end, m->perms, vm_kind_name(m->kind), s && *s ? s : "[anon]");
 		free(s);

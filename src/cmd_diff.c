@@ -89,7 +89,7 @@ static const char *what_word(unsigned w)
 
 static void text_mapping(FILE *f, const struct vm_mapping *m)
 {
-	char *path = escape_untrusted(m->path ? m->path : "");
+	char *path = escape_mapping_path(m->path, m->deleted);
 	char sz[16];
 
 	fprintf(f, "%016" PRIx64 "-%016" PRIx64 " %s %-8s %7s  %s", m->start, m->end, m->perms,

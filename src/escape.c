@@ -54,7 +54,7 @@ char *escape_untrusted_n(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	/* Worst case: every byte becomes \xNN (4), or a 3-byte sequence
-	 * becomes \u{NNNN} (8 for 3 bytes); 4x plus one is enough. */
+	 * becomes \uNNNN (6 for 3 bytes); 4x plus one is enough. */
 	char *out = malloc(len * 4 + 1), *o = out;
 	size_t i = 0;
 
@@ -95,4 +95,33 @@ char *escape_untrusted_n(const char *s, size_t len)
 char *escape_untrusted(const char *s)
 {
 	return escape_untrusted_n(s ? s : "", s ? strlen(s) : 0);
+}
+
+char *escape_mapping_path(const char *path, bool deleted)
+{
+	static const char suffix[] = " (deleted)";
+	const size_t slen = sizeof(suffix) - 1;
+	char *e = escape_untrusted(path), *out;
+	size_t n;
+
+	if (!e)
+		return NULL;
+	n = strlen(e);
+	if (!deleted && (n < slen || strcmp(e + n - slen, suffix) != 0))
+		return e;
+	/* Room for " (deleted)" or for the space as \x20 (3 more bytes). */
+	out = realloc(e, n + slen + 1);
+	if (!out) {
+		free(e);
+		return NULL;
+	}
+	if (deleted) {
+		memcpy(out + n, suffix, slen + 1);
+	} else {
+		/* The kernel's marker is a suffix: a live file named so would
+		 * read as deleted (fs/d_path.c prepend " (deleted)"). */
+		memmove(out + n - slen + 4, out + n - slen + 1, slen);
+		memcpy(out + n - slen, "\\x20", 4);
+	}
+	return out;
 }

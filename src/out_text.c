@@ -97,15 +97,15 @@ static void print_table(FILE *f, const struct vm_snapshot *s,
 		"PERM", "KIND", "SIZE", "RSS", "SWAP", "NOTPRES", "PATH");
 	for (size_t i = 0; i < p->nmaps; i++) {
 		const struct vm_mapping *m = &p->maps[i];
-		char *path = escape_untrusted(m->path);
+		char *path = escape_mapping_path(m->path, m->deleted);
 
-		fprintf(f, "%016" PRIx64 " %016" PRIx64 " %-4s %-8s %7s %7s %7s %7s  %s%s\n",
+		fprintf(f, "%016" PRIx64 " %016" PRIx64 " %-4s %-8s %7s %7s %7s %7s  %s\n",
 			m->start, m->end, m->perms, vm_kind_name(m->kind),
 			fmt_kb(a, sizeof(a), (m->end - m->start) / 1024),
 			fmt_kb(b, sizeof(b), pkb(s, m->pages.resident - m->pages.zero)),
 			fmt_kb(c, sizeof(c), pkb(s, m->pages.swapped)),
 			fmt_kb(d, sizeof(d), pkb(s, m->pages.not_present)),
-			path ? path : "?", m->deleted ? " (deleted)" : "");
+			path ? path : "?");
 		free(path);
 		print_row_notes(f, p, m, flags);
 	}
@@ -187,7 +187,7 @@ static void print_picture(FILE *f, const struct vm_snapshot *s,
 	for (size_t n = p->nmaps; n-- > 0;) {
 		const struct vm_mapping *m = &p->maps[n];
 		enum area ar = area_of(p, m, user_top);
-		char *path = escape_untrusted(m->path);
+		char *path = escape_mapping_path(m->path, m->deleted);
 		bool first = true;
 
 		if (ar != A_KERNEL && prev_area == A_KERNEL) {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Hostile names: mapped files named with escape sequences, OSC, BEL, C1,
 # \r, \b, \t, invalid UTF-8, a right-to-left override, a newline, a file
-# literally named "x (deleted)" beside a really deleted one, a 4 KiB path,
+# literally named "x (deleted)" beside a really deleted one (told apart in
+# the text too: the live file's space shows as \x20), a 4 KiB path,
 # an escape sequence as comm, a 1 MiB command line. Text output shows them
 # escaped (no control byte reaches the terminal) and aligned; JSON gives
 # back every name byte for byte.
@@ -41,7 +42,8 @@ if len(rows) != 14:
 cols = {l.index(os.fsdecode(d)) for l in rows}
 if len(cols) != 1:
     no("path column not aligned: %s" % cols)
-for want in ["esc-\\x1b[31mred\\x1b[0m", "osc-\\x1b]0;owned\\x07", "c1-\\x9b2J", "bad-utf8-\\xff\\xfe\\xc0\\xaf"]:
+for want in ["esc-\\x1b[31mred\\x1b[0m", "osc-\\x1b]0;owned\\x07", "c1-\\x9b2J", "bad-utf8-\\xff\\xfe\\xc0\\xaf",
+             "/gone (deleted)", "/x\\x20(deleted)"]:
     if not any(want in l for l in rows):
         no("text does not show %r" % want)
 

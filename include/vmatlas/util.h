@@ -9,11 +9,15 @@
 #include <sys/types.h>
 
 /* Escape untrusted bytes for a terminal or a text file: control characters
- * (C0, DEL, C1), invalid UTF-8, and bidi overrides become \xNN / \u{NNNN};
+ * (C0, DEL, C1), invalid UTF-8, and bidi overrides become \xNN / \uNNNN;
  * backslash becomes "\\". Returns a malloc'd string or NULL + ENOMEM. */
 char *escape_untrusted(const char *s);
 /* Same, of LEN bytes (may contain NUL). */
 char *escape_untrusted_n(const char *s, size_t len);
+/* A mapping's PATH escaped for a terminal or a text file, with " (deleted)"
+ * appended when DELETED; a live file whose own name ends in " (deleted)"
+ * shows that space as \x20, so the two cannot be confused. */
+char *escape_mapping_path(const char *path, bool deleted);
 
 /* Parse a PID argument: a decimal number > 0 that fits pid_t. 0 or -EINVAL. */
 int parse_pid(const char *s, pid_t *pid);

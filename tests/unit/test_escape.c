@@ -14,6 +14,13 @@ static void check_escape(const char *in, size_t len, const char *want)
 	free(got);
 }
 
+static void check_mapping_path(const char *path, bool deleted, const char *want)
+{
+	char *got = escape_mapping_path(path, deleted);
+	CHECK_STR(got, want);
+	free(got);
+}
+
 int main(void)
 {
 	pid_t pid;
@@ -35,6 +42,16 @@ int main(void)
 	check_escape("nul\0byte", 8, "nul\\x00byte");
 	check_escape("\x7f", 1, "\\x7f");
 	check_escape("", 0, "");
+
+	/* A deleted file and a live file named "x (deleted)" read differently. */
+	check_mapping_path("/tmp/x", true, "/tmp/x (deleted)");
+	check_mapping_path("/tmp/x (deleted)", false, "/tmp/x\\x20(deleted)");
+	check_mapping_path("/tmp/x (deleted)", true, "/tmp/x (deleted) (deleted)");
+	check_mapping_path("/tmp/\033 (deleted)", false, "/tmp/\\x1b\\x20(deleted)");
+	check_mapping_path(" (deleted)", false, "\\x20(deleted)");
+	check_mapping_path("(deleted)", false, "(deleted)");
+	check_mapping_path("/lib/libc.so.6", false, "/lib/libc.so.6");
+	check_mapping_path("", false, "");
 
 	CHECK(parse_pid("123", &pid) == 0 && pid == 123);
 	CHECK(parse_pid("0", &pid) < 0);
