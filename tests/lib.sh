@@ -29,11 +29,12 @@ require_root() { [ "$(id -u)" = 0 ] || skip "${1:-needs root}"; }
 
 # start_target NAME [ARGS...]: run $TARGETS/NAME READYFILE ARGS... in the
 # background; wait until it has written READYFILE. Sets TPID and READY.
+# START_AS, when set, is a command prefix to run it as (e.g. setpriv ...).
 start_target() {
 	local name=$1 i
 	shift
 	READY=$TEST_TMP/$name.ready.$RANDOM
-	"$TARGETS/$name" "$READY" "$@" &
+	${START_AS:-} "$TARGETS/$name" "$READY" "$@" &
 	TPID=$!
 	TEST_PIDS="$TEST_PIDS $TPID"
 	for i in $(seq 1 200); do
