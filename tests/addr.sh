@@ -85,7 +85,21 @@ with open("/proc/%d/pagemap"%pid,"rb") as f:
 assert e>>63&1, "not present"
 print(hex((e&((1<<55)-1))*4096 + a%4096))' "$TPID" "$data")
 	expect_eq "physical address of vm_data_var" "$(q 'd["page"]["physical"]')" "$phys"
-	[ "$(q '"mapcount" in d["page"] and "flags" in d["page"]')" = true ] || fail "no mapcount/flags as root"
+	# kpagecount and the flags that do not change while the page sits
+	# still (mmap, anon, swapbacked, ...; not lru/active/referenced),
+	# read here from /proc/kpageflags (include/uapi/linux/kernel-page-flags.h).
+	kp=$(python3 -c 'import struct,sys
+pfn=int(sys.argv[1],16)
+def rd(path):
+    with open(path, "rb") as f:
+        f.seek(pfn * 8); return struct.unpack("<Q", f.read(8))[0]
+fl,cnt=rd("/proc/kpageflags"),rd("/proc/kpagecount")
+names={11:"mmap",12:"anon",14:"swapbacked",15:"compound_head",21:"ksm",22:"thp",24:"zero_page"}
+print(cnt, ",".join(n for b,n in sorted(names.items()) if fl>>b&1))' "$(q 'd["page"]["pfn"]')")
+	expect_eq "mapcount and stable kpageflags of vm_data_var's page" \
+		"$(q 'str(d["page"]["mapcount"]) + " " + ",".join(f for f in d["page"]["flags"] if f in ("mmap","anon","swapbacked","compound_head","ksm","thp","zero_page"))')" \
+		"$kp"
+	expect_eq "written private .data page: anon, mapped once" "$kp" "1 mmap,anon,swapbacked"
 else
 	expect_eq "no physical address without root" "$(q '"physical" in d["page"]')" false
 fi
