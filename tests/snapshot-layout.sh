@@ -84,3 +84,35 @@ grep -q 'program image' "$TEST_TMP/snap.txt" || fail "no program image in the pi
 grep -q 'start_stack=' "$TEST_TMP/snap.txt" || fail "no start_stack marker"
 grep -q 'brk=' "$TEST_TMP/snap.txt" || fail "no brk marker"
 ok "text output"
+
+# Sections: every allocated section of the executable (readelf -S), moved by
+# the load bias and clipped to each mapping; the anonymous bss tail has .bss.
+command -v readelf >/dev/null || skip "readelf (binutils) not installed"
+readelf -SW "$TARGETS/layout" > "$TEST_TMP/sections.txt"
+python3 - "$out" "$TARGETS/layout" "$TEST_TMP/sections.txt" <<'PY' || fail "sections disagree with readelf"
+import json, re, sys
+p = json.load(open(sys.argv[1]))["processes"][0]
+exe = sys.argv[2]
+secs = []
+for line in open(sys.argv[3]):
+    m = re.match(r"\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+\S+\s+(\S*A\S*)\s", line)
+    if m and int(m.group(3), 16) > 0:
+        secs.append((m.group(1), int(m.group(2), 16), int(m.group(2), 16) + int(m.group(3), 16)))
+maps = p["mappings"]
+first = [i for i, m in enumerate(maps) if m["path"] == exe]
+bias = int(maps[first[0]]["start"], 16)  # PIE: the first PT_LOAD is at 0
+mine = [maps[i] for i in first] + [maps[first[-1] + 1]]
+assert mine[-1]["path"] == "" and mine[-1]["kind"] == "bss", mine[-1]
+bad = 0
+for m in mine:
+    s, e = int(m["start"], 16), int(m["end"], 16)
+    want = [(n, "%#x" % max(a + bias, s), "%#x" % min(b + bias, e)) for n, a, b in secs
+            if a + bias < e and b + bias > s]
+    got = [(x["name"], x["start"], x["end"]) for x in m.get("sections", [])]
+    if got != want:
+        print("mapping", m["start"], "got", got, "want", want); bad += 1
+assert any(x["name"] == ".bss" for x in mine[-1]["sections"])
+print("sections of", len(mine), "mappings agree with readelf")
+sys.exit(bad)
+PY
+ok "sections of every mapping of the executable, and .bss in its anonymous tail"
