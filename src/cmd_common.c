@@ -62,3 +62,17 @@ int cmd_parse_pids(char *const *args, size_t n, pid_t *pids)
 	}
 	return 0;
 }
+
+int cmd_parse_text_json(const char *cmd, const char *arg, enum snapshot_fmt *format)
+{
+	char *e;
+
+	if (strcmp(arg, "text") == 0 || strcmp(arg, "json") == 0) {
+		*format = arg[0] == 't' ? FMT_TEXT : FMT_JSON;
+		return 0;
+	}
+	e = escape_untrusted(arg);
+	vm_error("%s: unknown format '%s' (text or json)", cmd, e ? e : "?");
+	free(e);
+	return -EINVAL;
+}

@@ -64,7 +64,8 @@ int cmd_cow(int argc, char **argv)
 
 	optind = 1;
 	while ((c = cmd_getopt("cow", argc, argv, "f:po:h", opts)) != -1) {
-		int k = cmd_out_option(&o, c, optarg);
+		int k = c == 'f' ? cmd_parse_text_json("cow", optarg, &o.format) == 0
+				 : cmd_out_option(&o, c, optarg);
 
 		if (k > 0)
 			continue;

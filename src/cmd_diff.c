@@ -427,12 +427,8 @@ int cmd_diff(int argc, char **argv)
 	while ((c = cmd_getopt("diff", argc, argv, "f:peh", opts)) != -1) {
 		switch (c) {
 		case 'f':
-			if (snapshot_parse_format(optarg, &dr.format) < 0)
+			if (cmd_parse_text_json("diff", optarg, &dr.format) < 0)
 				return EXIT_USAGE;
-			if (dr.format == FMT_SVG) {
-				vm_error("diff: unknown format 'svg' (text or json)");
-				return EXIT_USAGE;
-			}
 			break;
 		case 'p':
 			dr.opts |= DIFF_OPT_RANGES;

@@ -17,6 +17,8 @@ struct outfile;
 enum snapshot_fmt { FMT_TEXT, FMT_JSON, FMT_SVG };
 /* FMT_* for a --format argument; -EINVAL after saying why. */
 int snapshot_parse_format(const char *arg, enum snapshot_fmt *format);
+/* The same for a command that prints only text or json (CMD names it). */
+int cmd_parse_text_json(const char *cmd, const char *arg, enum snapshot_fmt *format);
 /* Render S to OUT and commit it (or abort it on error); an exit status. */
 int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
 		    unsigned flags, struct outfile *out);
@@ -41,7 +43,6 @@ int cmd_demo(int argc, char **argv);
 int cmd_cow(int argc, char **argv);
 int cmd_addr(int argc, char **argv);
 int cmd_stacks(int argc, char **argv);
-int cmd_demo(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_view(int argc, char **argv);
 

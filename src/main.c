@@ -61,7 +61,7 @@ int cmd_format_options(const char *cmd, int argc, char **argv,
 
 	optind = 1;
 	while ((c = cmd_getopt(cmd, argc, argv, "f:h", opts)) != -1) {
-		if (c == 'f' && snapshot_parse_format(optarg, format) == 0)
+		if (c == 'f' && cmd_parse_text_json(cmd, optarg, format) == 0)
 			continue;
 		if (c == 'h') {
 			usage(stdout);

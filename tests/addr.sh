@@ -1,6 +1,6 @@
 #!/bin/sh
 # vmatlas addr on a target with known symbols: a function, globals in .data
-# and .bss, a libc function, C++ names, a stripped copy (.dynsym only),
+# and .bss, a libc function, the vdso, C++ names, a stripped copy (.dynsym only),
 # separate debug files (build-id and .gnu_debuglink), the page-table
 # indices, and the physical address as pagemap says (root).
 . "$TESTLIB"
@@ -85,7 +85,21 @@ with open("/proc/%d/pagemap"%pid,"rb") as f:
 assert e>>63&1, "not present"
 print(hex((e&((1<<55)-1))*4096 + a%4096))' "$TPID" "$data")
 	expect_eq "physical address of vm_data_var" "$(q 'd["page"]["physical"]')" "$phys"
-	[ "$(q '"mapcount" in d["page"] and "flags" in d["page"]')" = true ] || fail "no mapcount/flags as root"
+	# kpagecount and the flags that do not change while the page sits
+	# still (mmap, anon, swapbacked, ...; not lru/active/referenced),
+	# read here from /proc/kpageflags (include/uapi/linux/kernel-page-flags.h).
+	kp=$(python3 -c 'import struct,sys
+pfn=int(sys.argv[1],16)
+def rd(path):
+    with open(path, "rb") as f:
+        f.seek(pfn * 8); return struct.unpack("<Q", f.read(8))[0]
+fl,cnt=rd("/proc/kpageflags"),rd("/proc/kpagecount")
+names={11:"mmap",12:"anon",14:"swapbacked",15:"compound_head",21:"ksm",22:"thp",24:"zero_page"}
+print(cnt, ",".join(n for b,n in sorted(names.items()) if fl>>b&1))' "$(q 'd["page"]["pfn"]')")
+	expect_eq "mapcount and stable kpageflags of vm_data_var's page" \
+		"$(q 'str(d["page"]["mapcount"]) + " " + ",".join(f for f in d["page"]["flags"] if f in ("mmap","anon","swapbacked","compound_head","ksm","thp","zero_page"))')" \
+		"$kp"
+	expect_eq "written private .data page: anon, mapped once" "$kp" "1 mmap,anon,swapbacked"
 else
 	expect_eq "no physical address without root" "$(q '"physical" in d["page"]')" false
 fi
@@ -102,6 +116,24 @@ for bad in 'vm_known_func+' 0xzz '+4' 'main+xyz' ''; do
 done
 "$VMATLAS" addr "$TPID" no_such_symbol_here > /dev/null 2>&1
 expect_eq "exit status for an unknown symbol" $? 1
+
+# 6b. The vdso, read from the target's memory: its dump's nm -D names.
+python3 -c 'import sys
+for l in open("/proc/%s/maps" % sys.argv[1]):
+    f = l.split()
+    if f[-1] == "[vdso]":
+        s, e = (int(x, 16) for x in f[0].split("-"))
+        with open("/proc/%s/mem" % sys.argv[1], "rb") as m:
+            m.seek(s); open(sys.argv[2], "wb").write(m.read(e - s))
+        print(hex(s))' "$TPID" "$TEST_TMP/vdso.so" > "$TEST_TMP/vdso.start" || hard_error "cannot dump the vdso"
+vstart=$(cat "$TEST_TMP/vdso.start")
+vsym=$(nm -D --defined-only "$TEST_TMP/vdso.so" | awk '$2 ~ /^[TtWw]$/ && $3 ~ /clock_gettime/ { print $1; exit }')
+[ -n "$vsym" ] || hard_error "no clock_gettime in the vdso dump"
+vaddr=$(printf '0x%x' $((vstart + 0x$vsym)))
+addr_json "$TPID" "$vaddr"
+vnames=$(nm -D --defined-only "$TEST_TMP/vdso.so" | awk -v v="$vsym" '$1 == v { sub(/@.*/, "", $3); print $3 }')
+echo "$vnames" | grep -qx "$(q 'd["symbol"]["name"]')" || fail "vdso $vaddr: '$(q 'd["symbol"]["name"]')' is not one of $(echo $vnames)"
+expect_eq "vdso symbol: offset, object, section" "$(q 'd["symbol"]["offset"] + " " + d["symbol"]["object"] + " " + d["section"]')" "0x0 [vdso] .text"
 
 # 7. Stripped (.dynsym only) and C++ (demangled) targets.
 start_target symbols-stripped

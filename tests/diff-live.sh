@@ -74,3 +74,23 @@ ok "text diff"
 "$VMATLAS" diff --pages "$before" "$TEST_TMP/noruns.json" > /dev/null 2> "$TEST_TMP/err" && fail "--pages without runs succeeded"
 grep -q "has no per-page states" "$TEST_TMP/err" || fail "message: $(cat "$TEST_TMP/err")"
 ok "--pages without runs refused"
+
+# Two runs of one program: ASLR puts the executable and its libraries at
+# other addresses, yet each is matched to itself (path + offset) and moved.
+[ "$(cat /proc/sys/kernel/randomize_va_space)" != 0 ] || skip "ASLR is off: the second run is at the same addresses"
+start_target symbols
+run1=$TPID
+start_target symbols
+"$VMATLAS" diff --format=json "pid:$run1" "pid:$TPID" > "$TEST_TMP/runs.json" || fail "diff of two runs exited $?"
+python3 - "$TEST_TMP/runs.json" "/proc/$run1/maps" <<'PY' || fail "two runs of one program not matched"
+import json, sys
+d = json.load(open(sys.argv[1]))
+named = [(f[5], int(f[2], 16)) for f in map(str.split, open(sys.argv[2]))
+         if len(f) > 5 and f[5].startswith("/")]
+assert not [m["path"] for m in d["added"] + d["removed"] if m["path"]], "named mapping added/removed"
+moved = [(c["path"], int(c["offset"], 16)) for c in d["changed"]
+         if "moved" in c["changes"] and c["path"].startswith("/")]
+assert sorted(moved) == sorted(named), (sorted(moved), sorted(named))
+print(len(moved), "file mappings matched across runs")
+PY
+ok "two runs: every file mapping matched and moved"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Periodic capture: --interval/--count writes one JSON line per snapshot;
-# a capture stopped by SIGTERM or killed outright keeps every complete
+# a capture stopped by Ctrl-C, SIGTERM or killed outright keeps every complete
 # line readable; view draws the timeline and diff compares its steps.
 . "$TESTLIB"
 
@@ -38,19 +38,23 @@ python3 -c 'import sys, xml.etree.ElementTree as ET; ET.parse(sys.argv[1])' "$TE
 grep -q "4 snapshots" "$TEST_TMP/tl.svg" || fail "chart does not say 4 snapshots"
 ok "timeline chart"
 
-# Stopped by SIGTERM between snapshots: exit 0, all lines complete.
-"$VMATLAS" snapshot --interval 0.05 -o "$TEST_TMP/term.jsonl" "$TPID" &
-cap=$!
-sleep 0.6
-kill -TERM "$cap"
-wait "$cap"
-expect_eq "exit status after SIGTERM" "$?" 0
-n=$(wc -l < "$TEST_TMP/term.jsonl")
-[ "$n" -ge 2 ] || fail "only $n lines in 0.6 s"
-[ "$(tail -c 1 "$TEST_TMP/term.jsonl" | od -An -c | tr -d ' ')" = '\n' ] || fail "last line incomplete"
-"$VMATLAS" view --format=json "$TEST_TMP/term.jsonl" > /dev/null 2> "$TEST_TMP/err" || fail "reader: $(cat "$TEST_TMP/err")"
-[ -s "$TEST_TMP/err" ] && fail "warning on a clean stop: $(cat "$TEST_TMP/err")"
-ok "SIGTERM keeps $n complete lines"
+# Stopped by Ctrl-C (SIGINT) or SIGTERM: exit 0, all lines complete; each
+# line is in the file as soon as it is taken, before the capture ends.
+for sig in INT TERM; do
+	"$VMATLAS" snapshot --interval 0.05 -o "$TEST_TMP/$sig.jsonl" "$TPID" &
+	cap=$!
+	sleep 0.6
+	n=$(wc -l < "$TEST_TMP/$sig.jsonl")
+	[ "$n" -ge 2 ] || fail "only $n lines written in 0.6 s of a running capture"
+	kill -$sig "$cap"
+	wait "$cap"
+	expect_eq "exit status after SIG$sig" "$?" 0
+	n=$(wc -l < "$TEST_TMP/$sig.jsonl")
+	[ "$(tail -c 1 "$TEST_TMP/$sig.jsonl" | od -An -c | tr -d ' ')" = '\n' ] || fail "last line incomplete"
+	"$VMATLAS" view --format=json "$TEST_TMP/$sig.jsonl" > /dev/null 2> "$TEST_TMP/err" || fail "reader: $(cat "$TEST_TMP/err")"
+	[ -s "$TEST_TMP/err" ] && fail "warning on a clean stop: $(cat "$TEST_TMP/err")"
+	ok "SIG$sig keeps $n complete lines"
+done
 
 # Killed outright, compressed: every complete gzip member is read back.
 "$VMATLAS" snapshot --interval 0.02 -o "$TEST_TMP/kill.jsonl.gz" "$TPID" &

@@ -29,11 +29,12 @@ require_root() { [ "$(id -u)" = 0 ] || skip "${1:-needs root}"; }
 
 # start_target NAME [ARGS...]: run $TARGETS/NAME READYFILE ARGS... in the
 # background; wait until it has written READYFILE. Sets TPID and READY.
+# START_AS, when set, is a command prefix to run it as (e.g. setpriv ...).
 start_target() {
 	local name=$1 i
 	shift
 	READY=$TEST_TMP/$name.ready.$RANDOM
-	"$TARGETS/$name" "$READY" "$@" &
+	${START_AS:-} "$TARGETS/$name" "$READY" "$@" &
 	TPID=$!
 	TEST_PIDS="$TEST_PIDS $TPID"
 	for i in $(seq 1 200); do
@@ -66,15 +67,34 @@ expect_eq() {
 	ok "$1 = $3"
 }
 
+# expect_error WHAT EXIT PATTERN ARGS...: vmatlas ARGS fails with EXIT and one
+# stderr line matching PATTERN, and writes nothing to stdout.
+expect_error() {
+	what=$1 want=$2 pat=$3
+	shift 3
+	"$VMATLAS" "$@" > "$TEST_TMP/out" 2> "$TEST_TMP/err"
+	rc=$?
+	[ "$rc" = "$want" ] || fail "$what: exit $rc, expected $want ($(cat "$TEST_TMP/err"))"
+	[ "$(wc -l < "$TEST_TMP/err")" = 1 ] || fail "$what: stderr is not one line: $(cat "$TEST_TMP/err")"
+	grep -q -- "$pat" "$TEST_TMP/err" || fail "$what: '$(cat "$TEST_TMP/err")' does not say '$pat'"
+	[ ! -s "$TEST_TMP/out" ] || fail "$what: wrote to stdout"
+	ok "$what: $(cat "$TEST_TMP/err")"
+}
+
 # proc_tracer PID: TracerPid of PID; proc_state PID: its state letter.
 proc_tracer() { sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/$1/status"; }
 proc_state() { sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status"; }
 
 # with_swap: create and enable a private swap file for this test; it is
 # switched off and removed on every exit path. Skips when impossible.
+# Swap is system-wide: pages paged out here may land on another test's swap
+# file and come back in at its swapoff, so swap tests hold one host-wide lock.
 with_swap() {
 	require_root "needs root to enable a swap file"
 	command -v mkswap >/dev/null && command -v swapon >/dev/null || skip "mkswap/swapon not installed"
+	command -v flock >/dev/null || skip "flock not installed"
+	exec 9>>/tmp/vmatlas-swap-test.lock || hard_error "cannot open the swap test lock"
+	flock -w 240 9 || hard_error "another swap test held the lock for 240 s"
 	SWAPFILE=$TEST_TMP/swapfile
 	fallocate -l "${1:-256M}" "$SWAPFILE" 2>/dev/null || dd if=/dev/zero of="$SWAPFILE" bs=1M count=256 status=none || skip "cannot create a swap file"
 	chmod 600 "$SWAPFILE"

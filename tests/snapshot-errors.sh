@@ -3,20 +3,6 @@
 # no output file.
 . "$TESTLIB"
 
-# expect_error WHAT EXIT PATTERN ARGS...: vmatlas ARGS fails with EXIT and one
-# stderr line matching PATTERN.
-expect_error() {
-	what=$1 want=$2 pat=$3
-	shift 3
-	"$VMATLAS" "$@" > "$TEST_TMP/out" 2> "$TEST_TMP/err"
-	rc=$?
-	[ "$rc" = "$want" ] || fail "$what: exit $rc, expected $want ($(cat "$TEST_TMP/err"))"
-	[ "$(wc -l < "$TEST_TMP/err")" = 1 ] || fail "$what: stderr is not one line: $(cat "$TEST_TMP/err")"
-	grep -q -- "$pat" "$TEST_TMP/err" || fail "$what: '$(cat "$TEST_TMP/err")' does not say '$pat'"
-	[ ! -s "$TEST_TMP/out" ] || fail "$what: wrote to stdout"
-	ok "$what: $(cat "$TEST_TMP/err")"
-}
-
 # A pid that surely does not exist: above pid_max.
 nopid=$(( $(cat /proc/sys/kernel/pid_max) + 1 ))
 expect_error "no such process" 1 "no such process: $nopid" snapshot "$nopid"

@@ -20,6 +20,23 @@ expect_eq "main thread's frames end in _start" "$(q "[t[\"frames\"][-1][\"symbol
 expect_eq "thread_a is called from start_thread" "$(q "[f[\"symbol\"] for t in d[\"threads\"] if t[\"tid\"] == $ta for f in t[\"frames\"]][2]")" start_thread
 expect_eq "main thread's stack" "$(q "[t[\"stack\"][\"type\"] for t in d[\"threads\"] if t[\"tid\"] == $TPID][0]")" main
 expect_eq "thread_a's stack" "$(q "[t[\"stack\"][\"type\"] for t in d[\"threads\"] if t[\"tid\"] == $ta][0]")" thread
+# Each frame's pc - offset is its symbol's address (nm + load bias), in the
+# object named; each thread's stack is the mapping that holds its sp.
+T=$TARGETS/symbols
+bias=$(awk -v p="$T" '$6 == p && $3 == "00000000" { split($1, a, "-"); print a[1]; exit }' "/proc/$TPID/maps")
+ta_addr=$(printf '0x%x' $((0x$(nm "$T" | awk '$3 == "thread_a" {print $1}') + 0x$bias)))
+expect_eq "thread_a frame: pc - offset, object" \
+	"$(q "[hex(int(f['pc'],16) - int(f['offset'],16)) + ' ' + f['object'] for t in d['threads'] if t['tid'] == $ta for f in t['frames'] if f['symbol'] == 'thread_a'][0]")" \
+	"$ta_addr $T"
+for t in $TPID $ta $tb; do
+	sp=$(q "[t['sp'] for t in d['threads'] if t['tid'] == $t][0]")
+	range=$(python3 -c 'import sys
+sp=int(sys.argv[2],16)
+for l in open("/proc/%s/maps"%sys.argv[1]):
+    s,e=(int(x,16) for x in l.split()[0].split("-"))
+    if s<=sp<e: print("%#x-%#x"%(s,e))' "$TPID" "$sp")
+	expect_eq "thread $t's stack mapping" "$(q "[t['stack']['start'] + '-' + t['stack']['end'] for t in d['threads'] if t['tid'] == $t][0]")" "$range"
+done
 expect_eq "state as found" "$(q "[t[\"state\"] for t in d[\"threads\"] if t[\"tid\"] == $TPID][0]")" S
 expect_eq "TracerPid after stacks" "$(proc_tracer "$TPID")" 0
 case $(proc_state "$TPID") in S|R) ok "running after stacks" ;; *) fail "state $(proc_state "$TPID") after stacks" ;; esac
@@ -44,6 +61,7 @@ grep -q "thread_a" "$TEST_TMP/s.txt" || fail "no thread_a in the text output"
 grep -q "state T" "$TEST_TMP/s.txt" || fail "the text output does not say T"
 sleep 0.2
 expect_eq "state after stacks of a stopped process" "$(proc_state "$TPID")" T
+THREADS_CONTEXT="after stacks of a stopped process: " threads_are "$TPID" T
 expect_eq "TracerPid after stacks of a stopped process" "$(proc_tracer "$TPID")" 0
 kill -CONT "$TPID"
 
