@@ -87,14 +87,13 @@ static void file_release(struct tui_source *src, struct vm_snapshot *s)
 static void file_describe(struct tui_source *src, char *buf, size_t len)
 {
 	struct file_source *f = src->priv;
-	char when[40];
 
-	fmt_rfc3339(when, sizeof(when), &f->t->snaps[f->pos]->taken_at);
+	/* The header says when it was taken; a long name is cut last. */
 	if (f->t->nsnaps > 1)
-		snprintf(buf, len, "%s  snapshot %zu/%zu  taken %s  ([ ] step)", f->name, f->pos + 1,
-			 f->t->nsnaps, when);
+		snprintf(buf, len, "snapshot %zu of %zu  ([ ] step)  %s", f->pos + 1,
+			 f->t->nsnaps, f->name);
 	else
-		snprintf(buf, len, "%s  taken %s", f->name, when);
+		snprintf(buf, len, "%s", f->name);
 }
 
 static bool file_is_live(const struct tui_source *src)

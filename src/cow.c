@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vmatlas/cow.h"
+#include "vmatlas/tracer.h"
 
 static void cow_counts_add(struct vm_cow_counts *to, const struct vm_cow_counts *c)
 {
@@ -47,6 +48,11 @@ int cow_compare_ctx(struct pagemap_ctx *pctx, struct pagemap_ctx *cctx,
 		struct vm_cow_mapping *m;
 		struct cow_counts cc;
 
+		/* A quit signal: unwind so the caller can detach and exit. */
+		if (vm_should_quit()) {
+			r = -EINTR;
+			goto fail;
+		}
 		if (pm->start < cm->start) {
 			i++;
 			continue;
@@ -143,6 +149,8 @@ int cow_snapshot_add_pairs(struct vm_snapshot *s, bool runs)
 		for (size_t p = 0; p < s->nprocs; p++) {
 			int r;
 
+			if (vm_should_quit())
+				return -EINTR;
 			if (p == c || s->procs[p].pid != s->procs[c].ppid)
 				continue;
 			r = cow_snapshot_add_pair(s, p, c, runs);

@@ -194,6 +194,34 @@ bool tui_mapping_matches(const struct vm_mapping *m, const char *pat)
 	return true;
 }
 
+void tui_search_step(struct tui *t, int dir)
+{
+	const struct vm_process *p = t->proc;
+	ssize_t cur = tui_selected_index(t), n;
+
+	if (!p || cur < 0)
+		return;
+	n = (ssize_t)p->nmaps;
+	if (!t->search[0]) {
+		if (cur + dir >= 0 && cur + dir < n)
+			tui_select_index(t, (size_t)(cur + dir));
+		else
+			tui_set_status(t, "this is the %s mapping", dir > 0 ? "last" : "first");
+		return;
+	}
+	for (ssize_t k = 1; k <= n; k++) {
+		ssize_t i = ((cur + dir * k) % n + n) % n;
+
+		if (tui_mapping_matches(&p->maps[i], t->search)) {
+			if (i == cur)
+				tui_set_status(t, "only this mapping matches '%s'", t->search);
+			tui_select_index(t, (size_t)i);
+			return;
+		}
+	}
+	tui_set_status(t, "no mapping matches '%s'", t->search);
+}
+
 /* ---- changes since the last refresh ----------------------------------- */
 
 static void changes_clear(struct tui *t)
@@ -522,8 +550,9 @@ static void tui_save(struct tui *t)
 	if (r < 0)
 		tui_set_status(t, "cannot save %s: %s", name, strerror(-r));
 	else if (all_nprocs)
-		tui_set_status(t, "saved %s (%zu processes, %zu COW pairs)", name,
-			       all_nprocs, all_ncows);
+		tui_set_status(t, "saved %s (%zu %s, %zu COW %s)", name,
+			       all_nprocs, tui_plural(all_nprocs, "process", "processes"),
+			       all_ncows, tui_plural(all_ncows, "pair", "pairs"));
 	else
 		tui_set_status(t, "saved %s", name);
 }
@@ -572,11 +601,22 @@ static void draw_header(struct tui *t)
 		x += tui_put(0, x, w, t->cols - x);
 		attroff(tui_attr(t, c));
 		attron(tui_attr(t, TC_HEADER));
-		snprintf(line, sizeof(line), "  virt %s  res %s  swap %s  every %.1fs%s",
-			 fmt_kb(v, sizeof(v), p->totals.virtual_kb),
-			 fmt_kb(r, sizeof(r), p->totals.resident_kb),
-			 fmt_kb(s, sizeof(s), p->totals.swapped_kb),
-			 t->delay, t->paused ? "  PAUSED" : "");
+		int n = snprintf(line, sizeof(line), "  virt %s  res %s  swap %s  ",
+				 fmt_kb(v, sizeof(v), p->totals.virtual_kb),
+				 fmt_kb(r, sizeof(r), p->totals.resident_kb),
+				 fmt_kb(s, sizeof(s), p->totals.swapped_kb));
+
+		/* A file has no refresh interval: when it was taken instead. */
+		if (t->src->ops->is_live(t->src)) {
+			snprintf(line + n, sizeof(line) - (size_t)n, "every %.1fs%s", t->delay,
+				 t->paused ? "  PAUSED" : "");
+		} else {
+			struct tm tm;
+			time_t when = t->snap->taken_at.tv_sec;
+
+			if (gmtime_r(&when, &tm))
+				strftime(line + n, sizeof(line) - (size_t)n, "%Y-%m-%d %H:%M:%S UTC", &tm);
+		}
 		tui_put(0, x, line, t->cols - x);
 	} else {
 		tui_put(0, 0, "vmatlas: waiting for the first snapshot", t->cols);
@@ -584,22 +624,60 @@ static void draw_header(struct tui *t)
 	attroff(tui_attr(t, TC_HEADER));
 }
 
+/* Tab I's label: "1 Layout", or when the tabs do not fit the width,
+ * only the number for the tabs not shown. */
+static int tab_label(const struct tui *t, size_t i, bool compact, char *buf, size_t len)
+{
+	if (compact && i != t->view)
+		return snprintf(buf, len, "%zu", i + 1);
+	return snprintf(buf, len, "%zu %s", i + 1, tui_views[i].name);
+}
+
+static bool tabs_compact(const struct tui *t)
+{
+	int w = 0;
+
+	for (size_t i = 0; i < tui_nviews; i++)
+		w += (int)strlen(tui_views[i].name) + 3;
+	return w > t->cols;
+}
+
+/* Columns the tabs use. */
+static int tabs_width(const struct tui *t)
+{
+	bool compact = tabs_compact(t);
+	char tab[32];
+	int w = 0;
+
+	for (size_t i = 0; i < tui_nviews; i++)
+		w += tab_label(t, i, compact, tab, sizeof(tab)) + 1;
+	return w;
+}
+
+/* What is shown and what quitting does goes beside the tabs when it fits
+ * whole, else on the status line when that is free. */
+static bool source_beside_tabs(const struct tui *t)
+{
+	return tabs_width(t) + 1 + (int)strlen(t->source_line) <= t->cols;
+}
+
 static void draw_tabs(struct tui *t)
 {
+	bool compact = tabs_compact(t);
 	int x = 0;
 
 	tui_clear_to_eol(1, 0);
 	for (size_t i = 0; i < tui_nviews && x < t->cols; i++) {
 		char tab[32];
 		enum tui_color c = i == t->view ? TC_TAB_SEL : TC_TAB;
+		int w = tab_label(t, i, compact, tab, sizeof(tab));
 
-		snprintf(tab, sizeof(tab), "%zu %s", i + 1, tui_views[i].name);
 		attron(tui_attr(t, c));
 		tui_put(1, x, tab, t->cols - x);
 		attroff(tui_attr(t, c));
-		x += (int)strlen(tab) + 1;
+		x += w + 1;
 	}
-	if (x < t->cols - 4) {
+	if (source_beside_tabs(t)) {
 		attron(tui_attr(t, TC_DIM));
 		tui_put(1, x + 1, t->source_line, t->cols - x - 1);
 		attroff(tui_attr(t, TC_DIM));
@@ -608,10 +686,12 @@ static void draw_tabs(struct tui *t)
 
 static int tab_at(const struct tui *t, int x)
 {
+	bool compact = tabs_compact(t);
+	char tab[32];
 	int pos = 0;
 
 	for (size_t i = 0; i < tui_nviews; i++) {
-		int w = (int)snprintf(NULL, 0, "%zu %s", i + 1, tui_views[i].name);
+		int w = tab_label(t, i, compact, tab, sizeof(tab));
 		if (x >= pos && x < pos + w)
 			return (int)i;
 		pos += w + 1;
@@ -645,6 +725,10 @@ static void draw_footer(struct tui *t)
 		attron(tui_attr(t, TC_STATUS));
 		tui_put_untrusted(t, t->rows - 2, 0, t->status, t->cols);
 		attroff(tui_attr(t, TC_STATUS));
+	} else if (!source_beside_tabs(t)) {
+		attron(tui_attr(t, TC_DIM));
+		tui_put(t->rows - 2, 0, t->source_line, t->cols);
+		attroff(tui_attr(t, TC_DIM));
 	}
 	tui_clear_to_eol(y, 0);
 	for (size_t i = 0; i < sizeof(fkeys) / sizeof(fkeys[0]) && x < t->cols; i++) {
@@ -675,16 +759,20 @@ static const char *const help_text[] = {
 	"        7 Tree t   processes followed; Enter shows one (t goes back)",
 	"        Tab / Shift-Tab cycle; a mouse click on a tab opens it",
 	"",
-	"Keys:   arrows PgUp PgDn Home End move    Enter  pages of a mapping",
-	"        a  jump to an address             s  save a snapshot (JSON)",
-	"        /  F3  search (n: next)           \\  F4  filter (Esc clears)",
-	"        <  >  F6  sort column             I  invert the sort",
+	"Keys:   arrows PgUp PgDn Home End move (j k: down, up)",
+	"        Enter  pages of a mapping         a  jump to an address",
+	"        /  F3  search                     n  N  next/previous match",
+	"        \\  F4  filter (Esc clears)        <  >  F6  sort column  I  invert",
 	"        p  Space  pause                   +  -  refresh interval",
 	"        r  F5  refresh now                [  ]  step a timeline",
-	"        F1  h  ?  this help               q  F10  Ctrl-C  quit",
+	"        s  save a snapshot (JSON)         F1  ?  h  this help",
+	"        q  F10  Ctrl-C  quit",
 	"        w  track writes: mark pages written between refreshes; this",
 	"           resets the process's soft-dirty bits (used by CRIU) each time",
-	"Pages:  n N next/previous mapping; the cursor shows section and symbol",
+	"        n and N move to the next/previous mapping matching the search,",
+	"        or to the next/previous one when nothing was searched for",
+	"Mouse:  a click selects a tab, a row or a page; the wheel scrolls",
+	"Pages:  arrows move over the pages; the cursor shows section and symbol",
 	"        # resident  F file/shared  0 zero page  H huge page  S swapped",
 	"        . not present  (+ f o h s: some pages of a group)",
 	"        W written since the last refresh (only with w or --track-writes)",
@@ -719,11 +807,11 @@ static void draw_help(struct tui *t)
 		int x = 9;
 
 		tui_put(y, 1, "Pages:", 8);
-		for (size_t i = 0; i < sizeof(st) / sizeof(st[0]) && x + 12 < t->cols; i++) {
+		for (size_t i = 0; i < sizeof(st) / sizeof(st[0]) && x + 14 < t->cols; i++) {
 			attron(tui_attr(t, TC_PAGE + st[i]));
 			tui_put(y, x, tui_page_glyph(t, st[i]), 4);
 			attroff(tui_attr(t, TC_PAGE + st[i]));
-			x += 2 + tui_put(y, x + 2, vm_page_state_name(st[i]), 11) + 1;
+			x += 2 + tui_put(y, x + 2, tui_page_label(st[i]), 11) + 1;
 		}
 		if (x + 10 < t->cols) {
 			attron(tui_attr(t, TC_PAGE_WRITTEN));
@@ -791,7 +879,10 @@ static void prompt_done(struct tui *t, bool accept)
 	switch (p) {
 	case PROMPT_SEARCH:
 		snprintf(t->search, sizeof(t->search), "%s", t->pbuf);
-		if (t->view != TUI_VIEW_LAYOUT && t->view != TUI_VIEW_MAPS)
+		/* The views that show one mapping or a list of them search
+		 * where they are; the others in the Maps view. */
+		if (t->view != TUI_VIEW_LAYOUT && t->view != TUI_VIEW_MAPS &&
+		    t->view != TUI_VIEW_PAGES && t->view != TUI_VIEW_SECTIONS)
 			t->view = TUI_VIEW_MAPS;
 		tui_views[t->view].key(t, 'n');
 		break;

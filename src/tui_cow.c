@@ -165,8 +165,8 @@ static void cow_draw_grid(struct tui *t, int top, int height, const struct vm_co
 	if (height < 2 || width < 8)
 		goto out;
 	cells = width * (height - 1);
-	snprintf(line, sizeof(line), "0x%" PRIx64 " %s: %" PRIu64 " pages, %s", m->start,
-		 name ? name : "?", total,
+	snprintf(line, sizeof(line), "0x%" PRIx64 " %s: %" PRIu64 " %s, %s", m->start,
+		 name ? name : "?", total, tui_plural(total, "page", "pages"),
 		 total <= (uint64_t)cells ? "1 cell = 1 page" : "1 cell = the most common state of its pages");
 	attron(tui_attr(t, TC_TITLE));
 	tui_put(top, 0, line, t->cols);
@@ -294,7 +294,7 @@ void tui_cow_draw(struct tui *t, int top, int height)
 		if (bw > 40)
 			bw = 40;
 		cow_put_bar(t, y, bx, bw, &m->counts);
-		tui_put_untrusted(t, y, bx + bw + 1, m->path && *m->path ? m->path :
+		tui_put_path(t, y, bx + bw + 1, m->path && *m->path ? m->path :
 				  vm_kind_name(m->kind), t->cols - bx - bw - 1);
 	}
 	y = top + COW_HEAD + list;

@@ -65,7 +65,7 @@ void tui_sections_draw(struct tui *t, int top, int height)
 	snprintf(buf, sizeof(buf), "%" PRIx64 "-%" PRIx64 " %s %s ", sel->start, sel->end,
 		 sel->perms, vm_kind_name(sel->kind));
 	tui_put(top, 0, buf, t->cols);
-	tui_put_untrusted(t, top, (int)strlen(buf), tui_mapping_name(sel), t->cols - (int)strlen(buf));
+	tui_put_path(t, top, (int)strlen(buf), tui_mapping_name(sel), t->cols - (int)strlen(buf));
 	if (!sel->inode) {
 		tui_put(top + 2, 2, "not a file mapping: no sections (n / N: next / previous mapping)", t->cols - 2);
 		return;
@@ -110,12 +110,8 @@ void tui_sections_draw(struct tui *t, int top, int height)
 
 bool tui_sections_key(struct tui *t, int ch)
 {
-	ssize_t i = tui_selected_index(t);
-
 	if (ch == 'n' || ch == 'N') {
-		i += ch == 'n' ? 1 : -1;
-		if (i >= 0 && (size_t)i < t->proc->nmaps)
-			tui_select_index(t, (size_t)i);
+		tui_search_step(t, ch == 'n' ? 1 : -1);
 		t->scroll[VIEW_SECTIONS] = 0;
 		return true;
 	}
@@ -177,7 +173,7 @@ void tui_stacks_draw(struct tui *t, int top, int height)
 			if (f->object && cx < t->cols - 4) {
 				attron(tui_attr(t, TC_DIM));
 				tui_put(y, cx, "in ", t->cols - cx);
-				tui_put_untrusted(t, y, cx + 3, f->object, t->cols - cx - 3);
+				tui_put_path(t, y, cx + 3, f->object, t->cols - cx - 3);
 				attroff(tui_attr(t, TC_DIM));
 			}
 			y++;

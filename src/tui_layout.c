@@ -255,24 +255,6 @@ void tui_layout_draw(struct tui *t, int top, int height)
 	free(v);
 }
 
-/* Search downwards (to lower addresses) from the selection, wrapping. */
-static void search_next(struct tui *t)
-{
-	const struct vm_process *p = t->proc;
-	ssize_t cur = tui_selected_index(t);
-
-	if (!t->search[0] || !p->nmaps)
-		return;
-	for (size_t k = 1; k <= p->nmaps; k++) {
-		size_t i = ((size_t)cur + p->nmaps * 2 - k) % p->nmaps;
-		if (tui_mapping_matches(&p->maps[i], t->search)) {
-			tui_select_index(t, i);
-			return;
-		}
-	}
-	tui_set_status(t, "no mapping matches '%s'", t->search);
-}
-
 bool tui_layout_key(struct tui *t, int ch)
 {
 	const struct vm_process *p = t->proc;
@@ -309,7 +291,9 @@ bool tui_layout_key(struct tui *t, int ch)
 		tui_open_pages(t);
 		return true;
 	case 'n':
-		search_next(t);
+	case 'N':
+		/* Down the screen is to lower addresses. */
+		tui_search_step(t, ch == 'n' ? -1 : 1);
 		return true;
 	default:
 		return false;

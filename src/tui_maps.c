@@ -222,7 +222,7 @@ static void draw_row(struct tui *t, int y, const struct row *r, bool sel,
 			snprintf(buf, sizeof(buf), "%*s", w, r->m ? fmt_kb(sz, sizeof(sz), tui_page_kb(t, row_pages(r, c))) : "gone");
 			break;
 		case COL_PATH:
-			tui_put_untrusted(t, y, x, row_name(r), t->cols - x);
+			tui_put_path(t, y, x, row_name(r), t->cols - x);
 			continue;
 		}
 		if (c == COL_KIND && !sel) {
@@ -261,8 +261,9 @@ void tui_maps_draw(struct tui *t, int top, int height)
 	height--;
 	if (t->filter[0] && height > 1) {
 		char buf[160];
-		snprintf(buf, sizeof(buf), "filter: %s  (%zu of %zu mappings; \\ changes it, Esc clears)",
-			 t->filter, n, t->proc->nmaps);
+		snprintf(buf, sizeof(buf), "filter: %s  (%zu of %zu %s; \\ changes it, Esc clears)",
+			 t->filter, n, t->proc->nmaps,
+			 tui_plural(t->proc->nmaps, "mapping", "mappings"));
 		attron(tui_attr(t, TC_STATUS));
 		tui_put(top + height - 1, 0, buf, t->cols);
 		attroff(tui_attr(t, TC_STATUS));
@@ -283,13 +284,24 @@ void tui_maps_draw(struct tui *t, int top, int height)
 	free(v);
 }
 
-static void search_next(struct tui *t, const struct row *v, size_t n, int cur)
+/* n, N in the rows' order (as sorted and filtered); without a search,
+ * the next row. */
+static void search_next(struct tui *t, const struct row *v, size_t n, int cur, int dir)
 {
-	if (!t->search[0])
+	if (!n)
 		return;
+	if (cur < 0)
+		cur = 0;
 	for (size_t k = 1; k <= n; k++) {
-		size_t i = ((size_t)(cur < 0 ? 0 : cur) + k) % n;
-		if (v[i].m && tui_mapping_matches(v[i].m, t->search)) {
+		ssize_t i = ((ssize_t)cur + dir * (ssize_t)k) % (ssize_t)n;
+
+		if (i < 0)
+			i += (ssize_t)n;
+		if (!t->search[0] && (dir > 0 ? i < cur : i > cur)) {
+			tui_set_status(t, "this is the %s row", dir > 0 ? "last" : "first");
+			return;
+		}
+		if (v[i].m && (!t->search[0] || tui_mapping_matches(v[i].m, t->search))) {
 			t->sel_addr = v[i].m->start;
 			return;
 		}
@@ -344,7 +356,8 @@ bool tui_maps_key(struct tui *t, int ch)
 		t->filter[0] = '\0';
 		break;
 	case 'n':
-		search_next(t, v, n, cur);
+	case 'N':
+		search_next(t, v, n, cur, ch == 'n' ? 1 : -1);
 		break;
 	case '\n':
 	case '\r':

@@ -205,7 +205,7 @@ static void draw_cursor_info(struct tui *t, int y, const struct vm_mapping *m,
 			if (c[k])
 				s = (enum vm_page_state)k;
 		n = snprintf(buf, sizeof(buf), "page 0x%" PRIx64 " (#%" PRIu64 "): %s", addr, first,
-			     vm_page_state_name(s));
+			     tui_page_label(s));
 		if (g->written && g->written[cell])
 			n += snprintf(buf + n, sizeof(buf) - (size_t)n, ", written");
 	} else {
@@ -214,7 +214,7 @@ static void draw_cursor_info(struct tui *t, int y, const struct vm_mapping *m,
 		for (int k = 0; k < PS__COUNT && n < (int)sizeof(buf); k++)
 			if (c[k])
 				n += snprintf(buf + n, sizeof(buf) - (size_t)n, " %u %s", c[k],
-					      vm_page_state_name((enum vm_page_state)k));
+					      tui_page_label((enum vm_page_state)k));
 		if (g->written && g->written[cell] && n < (int)sizeof(buf))
 			n += snprintf(buf + n, sizeof(buf) - (size_t)n, ", %u written",
 				      g->written[cell]);
@@ -262,14 +262,13 @@ static int legend(const struct tui *t, int y, int maxlines, bool draw)
 {
 	static const enum vm_page_state st[] = { PS_RESIDENT, PS_FILE, PS_ZERO, PS_THP,
 						 PS_SWAPPED, PS_NOT_PRESENT };
-	static const char *const label[] = { "resident", "file/shared", "zero page", "huge",
-					      "swapped", "not present" };
 	struct { const char *glyph, *label; enum tui_color c; } it[10];
 	size_t n = 0;
 	int x = 0, line = 0;
 
 	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++)
-		it[n++] = (typeof(it[0])){ tui_page_glyph(t, st[i]), label[i], TC_PAGE + st[i] };
+		it[n++] = (typeof(it[0])){ tui_page_glyph(t, st[i]), tui_page_label(st[i]),
+					    TC_PAGE + st[i] };
 	it[n++] = (typeof(it[0])){ " ", "paged in", TC_PAGE_NEWRES };
 	it[n++] = (typeof(it[0])){ " ", "swapped out", TC_PAGE_NEWSWAP };
 	if (t->track_writes)
@@ -345,11 +344,12 @@ void tui_pages_draw(struct tui *t, int top, int height)
 	snprintf(buf, sizeof(buf), "%" PRIx64 "-%" PRIx64 " %s %s %s: ", m->start, m->end,
 		 m->perms, vm_kind_name(m->kind), fmt_kb(sz, sizeof(sz), (m->end - m->start) / 1024));
 	tui_put(y, 0, buf, t->cols);
-	tui_put_untrusted(t, y, (int)strlen(buf), tui_mapping_name(m), t->cols - (int)strlen(buf));
+	tui_put_path(t, y, (int)strlen(buf), tui_mapping_name(m), t->cols - (int)strlen(buf));
 	y++;
 	if (height >= 3) {
-		int n = snprintf(buf, sizeof(buf), "%" PRIu64 " pages: %" PRIu64 " resident, %" PRIu64
-				 " swapped, %" PRIu64 " not present", pc->total, pc->resident,
+		int n = snprintf(buf, sizeof(buf), "%" PRIu64 " %s: %" PRIu64 " resident, %" PRIu64
+				 " swapped, %" PRIu64 " not present", pc->total,
+				 tui_plural(pc->total, "page", "pages"), pc->resident,
 				 pc->swapped, pc->not_present);
 		if (pc->known & PC_ZERO)
 			n += snprintf(buf + n, sizeof(buf) - (size_t)n, ", %" PRIu64 " zero", pc->zero);
@@ -445,11 +445,9 @@ bool tui_pages_key(struct tui *t, int ch)
 	cell = t->page_cursor / per;
 	switch (ch) {
 	case KEY_LEFT:
-	case 'h':
 		d = -1;
 		break;
 	case KEY_RIGHT:
-	case 'l':
 		d = 1;
 		break;
 	case KEY_UP:
@@ -473,15 +471,10 @@ bool tui_pages_key(struct tui *t, int ch)
 		t->page_cursor = (ncells ? ncells - 1 : 0) * per;
 		return true;
 	case 'n':
-	case 'N': {
-		/* The next (previous) mapping. */
-		ssize_t i = tui_selected_index(t) + (ch == 'n' ? 1 : -1);
-		if (i >= 0 && (size_t)i < t->proc->nmaps) {
-			tui_select_index(t, (size_t)i);
-			tui_open_pages(t);
-		}
+	case 'N':
+		tui_search_step(t, ch == 'n' ? 1 : -1);
+		tui_open_pages(t);
 		return true;
-	}
 	default:
 		return false;
 	}

@@ -178,11 +178,16 @@ int tui_attr(const struct tui *t, enum tui_color c);
 /* Untrusted text S (escaped here) at Y,X in at most WIDTH columns.
  * Returns the columns used. */
 int tui_put_untrusted(const struct tui *t, int y, int x, const char *s, int width);
+/* A path (untrusted, escaped here) in at most WIDTH columns: when too long
+ * its start gives way to an ellipsis, so the file name stays. */
+int tui_put_path(const struct tui *t, int y, int x, const char *path, int width);
 /* Plain text (ours, ASCII) in at most WIDTH columns; the columns used. */
 int tui_put(int y, int x, const char *s, int width);
 /* A bar of WIDTH cells: resident, swapped, not present parts of TOTAL. */
 void tui_put_bar(const struct tui *t, int y, int x, int width,
 		 const struct vm_page_counts *c);
+/* The words for a page state on screen (legend, help, cursor). */
+const char *tui_page_label(enum vm_page_state s);
 /* The character of a page state (UTF-8 or ASCII). */
 const char *tui_page_glyph(const struct tui *t, enum vm_page_state s);
 /* The character of a page written since the last refresh. */
@@ -194,6 +199,12 @@ const char *tui_cow_glyph(const struct tui *t, unsigned state);
 /* Fill the rest of line Y from X with spaces. */
 void tui_clear_to_eol(int y, int x);
 
+/* ONE or MANY as N asks ("1 page", "2 pages"). */
+static inline const char *tui_plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 /* Shared helpers (src/tui.c). */
 void tui_set_status(struct tui *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -203,6 +214,9 @@ void tui_select_index(struct tui *t, size_t i);
 const struct tui_change *tui_change_of(const struct tui *t, uint64_t start);
 /* Does mapping M match filter/search text PAT (name, kind, perms, address)? */
 bool tui_mapping_matches(const struct vm_mapping *m, const char *pat);
+/* n and N: select the next mapping (DIR 1: higher address, -1: lower)
+ * matching the search, wrapping; without a search, the next mapping. */
+void tui_search_step(struct tui *t, int dir);
 /* Move *SEL in a list of N lines for an arrow, page, Home or End key CH
  * (and k, j); false for any other key. */
 bool tui_list_move(int ch, ssize_t *sel, size_t n, ssize_t page);

@@ -192,61 +192,121 @@ int tui_put(int y, int x, const char *s, int width)
 	return n;
 }
 
-/* Our own text is ASCII; target text is escaped to printable UTF-8 (or, in
- * a non-UTF-8 locale, to ASCII with '?' for the rest) and cut at WIDTH
- * display columns. */
-int tui_put_untrusted(const struct tui *t, int y, int x, const char *s, int width)
+/* The next character of escaped text P: its bytes into *LEN, its display
+ * columns returned. Our own text is ASCII; target text is escaped to
+ * printable UTF-8 or, in a non-UTF-8 locale, shown with '?' for each byte
+ * that is not ASCII (*LEN is then 1 and the caller draws '?'). */
+static int char_cols(const struct tui *t, const char *p, size_t *len)
 {
-	char *e = escape_untrusted(s ? s : "");
-	int rows, cols, used = 0;
 	mbstate_t st;
+	wchar_t wc;
+	size_t n;
+	int w;
+
+	*len = 1;
+	if ((unsigned char)*p < 0x80 || !t->utf8)
+		return 1;
+	memset(&st, 0, sizeof(st));
+	n = mbrtowc(&wc, p, strlen(p), &st);
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
+		return 1;
+	*len = n;
+	w = wcwidth(wc);
+	return w < 0 ? 1 : w;
+}
+
+static bool char_drawn_as_is(const struct tui *t, const char *p, size_t len)
+{
+	return (unsigned char)*p < 0x80 || (t->utf8 && len > 1);
+}
+
+/* Escaped text E at Y,X in at most WIDTH columns; the columns used. */
+static int put_escaped(const struct tui *t, int y, int x, const char *e, int width)
+{
+	int rows, cols, used = 0;
 	const char *p;
 
 	getmaxyx(stdscr, rows, cols);
-	if (!e || y < 0 || y >= rows || x < 0 || x >= cols || width <= 0) {
-		free(e);
+	if (y < 0 || y >= rows || x < 0 || x >= cols || width <= 0)
 		return 0;
-	}
 	if (x + width > cols)
 		width = cols - x;
 	move(y, x);
-	memset(&st, 0, sizeof(st));
-	for (p = e; *p && used < width;) {
-		wchar_t wc;
+	for (p = e; *p;) {
 		size_t n;
-		int w;
+		int w = char_cols(t, p, &n);
 
-		if ((unsigned char)*p < 0x80) {
-			addch((unsigned char)*p);
-			used++;
-			p++;
-			continue;
-		}
-		if (!t->utf8) {
-			addch('?');
-			used++;
-			p++;
-			continue;
-		}
-		n = mbrtowc(&wc, p, strlen(p), &st);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			memset(&st, 0, sizeof(st));
-			addch('?');
-			used++;
-			p++;
-			continue;
-		}
-		w = wcwidth(wc);
-		if (w < 0)
-			w = 1;
 		if (used + w > width)
 			break;
-		addnstr(p, (int)n);
+		if (char_drawn_as_is(t, p, n))
+			addnstr(p, (int)n);
+		else
+			addch('?');
 		used += w;
 		p += n;
 	}
+	return used;
+}
+
+static int text_cols(const struct tui *t, const char *e)
+{
+	int w = 0;
+
+	for (size_t n; *e; e += n)
+		w += char_cols(t, e, &n);
+	return w;
+}
+
+int tui_put_untrusted(const struct tui *t, int y, int x, const char *s, int width)
+{
+	char *e = escape_untrusted(s ? s : "");
+	int used = e ? put_escaped(t, y, x, e, width) : 0;
+
 	free(e);
 	return used;
+}
+
+/* A path too long for WIDTH loses its start, not its file name (as htop
+ * does): an ellipsis, then the tail from a '/' where one fits. */
+int tui_put_path(const struct tui *t, int y, int x, const char *path, int width)
+{
+	const char *ell = t->utf8 ? "\u2026" : "...";
+	int ew = t->utf8 ? 1 : 3, used;
+	char *e = escape_untrusted(path ? path : "");
+	const char *p, *tail;
+
+	if (!e)
+		return 0;
+	if (text_cols(t, e) <= width || width <= ew + 1) {
+		used = put_escaped(t, y, x, e, width);
+		free(e);
+		return used;
+	}
+	/* The shortest cut of the start that leaves a tail that fits. */
+	for (p = e; *p && text_cols(t, p) > width - ew;) {
+		size_t n;
+
+		char_cols(t, p, &n);
+		p += n;
+	}
+	tail = strchr(p, '/');
+	if (tail && tail[1])
+		p = tail;
+	used = put_escaped(t, y, x, ell, ew);
+	used += put_escaped(t, y, x + used, p, width - used);
+	free(e);
+	return used;
+}
+
+const char *tui_page_label(enum vm_page_state s)
+{
+	static const char *const label[PS__COUNT] = {
+		[PS_NOT_PRESENT] = "not present", [PS_RESIDENT] = "resident",
+		[PS_FILE] = "file/shared", [PS_ZERO] = "zero page",
+		[PS_THP] = "huge", [PS_SWAPPED] = "swapped",
+	};
+
+	return s < PS__COUNT && label[s] ? label[s] : "?";
 }
 
 const char *tui_page_glyph(const struct tui *t, enum vm_page_state s)

@@ -46,7 +46,7 @@ ok "the COW view compares the new child with its parent"
 
 # Saved from the screen: both processes and their pair.
 keys s
-wait_for "saved vmatlas-$P-[0-9-]+\.json \(2 processes, 1 COW pairs\)"
+wait_for "saved vmatlas-$P-[0-9-]+\.json \(2 processes, 1 COW pair\)"
 F=$(ls "$TEST_TMP"/vmatlas-"$P"-*.json | head -n 1)
 expect_eq "saved tree" "$(python3 -c 'import json,sys
 d=json.load(open(sys.argv[1]))

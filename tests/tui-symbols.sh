@@ -13,21 +13,24 @@ tui_start 160 40 "$VMATLAS" -d 0.3 "$TPID"
 wait_for "^PID $TPID symbols"
 keys 3 a "0x$FUNC" Enter
 wait_for "0x$FUNC is in text"
-wait_for "^page 0x[0-9a-f]+ \(#[0-9]+\): [a-z_]+  in \.text  vm_known_func\+0x0( |$)"
+wait_for "^page 0x[0-9a-f]+ \(#[0-9]+\): [a-z/ ]+  in \.text  vm_known_func\+0x0( |$)"
 ok "a function's page names the function"
 keys a "0x$DATA" Enter
-wait_for "^page 0x[0-9a-f]+ \(#[0-9]+\): [a-z_]+  in \.data  vm_data_var\+0x0( |$)"
+wait_for "^page 0x[0-9a-f]+ \(#[0-9]+\): [a-z/ ]+  in \.data  vm_data_var\+0x0( |$)"
 ok "a global's page names the global"
 # The heap: no object, no symbol.
 keys 2 / heap Enter 3
 wait_for "^[0-9a-f]+-[0-9a-f]+ rw-p heap "
-wait_for "^page 0x[0-9a-f]+ \(#0\): [a-z_]+( |$)"
+wait_for "^page 0x[0-9a-f]+ \(#0\): [a-z/ ]+( |$)"
 screen | grep -E "^page 0x" | grep -Eq "  in |\+0x" && { screen >&2; fail "a heap page named a symbol"; }
 ok "a heap page names no symbol"
-# Paused, the next mapping's pages wait for r.
+# Paused, the next mapping's pages wait for r. With "heap" searched, n
+# finds only the heap again; an empty search matches every mapping.
 keys p
 wait_for PAUSED
 keys n
+wait_for "only this mapping matches 'heap'"
+keys / Enter
 wait_for "^paused: r reads the pages of this mapping"
 keys r
 wait_for "^page 0x[0-9a-f]+ \(#0\): "

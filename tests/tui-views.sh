@@ -32,7 +32,7 @@ wait_for "^one cell = one page"
 wait_for "^ +$W8 #\.#\.#\.#\."
 wait_for "^page 0x$W8 \(#0\): resident"
 keys Right
-wait_for "^page 0x[0-9a-f]+ \(#1\): not_present"
+wait_for "^page 0x[0-9a-f]+ \(#1\): not present"
 ok "pages view"
 
 # Sort the maps by size, largest first: the 8 MiB mapping is the top row.
