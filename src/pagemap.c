@@ -26,6 +26,7 @@
 #include <linux/fs.h>
 
 #include "vmatlas/pagemap.h"
+#include "vmatlas/tracer.h"
 
 /* PAGEMAP_SCAN, from include/uapi/linux/fs.h of Linux 6.7 (older C library
  * headers lack it). */
@@ -275,8 +276,12 @@ static int scan_range(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
 			.category_anyof_mask = anyof,
 			.return_mask = ret_mask,
 		};
-		long n = scan_call(ctx, &a);
+		long n;
 		uint64_t next;
+
+		if (vm_should_quit()) /* a quit signal: unwind to the top */
+			return -EINTR;
+		n = scan_call(ctx, &a);
 
 		if (n < 0) {
 			int err = errno;
@@ -590,6 +595,8 @@ static int pread_walk(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
 		uint64_t want_n = (end - s) / ps;
 		ssize_t n;
 
+		if (vm_should_quit())
+			return -EINTR;
 		if (want_n > ctx->slice_pages)
 			want_n = ctx->slice_pages;
 		n = pm_read_slice(ctx, s, want_n);
@@ -1123,6 +1130,10 @@ int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
 		uint8_t run = 0;
 		uint64_t runlen = 0;
 
+		if (vm_should_quit()) {
+			r = -EINTR;
+			goto fail;
+		}
 		if (next > pos) {
 			uint64_t c = scan_first_page(child, pos, next);
 			if (c < next)

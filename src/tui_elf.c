@@ -65,7 +65,7 @@ void tui_sections_draw(struct tui *t, int top, int height)
 	snprintf(buf, sizeof(buf), "%" PRIx64 "-%" PRIx64 " %s %s ", sel->start, sel->end,
 		 sel->perms, vm_kind_name(sel->kind));
 	tui_put(top, 0, buf, t->cols);
-	tui_put_path(t, top, (int)strlen(buf), tui_mapping_name(sel), t->cols - (int)strlen(buf));
+	tui_put_mapping_path(t, top, (int)strlen(buf), sel, t->cols - (int)strlen(buf));
 	if (!sel->inode) {
 		tui_put(top + 2, 2, "not a file mapping: no sections (n / N: next / previous mapping)", t->cols - 2);
 		return;

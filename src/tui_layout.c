@@ -180,7 +180,13 @@ static void draw_map_line(struct tui *t, int y, const struct line *l, bool sel, 
 		name = tui_mapping_name(m);
 		if (name[0] == '/' && strrchr(name, '/')[1])
 			name = strrchr(name, '/') + 1;
-		cx += tui_put_untrusted(t, y, cx, name, lw - (cx - x));
+		{
+			/* The file name alone, with the kernel's deleted marker. */
+			struct vm_mapping shown = *m;
+
+			shown.path = (char *)name;
+			cx += tui_put_mapping_path(t, y, cx, &shown, lw - (cx - x));
+		}
 		boundaries(p, m, buf, sizeof(buf));
 		if (sel)
 			attroff(tui_attr(t, TC_SEL));

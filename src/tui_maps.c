@@ -222,7 +222,10 @@ static void draw_row(struct tui *t, int y, const struct row *r, bool sel,
 			snprintf(buf, sizeof(buf), "%*s", w, r->m ? fmt_kb(sz, sizeof(sz), tui_page_kb(t, row_pages(r, c))) : "gone");
 			break;
 		case COL_PATH:
-			tui_put_path(t, y, x, row_name(r), t->cols - x);
+			if (r->m)
+				tui_put_mapping_path(t, y, x, r->m, t->cols - x);
+			else
+				tui_put_path(t, y, x, row_name(r), t->cols - x);
 			continue;
 		}
 		if (c == COL_KIND && !sel) {

@@ -344,7 +344,7 @@ void tui_pages_draw(struct tui *t, int top, int height)
 	snprintf(buf, sizeof(buf), "%" PRIx64 "-%" PRIx64 " %s %s %s: ", m->start, m->end,
 		 m->perms, vm_kind_name(m->kind), fmt_kb(sz, sizeof(sz), (m->end - m->start) / 1024));
 	tui_put(y, 0, buf, t->cols);
-	tui_put_path(t, y, (int)strlen(buf), tui_mapping_name(m), t->cols - (int)strlen(buf));
+	tui_put_mapping_path(t, y, (int)strlen(buf), m, t->cols - (int)strlen(buf));
 	y++;
 	if (height >= 3) {
 		int n = snprintf(buf, sizeof(buf), "%" PRIu64 " %s: %" PRIu64 " resident, %" PRIu64

@@ -180,6 +180,10 @@ int tui_attr(const struct tui *t, enum tui_color c);
 int tui_put_untrusted(const struct tui *t, int y, int x, const char *s, int width);
 /* A path (untrusted, escaped here) in at most WIDTH columns: when too long
  * its start gives way to an ellipsis, so the file name stays. */
+/* A mapping's path (or [anon]/[guard]) as tui_put_path, with the kernel's
+ * deleted marker. */
+int tui_put_mapping_path(const struct tui *t, int y, int x, const struct vm_mapping *m,
+			 int width);
 int tui_put_path(const struct tui *t, int y, int x, const char *path, int width);
 /* Plain text (ours, ASCII) in at most WIDTH columns; the columns used. */
 int tui_put(int y, int x, const char *s, int width);

@@ -267,12 +267,12 @@ int tui_put_untrusted(const struct tui *t, int y, int x, const char *s, int widt
 }
 
 /* A path too long for WIDTH loses its start, not its file name (as htop
- * does): an ellipsis, then the tail from a '/' where one fits. */
-int tui_put_path(const struct tui *t, int y, int x, const char *path, int width)
+ * does): an ellipsis, then the tail from a '/' where one fits. E is
+ * escaped already; freed here. */
+static int put_escaped_path(const struct tui *t, int y, int x, char *e, int width)
 {
 	const char *ell = t->utf8 ? "\u2026" : "...";
 	int ew = t->utf8 ? 1 : 3, used;
-	char *e = escape_untrusted(path ? path : "");
 	const char *p, *tail;
 
 	if (!e)
@@ -296,6 +296,21 @@ int tui_put_path(const struct tui *t, int y, int x, const char *path, int width)
 	used += put_escaped(t, y, x + used, p, width - used);
 	free(e);
 	return used;
+}
+
+int tui_put_path(const struct tui *t, int y, int x, const char *path, int width)
+{
+	return put_escaped_path(t, y, x, escape_untrusted(path ? path : ""), width);
+}
+
+int tui_put_mapping_path(const struct tui *t, int y, int x, const struct vm_mapping *m,
+			 int width)
+{
+	/* The kernel's " (deleted)" marker as the text output shows it: a
+	 * live file whose name ends so is told apart (escape_mapping_path). */
+	if (!m->path || !*m->path)
+		return tui_put_path(t, y, x, tui_mapping_name(m), width);
+	return put_escaped_path(t, y, x, escape_mapping_path(m->path, m->deleted), width);
 }
 
 const char *tui_page_label(enum vm_page_state s)
