@@ -31,10 +31,32 @@ int cmd_output_open(struct outfile *out, const char *path, bool force)
 	return r;
 }
 
+static bool has_suffix(const char *s, size_t n, const char *suffix)
+{
+	size_t l = strlen(suffix);
+
+	return n >= l && strncmp(s + n - l, suffix, l) == 0;
+}
+
+void cmd_out_format_from_name(struct cmd_out *o, bool svg_ok)
+{
+	size_t n = strlen(o->path);
+
+	if (o->format_given || strcmp(o->path, "-") == 0)
+		return;
+	if (has_suffix(o->path, n, ".gz"))
+		n -= 3;
+	if (has_suffix(o->path, n, ".json") || has_suffix(o->path, n, ".jsonl"))
+		o->format = FMT_JSON;
+	else if (svg_ok && has_suffix(o->path, n, ".svg"))
+		o->format = FMT_SVG;
+}
+
 int cmd_out_option(struct cmd_out *o, int c, const char *arg)
 {
 	switch (c) {
 	case 'f':
+		o->format_given = true;
 		return snapshot_parse_format(arg, &o->format) < 0 ? -1 : 1;
 	case 'p':
 		o->flags |= OUT_PAGES;

@@ -64,7 +64,8 @@ int cmd_cow(int argc, char **argv)
 
 	optind = 1;
 	while ((c = cmd_getopt("cow", argc, argv, "f:po:h", opts)) != -1) {
-		int k = c == 'f' ? cmd_parse_text_json("cow", optarg, &o.format) == 0
+		int k = c == 'f' ? (o.format_given = true,
+				    cmd_parse_text_json("cow", optarg, &o.format) == 0)
 				 : cmd_out_option(&o, c, optarg);
 
 		if (k > 0)
@@ -75,6 +76,7 @@ int cmd_cow(int argc, char **argv)
 		}
 		return EXIT_USAGE;
 	}
+	cmd_out_format_from_name(&o, false);
 	if (o.flags & OUT_PAGES)
 		so.pm_want |= PM_WANT_RUNS;
 	if (argc - optind != 2) {

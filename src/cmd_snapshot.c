@@ -327,6 +327,7 @@ int cmd_snapshot(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	cmd_out_format_from_name(&o, true);
 	if (o.flags & OUT_PAGES)
 		so.pm_want |= PM_WANT_RUNS;
 	/* "-- PROGRAM": launch it (the "--" was not -o's argument). */

@@ -33,10 +33,14 @@ struct cmd_out {
 	unsigned flags;   /* OUT_* */
 	const char *path; /* "-": standard output */
 	bool force;
+	bool format_given; /* -f was used */
 };
-#define CMD_OUT_INIT { FMT_TEXT, 0, "-", false }
+#define CMD_OUT_INIT { FMT_TEXT, 0, "-", false, false }
 /* 1 when C was one of them, 0 when not, -1 after saying why ARG is wrong. */
 int cmd_out_option(struct cmd_out *o, int c, const char *arg);
+/* Without -f, the format an output file's name asks for: FILE.json,
+ * FILE.jsonl (and .gz of them) JSON, FILE.svg SVG when SVG_OK. */
+void cmd_out_format_from_name(struct cmd_out *o, bool svg_ok);
 /* N PID arguments into PIDS; says which one is not a PID (-EINVAL). */
 int cmd_parse_pids(char *const *args, size_t n, pid_t *pids);
 int cmd_demo(int argc, char **argv);

@@ -40,3 +40,18 @@ ok "bad destinations refused"
 
 # No temporary files left anywhere.
 expect_eq "files in the directory" "$(ls -A "$d" | tr '\n' ' ')" "a.json keep link victim "
+
+# Without --format, the file's name chooses: .json / .json.gz JSON, .svg SVG,
+# anything else text; --format wins over the name.
+"$VMATLAS" snapshot -o "$d/n.json" "$TPID" || fail "-o n.json exited $?"
+expect_eq "n.json is JSON" "$(json_eval "$d/n.json" "d['format']")" vmatlas-snapshot
+"$VMATLAS" snapshot -o "$d/n.json.gz" "$TPID" || fail "-o n.json.gz exited $?"
+expect_eq "n.json.gz is gzip'd JSON" "$(gzip -dc "$d/n.json.gz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["format"])')" vmatlas-snapshot
+"$VMATLAS" snapshot -o "$d/n.svg" "$TPID" || fail "-o n.svg exited $?"
+expect_eq "n.svg is SVG" "$(python3 -c 'import sys,xml.etree.ElementTree as E; print(E.parse(sys.argv[1]).getroot().tag)' "$d/n.svg")" "{http://www.w3.org/2000/svg}svg"
+"$VMATLAS" snapshot -o "$d/n.txt" "$TPID" || fail "-o n.txt exited $?"
+grep -q "^pid $TPID " "$d/n.txt" || fail "n.txt is not text"
+"$VMATLAS" snapshot --format=text -o "$d/t.json" "$TPID" || fail "--format=text -o t.json exited $?"
+grep -q "^pid $TPID " "$d/t.json" || fail "--format did not win over the name"
+ok "the output name chooses the format unless --format is given"
+rm -f "$d"/n.* "$d/t.json"
