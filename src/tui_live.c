@@ -167,6 +167,24 @@ static struct lproc *lp_add(struct live *l, pid_t pid, pid_t ppid, bool traced)
 	return p;
 }
 
+/* KID's start time when it is still ROOT's child, else 0: what attaching
+ * checks, so that a pid reused since /proc listed it is not taken for the
+ * child. */
+static unsigned long long child_start_time(pid_t root, pid_t kid)
+{
+	char path[64], *buf = NULL;
+	struct proc_stat st;
+	size_t len;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)kid);
+	if (procfs_read_file(path, 1 << 16, &buf, &len) < 0)
+		return 0;
+	r = stat_parse(buf, len, &st);
+	free(buf);
+	return r == 0 && st.ppid == root ? st.start_time : 0;
+}
+
 /* The descendants of ROOT read from /proc (already known ones kept), each
  * attached when ATTACH (so that its forks are followed too). */
 static void lp_discover(struct live *l, pid_t root, bool attach)
@@ -183,7 +201,12 @@ static void lp_discover(struct live *l, pid_t root, bool attach)
 		/* A child that is already traced (by us: forked after the
 		 * attach and not polled yet) or cannot be is still shown. */
 		if (!p || p->exited) {
-			bool traced = attach && l->tr && tracer_attach(l->tr, kids[i], 0) == 0;
+			unsigned long long start = child_start_time(root, kids[i]);
+			bool traced;
+
+			if (!start)
+				continue; /* gone, or no longer ROOT's child */
+			traced = attach && l->tr && tracer_attach(l->tr, kids[i], start) == 0;
 
 			if (!lp_add(l, kids[i], 0, traced))
 				break;
