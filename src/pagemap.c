@@ -351,7 +351,7 @@ static int scan_walk(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
 	if (acc->c.resident == 0 && acc->c.swapped == 0 && !pm_alive(ctx))
 		return -ESRCH;
 	acc->c.known |= PC_ZERO | PC_THP;
-	if (want & PM_WANT_SOFTDIRTY)
+	if ((want & PM_WANT_SOFTDIRTY) && pagemap_soft_dirty_supported())
 		acc->c.known |= PC_SOFTDIRTY;
 	return 0;
 }
@@ -574,7 +574,7 @@ static int hybrid_walk(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
 	if (acc->c.resident == 0 && acc->c.swapped == 0 && !pm_alive(ctx))
 		return -ESRCH;
 	acc->c.known |= PC_EXCLUSIVE | PC_FILE | PC_ZERO | PC_THP;
-	if (want & PM_WANT_SOFTDIRTY)
+	if ((want & PM_WANT_SOFTDIRTY) && pagemap_soft_dirty_supported())
 		acc->c.known |= PC_SOFTDIRTY;
 	return 0;
 }
@@ -624,7 +624,7 @@ static int pread_walk(struct pagemap_ctx *ctx, uint64_t start, uint64_t end,
 		s += (uint64_t)n * ps;
 	}
 	acc->c.known |= PC_EXCLUSIVE | PC_FILE;
-	if (want & PM_WANT_SOFTDIRTY)
+	if ((want & PM_WANT_SOFTDIRTY) && pagemap_soft_dirty_supported())
 		acc->c.known |= PC_SOFTDIRTY;
 	if (use_kpf)
 		acc->c.known |= PC_ZERO | PC_THP;
@@ -666,6 +666,36 @@ static int self_entry(int fd, const volatile char *p, long ps, uint64_t *e)
  * under a read fault, and the huge one (2 MiB-aligned read faults in
  * MADV_HUGEPAGE memory; the same PFN twice means the shared folio, which our
  * mm then keeps pinned, mm/huge_memory.c mm_get_huge_zero_folio). */
+/* Does this kernel keep soft-dirty bits (CONFIG_MEM_SOFT_DIRTY)? A page
+ * just written in a new mapping of our own is soft-dirty when it does
+ * (fs/proc/task_mmu.c pte_to_pagemap_entry); without it bit 55 is always
+ * clear, and a count of 0 would be a fake fact. Probed once. */
+bool pagemap_soft_dirty_supported(void)
+{
+	static int known = -1;
+	long ps = sysconf(_SC_PAGESIZE);
+	volatile char *p;
+	uint64_t e = 0;
+	int fd;
+
+	if (known >= 0)
+		return known;
+	p = mmap(NULL, (size_t)ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	p[0] = 1;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (pread(fd, &e, sizeof(e), (off_t)((uintptr_t)p / (uintptr_t)ps * sizeof(e))) !=
+		    (ssize_t)sizeof(e))
+			e = 0;
+		close(fd);
+	}
+	munmap((void *)p, (size_t)ps);
+	known = PM_ENTRY_SOFTDIRTY(e) ? 1 : 0;
+	return known;
+}
+
 static void self_probe(struct pagemap_ctx *ctx)
 {
 	long ps = ctx->page_size;

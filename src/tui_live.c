@@ -569,32 +569,6 @@ static int live_page_info(struct tui_source *src, const struct vm_process *proc,
 	return 0;
 }
 
-/* Does this kernel keep soft-dirty bits (CONFIG_MEM_SOFT_DIRTY)? A page
- * just written in a new mapping of our own is soft-dirty when it does
- * (fs/proc/task_mmu.c pte_to_pagemap_entry); without it bit 55 is always
- * clear and clear_refs "4" does nothing. */
-static bool soft_dirty_supported(void)
-{
-	long ps = sysconf(_SC_PAGESIZE);
-	volatile char *p = mmap(NULL, (size_t)ps, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint64_t e = 0;
-	int fd;
-
-	if (p == MAP_FAILED)
-		return false;
-	p[0] = 1;
-	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (pread(fd, &e, sizeof(e), (off_t)((uintptr_t)p / (uintptr_t)ps * sizeof(e))) !=
-		    (ssize_t)sizeof(e))
-			e = 0;
-		close(fd);
-	}
-	munmap((void *)p, (size_t)ps);
-	return PM_ENTRY_SOFTDIRTY(e);
-}
-
 /* Linux 2.6.22+ fs/proc/task_mmu.c clear_refs_write: "4" clears the
  * soft-dirty bits of every page and VMA (CONFIG_MEM_SOFT_DIRTY). The file
  * is writable by the process's owner and root. */
@@ -608,7 +582,7 @@ static int live_clear_soft_dirty(struct tui_source *src, pid_t pid)
 	if (!p || p->exited)
 		return -ESRCH;
 	if (!l->soft_dirty_probed) {
-		l->soft_dirty_ok = soft_dirty_supported();
+		l->soft_dirty_ok = pagemap_soft_dirty_supported();
 		l->soft_dirty_probed = true;
 	}
 	if (!l->soft_dirty_ok)

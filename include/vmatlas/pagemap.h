@@ -70,6 +70,10 @@ int pagemap_scan_mapping_cached(struct pagemap_ctx *ctx, struct pagemap_cache *c
 void pagemap_cache_sweep(struct pagemap_cache *c);
 #define PM_CACHE_MAX_AGE 10
 
+/* Whether the kernel keeps soft-dirty bits (CONFIG_MEM_SOFT_DIRTY);
+ * soft_dirty counts are left out (unknown) when it does not. */
+bool pagemap_soft_dirty_supported(void);
+
 /* One page's raw pagemap entry (for `addr`), 0 or -errno. */
 int pagemap_read_entry(struct pagemap_ctx *ctx, uint64_t vaddr, uint64_t *entry);
 
