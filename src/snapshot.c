@@ -2,12 +2,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -42,42 +39,6 @@ void snapshot_host_init(struct vm_host *h)
 	host_read_swap(h);
 }
 
-/* The kernel appends " (deleted)" to the name of an unlinked file, and the
- * maps parser takes it off and sets `deleted`; but a file can be named
- * "x (deleted)" and still exist. Tell them apart: the file behind
- * /proc/PID/map_files/START-END (needs CAP_SYS_ADMIN or
- * CAP_CHECKPOINT_RESTORE, fs/proc/base.c) has no links left when deleted;
- * without that, the name with its suffix put back still leads to the same
- * device and inode when the file exists. */
-static void fix_deleted(pid_t pid, struct vm_mapping *m)
-{
-	char link[96], *full;
-	struct stat st;
-	bool exists;
-
-	snprintf(link, sizeof(link), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid,
-		 m->start, m->end);
-	if (stat(link, &st) == 0 && st.st_ino == m->inode) {
-		exists = st.st_nlink > 0;
-	} else {
-		if (asprintf(&full, "%s (deleted)", m->path) < 0)
-			return;
-		exists = stat(full, &st) == 0 && st.st_ino == m->inode &&
-			 major(st.st_dev) == m->dev_major && minor(st.st_dev) == m->dev_minor;
-		free(full);
-	}
-	if (exists) {
-		size_t n = strlen(m->path);
-		char *p = realloc(m->path, n + sizeof(" (deleted)"));
-
-		if (!p)
-			return;
-		memcpy(p + n, " (deleted)", sizeof(" (deleted)"));
-		m->path = p;
-		m->deleted = false;
-	}
-}
-
 int snapshot_collect_process(pid_t pid, const struct snapshot_opts *o,
 			     struct vm_process *p, struct vm_host *h)
 {
@@ -87,9 +48,6 @@ int snapshot_collect_process(pid_t pid, const struct snapshot_opts *o,
 	r = procfs_collect(pid, p);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < p->nmaps; i++)
-		if (p->maps[i].deleted && p->maps[i].path[0] == '/')
-			fix_deleted(pid, &p->maps[i]);
 	classify_process(p, o->elf_cache);
 	if (o->no_pages)
 		goto done;
