@@ -15,14 +15,14 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "snapshot", cmd_snapshot, "print or save the layout and page states of processes" },
-	{ "demo", cmd_demo, "run the bundled demo program and show its layout" },
-	{ "cow", cmd_cow, "compare a parent's and a child's pages: shared or copied on write" },
-	{ "view", cmd_view, "show a saved snapshot or timeline (or draw it as SVG)" },
-	{ "diff", cmd_diff, "compare two snapshots (files or live processes)" },
 	{ "watch", cmd_watch, "show a process's memory live (also: vmatlas PID, vmatlas -- PROGRAM)" },
+	{ "demo", cmd_demo, "the live screen on a bundled demo whose forked child diverges" },
+	{ "snapshot", cmd_snapshot, "print or save the layout and page states of processes" },
+	{ "cow", cmd_cow, "compare a parent's and a child's pages: shared or copied on write" },
 	{ "addr", cmd_addr, "what is at addresses of a process: mapping, section, symbol, page" },
 	{ "stacks", cmd_stacks, "backtraces of every thread of a process" },
+	{ "view", cmd_view, "show a saved snapshot or timeline (or draw it as SVG)" },
+	{ "diff", cmd_diff, "compare two snapshots (files or live processes)" },
 };
 
 int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
@@ -86,7 +86,7 @@ int cmd_parse_pid(const char *arg, pid_t *pid)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vmatlas COMMAND [OPTIONS] [ARGS]\n\nCommands:\n");
+	fprintf(f, "Usage: vmatlas PID | vmatlas -- PROGRAM [ARGS] | vmatlas COMMAND [OPTIONS] [ARGS]\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'vmatlas COMMAND --help' describes a command; man vmatlas(1) all of them.\n");
