@@ -43,22 +43,39 @@ static const char *colour(enum vm_kind k)
 	return (unsigned)k < VK__COUNT ? kind_colour[k] : kind_colour[VK_OTHER];
 }
 
-/* Write S as XML character data: untrusted bytes are first made printable
- * and valid UTF-8 (escape_untrusted turns controls and invalid sequences
- * into \xNN), then the XML specials are escaped. XML 1.0 also forbids the
- * noncharacters U+FFFE and U+FFFF, which are valid UTF-8. At most MAX code
- * points are written (0: all), with "..." when cut. */
-static void xml_text(FILE *f, const char *s, size_t max)
+/* Write E, text already made printable and valid UTF-8 (by the escape_*
+ * functions: controls and invalid sequences became \xNN), as XML character
+ * data: the XML specials escaped, and the noncharacters U+FFFE and U+FFFF,
+ * which XML 1.0 forbids though they are valid UTF-8, spelled out. At most
+ * MAX code points (0: all): beyond that "..." and the tail when KEEP_TAIL
+ * (a path keeps its file name), else the head and "...". Frees E. */
+static void xml_escaped(FILE *f, char *e, size_t max, bool keep_tail)
 {
-	char *e = escape_untrusted(s ? s : "");
-	size_t cps = 0;
+	size_t cps = 0, skip = 0;
+	const unsigned char *p;
 
 	if (!e) {
 		fputs("?", f);
 		return;
 	}
-	for (const unsigned char *p = (const unsigned char *)e; *p; p++) {
-		if ((*p & 0xc0) != 0x80 && max && ++cps > max) {
+	for (p = (const unsigned char *)e; *p; p++)
+		cps += (*p & 0xc0) != 0x80;
+	if (max && cps > max && keep_tail) {
+		fputs("...", f);
+		skip = cps - (max - 3);
+		max = 0;
+	}
+	cps = 0;
+	for (p = (const unsigned char *)e; *p; p++) {
+		bool lead = (*p & 0xc0) != 0x80;
+
+		if (lead && skip) {
+			skip--;
+			continue;
+		}
+		if (!lead && skip)
+			continue;
+		if (lead && max && ++cps > max) {
 			fputs("...", f);
 			break;
 		}
@@ -80,15 +97,25 @@ static void xml_text(FILE *f, const char *s, size_t max)
 	free(e);
 }
 
+/* Untrusted S as XML character data, at most MAX code points (0: all). */
+static void xml_text(FILE *f, const char *s, size_t max)
+{
+	xml_escaped(f, escape_untrusted(s ? s : ""), max, false);
+}
+
+/* A mapping's name: its path with the kernel's deleted marker told apart
+ * from a name that ends so (as the text output), or its kind. */
+static void xml_mapping_name(FILE *f, const struct vm_mapping *m, size_t max)
+{
+	if (m->path && *m->path)
+		xml_escaped(f, escape_mapping_path(m->path, m->deleted), max, true);
+	else
+		xml_text(f, vm_kind_name(m->kind), max);
+}
+
 static const char *hsize(char *b, size_t n, uint64_t bytes)
 {
 	return fmt_kb(b, n, bytes / 1024);
-}
-
-/* The name shown for a mapping: its path, or its kind for anonymous. */
-static const char *region_name(const struct vm_mapping *m)
-{
-	return m->path && *m->path ? m->path : vm_kind_name(m->kind);
 }
 
 static void svg_begin(FILE *f, int w, int h, const char *title)
@@ -151,14 +178,14 @@ static void draw_region(FILE *f, const struct vm_snapshot *s, const struct vm_ma
 	char size[16];
 
 	fprintf(f, "<g class=\"region\">\n<title>");
-	xml_text(f, region_name(m), 0);
+	xml_mapping_name(f, m, 0);
 	fprintf(f, " 0x%" PRIx64 "-0x%" PRIx64 " %s %s</title>\n", m->start, m->end, m->perms,
 		vm_kind_name(m->kind));
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#333333\"/>\n",
 		x, y, BOX_W, ROW_H, colour(m->kind));
 	fprintf(f, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">", x + 6, y + 14);
-	xml_text(f, region_name(m), 44);
-	fprintf(f, "%s</text>\n", m->deleted ? " (deleted)" : "");
+	xml_mapping_name(f, m, 44);
+	fprintf(f, "</text>\n");
 	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\">0x%" PRIx64 "-0x%" PRIx64 "  %s  %s  %s</text>\n",
 		x + 6, y + 28, m->start, m->end, hsize(size, sizeof(size), m->end - m->start),
 		m->perms, vm_kind_name(m->kind));

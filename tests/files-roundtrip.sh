@@ -60,6 +60,8 @@ for m in maps:
     assert label in texts, label
     if m["path"]:
         assert any(t.startswith(m["path"]) for t in titles), m["path"]
+        # A long path is cut at its start: the file name stays visible.
+        assert m["path"].rsplit("/", 1)[-1] in texts, m["path"]
 print("svg ok:", len(maps), "regions")
 PY
 done
