@@ -177,7 +177,7 @@ static void test_running(void)
 	pid_t pid = target_start(NULL);
 
 	CHECK_EQ_U64(tracer_attach(t, pid, 0), 0);
-	CHECK(threads_match(pid, "SRt", getpid()) == NTHREADS + 1);
+	CHECK(threads_become(pid, "SRt", getpid()) == NTHREADS + 1);
 	tracer_detach_all(t);
 	CHECK(threads_become(pid, "SR", 0) == NTHREADS + 1);
 	/* Attach again with the right and a wrong start time. */
@@ -193,7 +193,7 @@ static void test_running(void)
 			p = strchr(p + 1, ' ');
 		CHECK(p && sscanf(p, " %llu", &start) == 1);
 		CHECK_EQ_U64(tracer_attach(t, pid, start + 1), (unsigned long long)-ESRCH);
-		CHECK(threads_match(pid, "SR", 0) == NTHREADS + 1);
+		CHECK(threads_become(pid, "SR", 0) == NTHREADS + 1);
 		CHECK_EQ_U64(tracer_attach(t, pid, start), 0);
 	}
 	tracer_free(t);
