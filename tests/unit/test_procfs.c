@@ -436,7 +436,13 @@ static void test_collect_self(int argc, char **argv)
 		abort();
 	void *memfd_map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, mfd, 0);
 	close(mfd);
-	anon = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* Between two PROT_NONE pages: an unnamed anonymous mapping would
+	 * otherwise merge with a neighbour of the same protection. */
+	anon = mmap(NULL, 4 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (anon == MAP_FAILED)
+		abort();
+	anon = mmap((char *)anon + 4096, 8192, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 #ifdef PR_SET_VMA
 	named = prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)anon, 8192,
 		      (unsigned long)"my name") == 0;
