@@ -19,10 +19,16 @@ CLEANUP_HOOKS="$CLEANUP_HOOKS tui_stop"
 # tui_start WIDTH HEIGHT COMMAND: run COMMAND (a shell command line) in a new
 # session, in $TEST_TMP; when it ends the pane shows "EXIT=<status>".
 tui_start() {
-	local w=$1 h=$2
+	local w=$1 h=$2 i
 	shift 2
-	tm new-session -d -s t -x "$w" -y "$h" -c "$TEST_TMP" \
-		"$*; rc=\$?; echo; echo EXIT=\$rc; sleep 600" || hard_error "tmux cannot start a session"
+	# A server whose last session was just killed may still be exiting;
+	# a new session then fails once: wait for it and try again.
+	for i in $(seq 1 50); do
+		tm new-session -d -s t -x "$w" -y "$h" -c "$TEST_TMP" \
+			"$*; rc=\$?; echo; echo EXIT=\$rc; sleep 600" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	hard_error "tmux cannot start a session"
 }
 # The pane's text, wrapped lines joined (a shell's "Killed" message can be
 # long enough to wrap what follows it).
