@@ -138,8 +138,34 @@ static const char *const area_names[A__COUNT] = {
 	"heap", "program image (bss, data, rodata, text)",
 };
 
-static enum area area_of(const struct vm_process *p, const struct vm_mapping *m,
-			 uint64_t user_top)
+/* The program image: the executable's mappings, from its lowest to its
+ * highest, and the anonymous bss right after them. The executable is the
+ * object holding start_code (or, with the mm hidden, /proc/PID/exe). */
+static void program_range(const struct vm_process *p, uint64_t *lo, uint64_t *hi)
+{
+	const char *image = p->exe;
+	ssize_t c = p->mm.valid ? vm_process_find(p, p->mm.start_code) : -1;
+
+	*lo = *hi = 0;
+	if (c >= 0 && p->maps[c].path && *p->maps[c].path)
+		image = p->maps[c].path;
+	if (!image)
+		return;
+	for (size_t i = 0; i < p->nmaps; i++) {
+		const struct vm_mapping *m = &p->maps[i];
+
+		if (m->path && strcmp(m->path, image) == 0) {
+			if (!*hi)
+				*lo = m->start;
+			*hi = m->end;
+		} else if (*hi && m->start == *hi && m->kind == VK_BSS) {
+			*hi = m->end;
+		}
+	}
+}
+
+static enum area area_of(const struct vm_mapping *m, uint64_t user_top,
+			 uint64_t prog_lo, uint64_t prog_hi)
 {
 	if (m->start >= user_top)
 		return A_KERNEL;
@@ -147,12 +173,7 @@ static enum area area_of(const struct vm_process *p, const struct vm_mapping *m,
 		return A_STACK;
 	if (m->kind == VK_HEAP)
 		return A_HEAP;
-	/* The executable's own mappings and its bss: everything at or below
-	 * the end of its data (or brk area) belongs to the program image. */
-	if (p->mm.valid && m->end <= (p->mm.start_brk ? p->mm.start_brk : p->mm.end_data) &&
-	    m->start >= (p->mm.start_code & ~0xfffULL) - 0x1000000)
-		return A_PROGRAM;
-	if (p->exe && m->path && strcmp(m->path, p->exe) == 0)
+	if (m->start >= prog_lo && m->end <= prog_hi)
 		return A_PROGRAM;
 	return A_MMAP;
 }
@@ -173,20 +194,21 @@ static void print_picture(FILE *f, const struct vm_snapshot *s,
 	 * arch/x86/include/asm/page_64_types.h); 5-level paging moves it to
 	 * 2^56. The highest mapping tells which one is in use. */
 	uint64_t user_top = 1ULL << 47;
-	uint64_t prev_start = UINT64_MAX;
+	uint64_t prev_start = UINT64_MAX, prog_lo, prog_hi;
 	int prev_area = -1;
 	char a[16];
 
 	for (size_t i = 0; i < p->nmaps; i++)
 		if (p->maps[i].end > user_top && p->maps[i].kind != VK_VSYSCALL)
 			user_top = 1ULL << 56;
+	program_range(p, &prog_lo, &prog_hi);
 
 	fprintf(f, "\nAddress space, high to low addresses\n");
 	if (!p->nmaps || p->maps[p->nmaps - 1].kind != VK_VSYSCALL)
 		fprintf(f, "  %016" PRIx64 "  == kernel space ==\n", UINT64_MAX);
 	for (size_t n = p->nmaps; n-- > 0;) {
 		const struct vm_mapping *m = &p->maps[n];
-		enum area ar = area_of(p, m, user_top);
+		enum area ar = area_of(m, user_top, prog_lo, prog_hi);
 		char *path = escape_mapping_path(m->path, m->deleted);
 		bool first = true;
 

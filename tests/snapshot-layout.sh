@@ -131,3 +131,13 @@ if [ "$kernel_sd" = yes ]; then
 else
 	expect_eq "soft_dirty left out (no CONFIG_MEM_SOFT_DIRTY)" "$(json_eval "$out" "'soft_dirty' in mapping($P,'$a32')['pages']")" false
 fi
+
+# The program image area holds the executable's mappings and its bss tail,
+# and nothing of the libraries.
+img=$(sed -n '/== program image/,/low reserve/p' "$TEST_TMP/snap.txt")
+exe=$(readlink "/proc/$TPID/exe")
+expect_eq "executable's mappings in the image" "$(echo "$img" | grep -c " $exe")" \
+	"$(grep -c " $exe\$" "/proc/$TPID/maps")"
+echo "$img" | grep -q '| bss ' || fail "the bss tail is not in the program image"
+echo "$img" | grep -q 'libc' && fail "a library is in the program image"
+ok "program image: the executable's $(grep -c " $exe\$" "/proc/$TPID/maps") mappings and its bss"
