@@ -4,7 +4,10 @@
 command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
 
 TUI_SOCK=vmatlas-test-$$
-tm() { tmux -L "$TUI_SOCK" -f /dev/null "$@"; }
+# tmux runs a session's command with $SHELL, or else the user's login shell,
+# which for accounts like nobody is nologin: name a real shell.
+TUI_SHELL=$(command -v bash || echo /bin/sh)
+tm() { SHELL=$TUI_SHELL tmux -L "$TUI_SOCK" -f /dev/null "$@"; }
 # tui_stop: end the session (the screen gets SIGHUP) and its server.
 tui_stop() {
 	local i
