@@ -186,16 +186,7 @@ int cmd_view(int argc, char **argv)
 	int c, r, ret = 1;
 
 	optind = 1;
-	/* Options may follow FILE: "vmatlas view FILE --svg OUT.svg". */
-	while ((c = cmd_getopt("view", argc, argv, "f:n:o:h", opts)) != -1 || optind < argc) {
-		if (c == -1) {
-			if (file) {
-				vm_error("view: one FILE only (see 'vmatlas view --help')");
-				return EXIT_USAGE;
-			}
-			file = argv[optind++];
-			continue;
-		}
+	while ((c = cmd_getopt("view", argc, argv, "f:n:o:h", opts)) != -1) {
 		r = watch_parse_opt(c, optarg, &o);
 		if (r < 0)
 			return EXIT_USAGE;
@@ -235,10 +226,15 @@ int cmd_view(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (!file) {
+	if (optind >= argc) {
 		vm_error("view: no FILE given (see 'vmatlas view --help')");
 		return EXIT_USAGE;
 	}
+	if (argc - optind > 1) {
+		vm_error("view: one FILE only (see 'vmatlas view --help')");
+		return EXIT_USAGE;
+	}
+	file = argv[optind];
 	t = view_load(file);
 	if (!t)
 		return 1;

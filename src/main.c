@@ -25,16 +25,86 @@ static const struct command {
 	{ "diff", cmd_diff, "compare two snapshots (files or live processes)" },
 };
 
+/* Operands met among the options, in order: when the options end they are
+ * moved after them, so "vmatlas snapshot PID -o FILE" reads as
+ * "vmatlas snapshot -o FILE PID". Everything after "--" is left in place:
+ * a PROGRAM's own options stay its own. */
+static struct {
+	char **v;
+	size_t n, cap;
+} operands;
+
+static void operands_reset(void)
+{
+	free(operands.v);
+	memset(&operands, 0, sizeof(operands));
+}
+
+/* Options first, then the operands set aside, then "--" and what follows
+ * it; optind is left at the first operand. */
+static void operands_place(int argc, char **argv, const char *last_optarg)
+{
+	int end = optind, w = 1;
+	char *dd = optind > 1 && optind <= argc ? argv[optind - 1] : NULL;
+	bool dashdash = optind > 1 && optind <= argc && strcmp(argv[optind - 1], "--") == 0 &&
+			argv[optind - 1] != last_optarg;
+
+	if (dashdash)
+		end = optind - 1;
+	for (int r = 1; r < end; r++) {
+		size_t k;
+
+		for (k = 0; k < operands.n && operands.v[k] != argv[r]; k++)
+			;
+		if (k == operands.n)
+			argv[w++] = argv[r];
+	}
+	optind = w;
+	for (size_t k = 0; k < operands.n; k++)
+		argv[w++] = operands.v[k];
+	if (dashdash) {
+		argv[w++] = dd;
+		if (operands.n == 0)
+			optind = w;
+	}
+	operands_reset();
+}
+
 int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts)
 {
+	static const char *last_optarg;
 	char spec[64];
 	int c;
 
-	/* "+:" : stop at the first operand, report a missing argument as ':' */
-	snprintf(spec, sizeof(spec), "+:%s", shortopts);
+	if (optind <= 1) {
+		operands_reset();
+		last_optarg = NULL;
+	}
+	/* "-:" : hand back operands in order (1), report a missing argument
+	 * as ':' */
+	snprintf(spec, sizeof(spec), "-:%s", shortopts);
 	opterr = 0;
-	c = getopt_long(argc, argv, spec, longopts, NULL);
+	while ((c = getopt_long(argc, argv, spec, longopts, NULL)) == 1) {
+		if (operands.n == operands.cap) {
+			size_t cap = operands.cap ? 2 * operands.cap : 8;
+			char **v = realloc(operands.v, cap * sizeof(*v));
+
+			if (!v) {
+				vm_error("%s: out of memory", cmd);
+				operands_reset();
+				return '?';
+			}
+			operands.v = v;
+			operands.cap = cap;
+		}
+		operands.v[operands.n++] = optarg;
+	}
+	if (c == -1) {
+		operands_place(argc, argv, last_optarg);
+		return -1;
+	}
+	last_optarg = optarg;
 	if (c == '?' || c == ':') {
 		const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
 		char shortname[3] = { '-', (char)optopt, 0 };
@@ -44,6 +114,7 @@ int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 			 c == ':' ? "missing argument for option" : "unrecognized option",
 			 e ? e : "?", cmd);
 		free(e);
+		operands_reset();
 		return '?';
 	}
 	return c;
