@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmatlas/procfs.h"
 #include "vmatlas/tracer.h"
 #include "vmatlas/util.h"
 
@@ -81,8 +82,8 @@ struct tracer {
 	size_t nev, cev;
 };
 
-/* ---- small /proc readers (no dependency on the parsers: the tracer must
- * work on a process whose files are half gone) ---------------------------- */
+/* ---- small /proc readers: a fixed buffer on the stack, no allocation (the
+ * tracer reads them while it holds stopped tasks) ------------------------- */
 
 static ssize_t proc_read(pid_t pid, const char *file, char *buf, size_t len)
 {
@@ -121,28 +122,22 @@ static long long status_field(pid_t pid, const char *key)
 	return -1;
 }
 
-/* State letter, ppid and start time (field 22) from /proc/PID/stat. comm
- * may contain anything, ')' and spaces included: skip to the last ')'. */
+/* State letter, ppid and start time (field 22) from /proc/PID/stat. */
 static int stat_read(pid_t pid, char *state, pid_t *ppid, unsigned long long *start)
 {
-	char buf[2048], *p;
-	unsigned long long v = 0;
-	int ppid_i = 0;
+	char buf[2048];
+	struct proc_stat st;
+	ssize_t n = proc_read(pid, "stat", buf, sizeof(buf));
 
-	if (proc_read(pid, "stat", buf, sizeof(buf)) <= 0)
+	if (n <= 0)
 		return -ESRCH;
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %c %d", state, &ppid_i) != 2)
+	if (stat_parse(buf, (size_t)n, &st) < 0)
 		return -EINVAL;
-	/* Fields 3..21 precede the start time. */
-	for (int field = 2; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, " %llu", &v) != 1)
-		return -EINVAL;
+	*state = st.state;
 	if (ppid)
-		*ppid = ppid_i;
+		*ppid = st.ppid;
 	if (start)
-		*start = v;
+		*start = st.start_time;
 	return 0;
 }
 
@@ -1146,10 +1141,12 @@ void tracer_error_describe(pid_t pid, int err, char *buf, size_t len)
 	}
 	uid = -1;
 	{
-		char sbuf[8192], *p;
+		char sbuf[8192];
+		struct proc_status ps;
+		ssize_t n = proc_read(pid, "status", sbuf, sizeof(sbuf));
 
-		if (proc_read(pid, "status", sbuf, sizeof(sbuf)) > 0 && (p = strstr(sbuf, "\nUid:")))
-			sscanf(p + 5, "%*d %lld", &uid); /* effective uid */
+		if (n > 0 && status_parse(sbuf, (size_t)n, &ps) == 0)
+			uid = ps.uid[1]; /* effective uid */
 	}
 	yama = yama_scope();
 	if (yama == 3) {
