@@ -65,3 +65,11 @@ tui_exit_status() {
 }
 # hex address without 0x, as the screen prints it
 nox() { printf '%x' "$(( $1 ))"; }
+# map_fresh: make tuitarget map its "fresh" region (SIGUSR1); sets FRESH
+# to its address as the screen prints it.
+map_fresh() {
+	local i
+	kill -USR1 "$TPID"
+	for i in $(seq 1 100); do grep -q '^fresh=' "$READY" && break; sleep 0.05; done
+	FRESH=$(nox "$(ready_value fresh)")
+}

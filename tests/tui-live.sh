@@ -15,9 +15,7 @@ ok "comm escaped"
 # A new mapping appears within two refreshes (0.5 s each), marked '+'.
 keys 2
 wait_for "START\^"
-kill -USR1 "$TPID"
-for i in $(seq 1 100); do grep -q '^fresh=' "$READY" && break; sleep 0.05; done
-FRESH=$(nox "$(ready_value fresh)")
+map_fresh
 wait_for "^\+ +$FRESH +[0-9a-f]+ rw-s shm +2\.0M +68K +0K /dev/zero" 1
 ok "new mapping shown within two refreshes, marked new"
 wait_for "^  +$FRESH " 3

@@ -57,9 +57,7 @@ ok "search"
 # Pause: a mapping made meanwhile does not appear until resumed.
 keys 2 p
 wait_for "PAUSED"
-kill -USR1 "$TPID"
-for i in $(seq 1 100); do grep -q '^fresh=' "$READY" && break; sleep 0.05; done
-FRESH=$(nox "$(ready_value fresh)")
+map_fresh
 sleep 0.6
 screen | grep -q "^. +$FRESH " && fail "a paused screen was refreshed"
 keys p
