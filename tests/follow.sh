@@ -1,7 +1,8 @@
 #!/bin/sh
 # vmatlas snapshot -- PROGRAM: a launched tree followed through fork and
 # exec, snapshots at each process's exit with its memory still mapped,
-# JSON Lines that survive a kill, and a launched tree that dies with
+# JSON Lines that survive a kill, --count N that stops after N snapshots
+# killing the program, and a launched tree that dies with
 # vmatlas (tests/targets/forker.c describes the layouts).
 . "$TESTLIB"
 
@@ -91,6 +92,16 @@ for p in $P $C; do
 	[ -d /proc/$p ] && [ "$(proc_state $p)" != Z ] && fail "launched process $p survived vmatlas's SIGKILL"
 done
 ok "the launched tree died with vmatlas"
+
+# ---- --count: exactly N snapshots, then the program is killed ------------
+"$VMATLAS" snapshot --interval 0.1 --count 3 -o "$TEST_TMP/count.jsonl" -- sleep 60 ||
+	fail "snapshot --count exited $?"
+expect_eq "--count 3 lines" "$(lines_check "$TEST_TMP/count.jsonl")" 3
+S=$(python3 -c 'import json,sys
+print(json.loads(open(sys.argv[1]).readline())["processes"][0]["pid"])' "$TEST_TMP/count.jsonl")
+for i in $(seq 1 50); do [ -d /proc/$S ] && [ "$(proc_state $S)" != Z ] || break; sleep 0.1; done
+[ -d /proc/$S ] && [ "$(proc_state $S)" != Z ] && fail "the program $S still runs after --count"
+ok "--count 3: three snapshots, then the program is killed"
 
 # ---- usage ----------------------------------------------------------------
 "$VMATLAS" snapshot -o "$TEST_TMP/x" -- "$TARGETS/forker" 2>"$TEST_TMP/err"
