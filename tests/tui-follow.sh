@@ -69,10 +69,5 @@ wait_for "^48 pages: 5 resident, 0 swapped, 43 not present"
 ok "the exec'd child is shown with its new layout"
 
 # Quit: parent and child left running and untraced.
-keys q
-expect_eq "exit status" "$(tui_exit_status)" 0
-for p in $P $C; do
-	expect_eq "TracerPid of $p after quit" "$(proc_tracer "$p")" 0
-	expect_eq "state of $p after quit" "$(proc_state "$p")" S
-done
+quit_leaves_sleeping "$P" "$C"
 ok "quitting leaves the attached tree running and untraced"

@@ -73,3 +73,14 @@ map_fresh() {
 	for i in $(seq 1 100); do grep -q '^fresh=' "$READY" && break; sleep 0.05; done
 	FRESH=$(nox "$(ready_value fresh)")
 }
+# quit_leaves_sleeping PID...: q quits with status 0, and each PID is left
+# running (sleeping) and untraced.
+quit_leaves_sleeping() {
+	local p
+	keys q
+	expect_eq "exit status" "$(tui_exit_status)" 0
+	for p in "$@"; do
+		expect_eq "TracerPid of $p after quit" "$(proc_tracer "$p")" 0
+		expect_eq "state of $p after quit" "$(proc_state "$p")" S
+	done
+}
