@@ -46,6 +46,13 @@ check_counts "$TEST_TMP/est.json" "estimate"
 $AS_USER "$VMATLAS" cow "$P" "$C" > "$TEST_TMP/est.txt" || fail "text cow as a user exited $?"
 grep -q '^precision: exclusive-bit (an ESTIMATE' "$TEST_TMP/est.txt" || fail "text estimate does not say so"
 ok "text says it is an estimate"
+# The text row: counts and percentages of the 1080 pages, and the strip (a
+# cell per 17 pages: 59 shared-most cells, then child only, parent only,
+# neither).
+grep -A1 "^0x0*${ADDR#0x} " "$TEST_TMP/est.txt" > "$TEST_TMP/row.txt"
+grep -Eq "^0x[0-9a-f]{16} 0x[0-9a-f]{16} anon +1080 +875 +81\.0% +125 +11\.6% +20 +10 +50 *$" "$TEST_TMP/row.txt" ||
+	fail "text row: $(cat "$TEST_TMP/row.txt")"
+expect_eq "text strip" "$(sed -n '2s/^ *//p' "$TEST_TMP/row.txt")" "[$(printf '=%.0s' $(seq 1 59))CP...]"
 
 [ "$(id -u)" = 0 ] || skip "the exact (PFN) comparison needs root; the estimate passed"
 
