@@ -1,5 +1,6 @@
 #!/bin/sh
-# Keys of the live screen not covered elsewhere: Tab cycles the views in
+# Keys of the live screen (started as "vmatlas watch PID") not covered
+# elsewhere: Tab cycles the views in
 # order (Layout, Maps, Pages, Sections, Stacks, COW, Tree, back to Layout),
 # shift-Tab goes back, F6 moves the Maps sort to the next column, Home,
 # End, PgDn and PgUp move the Maps selection (a page is the rows shown), ?
@@ -9,7 +10,7 @@
 
 start_target tuitarget
 W8=$(nox "$(ready_value watch8)")
-tui_start 120 40 "$VMATLAS" -d 0.3 "$TPID"
+tui_start 120 40 "$VMATLAS" watch -d 0.3 "$TPID"
 wait_for "^PID $TPID tuitarget running"
 wait_for "^ +$W8 +anon +8\.0M rw-p \[anon\]"
 ok "Layout view"

@@ -57,9 +57,9 @@ screen | grep -q "F10Quit" && fail "the screen was not restored"
 ok "terminal restored"
 tui_stop
 
-# A launched program is killed on quit.
+# A launched program (here with the explicit "watch") is killed on quit.
 L=$TEST_TMP/launched.ready
-tui_start 100 30 "$VMATLAS" -d 0.2 -- "$TARGETS/tuitarget" "$L"
+tui_start 100 30 "$VMATLAS" watch -d 0.2 -- "$TARGETS/tuitarget" "$L"
 wait_for "launched .*tuitarget \(killed on quit\)"
 for i in $(seq 1 100); do [ -s "$L" ] && break; sleep 0.05; done
 LPID=$(screen | sed -n 's/^PID \([0-9]*\) .*/\1/p' | head -n 1)
