@@ -53,9 +53,12 @@ void pid_error_describe(pid_t pid, int err, char *buf, size_t len)
 			snprintf(buf, len,
 				 "process %d belongs to another user (uid %u, you are uid %u): run vmatlas as root or as that user",
 				 (int)pid, (unsigned)st.uid[1], (unsigned)me);
-		else if (me != 0 && stat(proc, &sb) == 0 && sb.st_uid != me)
+		/* The same user refused: the process is not dumpable
+		 * (kernel/ptrace.c, __ptrace_may_access). /proc/PID's owner
+		 * alone does not tell: Linux 6.18 keeps the user's uid. */
+		else if (me != 0 && (have || (stat(proc, &sb) == 0 && sb.st_uid != me)))
 			snprintf(buf, len,
-				 "process %d is not dumpable (setuid, or PR_SET_DUMPABLE 0): reading its memory needs CAP_SYS_PTRACE (run as root)",
+				 "process %d is not dumpable (setuid or setgid, or PR_SET_DUMPABLE 0): reading its memory needs CAP_SYS_PTRACE (run as root)",
 				 (int)pid);
 		else if (me == 0)
 			snprintf(buf, len,

@@ -39,3 +39,33 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/n
 else
 	echo "note: another-user case needs root and setpriv; not run"
 fi
+
+# A process of the same user that is not dumpable (PR_SET_DUMPABLE 0): only
+# CAP_SYS_PTRACE reads its pagemap, and the error says so.
+if [ "$(id -u)" = 0 ]; then
+	if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+		AS_USER="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+		chmod 1777 "$TEST_TMP"
+	else
+		AS_USER=skip
+	fi
+else
+	AS_USER=""
+fi
+if [ "$AS_USER" != skip ]; then
+	START_AS=$AS_USER start_target layout nodump
+	$AS_USER "$VMATLAS" snapshot "$TPID" > "$TEST_TMP/out" 2> "$TEST_TMP/err"
+	rc=$?
+	[ "$rc" = 1 ] || fail "not dumpable: exit $rc"
+	[ "$(wc -l < "$TEST_TMP/err")" = 1 ] || fail "not dumpable: stderr is not one line: $(cat "$TEST_TMP/err")"
+	grep -q "process $TPID is not dumpable" "$TEST_TMP/err" || fail "not dumpable: $(cat "$TEST_TMP/err")"
+	[ ! -s "$TEST_TMP/out" ] || fail "not dumpable: wrote to stdout"
+	ok "not dumpable: $(cat "$TEST_TMP/err")"
+	if [ "$(id -u)" = 0 ]; then
+		"$VMATLAS" snapshot --format=json "$TPID" > "$TEST_TMP/nodump.json" || fail "root could not read a non-dumpable process"
+		expect_eq "root reads a non-dumpable process: anon32 resident" \
+			"$(json_eval "$TEST_TMP/nodump.json" "mapping(d['processes'][0],'$(ready_value anon32)')['pages']['resident']")" 1000
+	fi
+else
+	echo "note: the non-dumpable case as root needs user nobody and setpriv; not run"
+fi

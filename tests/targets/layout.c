@@ -11,8 +11,10 @@
  *   Each region lies between two PROT_NONE guard pages (never merged).
  *   out      with argv[2] = "pageout": 256 pages of anon32 (the first 256
  *            written ones) are paged out with MADV_PAGEOUT after writing.
+ *   nodump   with argv[2] = "nodump": PR_SET_DUMPABLE 0, so that only
+ *            CAP_SYS_PTRACE may read its /proc/PID/pagemap.
  *
- * Usage: layout READYFILE [pageout]. Writes KEY=0xADDR lines, then "ready",
+ * Usage: layout READYFILE [pageout|nodump]. Writes KEY=0xADDR lines, then "ready",
  * and sleeps until killed. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #ifndef MADV_PAGEOUT
@@ -80,6 +83,11 @@ int main(int argc, char **argv)
 	if (argc > 2 && strcmp(argv[2], "pageout") == 0 &&
 	    madvise(anon32, 256 * 8 * PAGE, MADV_PAGEOUT) < 0) {
 		perror("layout: MADV_PAGEOUT");
+		return 99;
+	}
+	if (argc > 2 && strcmp(argv[2], "nodump") == 0 &&
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		perror("layout: PR_SET_DUMPABLE");
 		return 99;
 	}
 
