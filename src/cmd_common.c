@@ -15,6 +15,10 @@ void cmd_output_error(const char *path, int err)
 
 	if (err == -EEXIST)
 		vm_error("%s exists (use --force to replace it)", e ? e : "?");
+	else if (err == -EINVAL || err == -ENXIO)
+		/* ENXIO: a FIFO without a reader, opened O_NONBLOCK. */
+		vm_error("%s is not a regular file: refusing to write to it",
+			 e ? e : "?");
 	else if (err == -ELOOP)
 		vm_error("%s is a symbolic link: refusing to write through it", e ? e : "?");
 	else

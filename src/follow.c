@@ -39,7 +39,8 @@ static int lines_open(const char *path, bool force, bool *is_file)
 	*is_file = false;
 	if (strcmp(path, "-") == 0)
 		return STDOUT_FILENO;
-	fd = open(path, flags | (force ? O_TRUNC : O_EXCL), 0600);
+	/* O_NONBLOCK: an existing FIFO must not hang the launch. */
+	fd = open(path, flags | O_NONBLOCK | (force ? O_TRUNC : O_EXCL), 0600);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fchmod(fd, 0600) < 0) {

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -993,6 +994,52 @@ static int set_error(struct snapread_error *err, int e, const char *fmt, ...)
 	return e;
 }
 
+/* jansson's tree of a document is many times the size of its text (about
+ * 20 bytes per byte of "[0,0,...]"): a file within SNAPREAD_MAX_BYTES, or a
+ * gzip bomb that inflates to it, would take tens of GiB. What jansson
+ * allocates while a value is parsed is counted, and refused past
+ * SNAPREAD_MAX_TREE, so the parse fails as out of memory. */
+static bool tree_counting, tree_refused;
+static size_t tree_bytes;
+
+static void *tree_malloc(size_t n)
+{
+	void *p;
+
+	if (tree_counting && (n > SNAPREAD_MAX_TREE || tree_bytes > SNAPREAD_MAX_TREE - n)) {
+		tree_refused = true;
+		return NULL;
+	}
+	p = malloc(n);
+	if (p && tree_counting)
+		tree_bytes += malloc_usable_size(p);
+	return p;
+}
+
+static void tree_free(void *p)
+{
+	if (p && tree_counting) {
+		size_t n = malloc_usable_size(p);
+
+		/* Only what this parse allocated is freed during it. */
+		tree_bytes -= n < tree_bytes ? n : tree_bytes;
+	}
+	free(p);
+}
+
+static json_t *tree_parse(const char *buf, size_t len, size_t flags, json_error_t *je)
+{
+	json_t *doc;
+
+	json_set_alloc_funcs(tree_malloc, tree_free);
+	tree_bytes = 0;
+	tree_refused = false;
+	tree_counting = true;
+	doc = json_loadb(buf, len, flags, je);
+	tree_counting = false;
+	return doc;
+}
+
 /* Every JSON value of BUF in order: one for a document, one per line for a
  * timeline. Each value is converted and its JSON tree freed before the
  * next is parsed, so memory stays near the size of the model. */
@@ -1017,9 +1064,13 @@ static int parse_values(const char *buf, size_t len, const char *name, bool gz_t
 		if (off >= len)
 			break;
 		start = off;
-		doc = json_loadb(buf + off, len - off, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &je);
+		doc = tree_parse(buf + off, len - off, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &je);
 		if (!doc) {
 			bool last = !memchr(buf + off, '\n', len - off);
+
+			if (tree_refused)
+				return set_error(err, -EFBIG, "%s: line %zu: a snapshot that needs more than "
+						 "1 GiB of memory to parse: refused", name, line);
 
 			if (t->nsnaps > 0 && last &&
 			    json_error_code(&je) == json_error_premature_end_of_input) {

@@ -587,6 +587,14 @@ static int seize_threads(struct tracer *t, pid_t pid, unsigned opts)
 			continue;
 		}
 		if (tid != pid) {
+			long long other = status_field(tid, "TracerPid:");
+
+			/* One thread traced by another tracer (strace -p TID):
+			 * it could be neither stopped nor unwound. */
+			if (other > 0 && other != getpid()) {
+				r = -EBUSY;
+				break;
+			}
 			/* A thread that exited meanwhile (ESRCH) or is a zombie
 			 * (EPERM): nothing to stop there. */
 			r = 0;
@@ -1089,12 +1097,46 @@ static bool is_descendant(pid_t pid)
 	return false;
 }
 
+/* The tracer other than vmatlas of PID's leader or, failing that, of one of
+ * its threads (strace -p TID traces a single thread), and that task in *TID;
+ * 0 when there is none. */
+static long long other_tracer(pid_t pid, pid_t *tid)
+{
+	char path[64];
+	struct dirent *de;
+	long long tracer = status_field(pid, "TracerPid:");
+	DIR *d;
+
+	*tid = pid;
+	if (tracer > 0 && tracer != getpid())
+		return tracer;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		pid_t t = (pid_t)strtol(de->d_name, NULL, 10);
+
+		if (t <= 0 || t == pid)
+			continue;
+		tracer = status_field(t, "TracerPid:");
+		if (tracer > 0 && tracer != getpid()) {
+			*tid = t;
+			closedir(d);
+			return tracer;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
 void tracer_error_describe(pid_t pid, int err, char *buf, size_t len)
 {
 	char state = 0;
 	bool exists = stat_read(pid, &state, NULL, NULL) == 0;
 	const char *rel;
 	long long tracer, uid;
+	pid_t tid;
 	int yama;
 
 	if (err < 0)
@@ -1112,17 +1154,22 @@ void tracer_error_describe(pid_t pid, int err, char *buf, size_t len)
 			 (int)pid);
 		return;
 	}
-	tracer = status_field(pid, "TracerPid:");
-	if (tracer > 0 && tracer != getpid() && (err == EBUSY || err == EPERM)) {
+	tracer = other_tracer(pid, &tid);
+	if (tracer > 0 && (err == EBUSY || err == EPERM)) {
 		char comm[64] = "", *e;
 		ssize_t n = proc_read((pid_t)tracer, "comm", comm, sizeof(comm));
 
 		if (n > 0 && comm[n - 1] == '\n')
 			comm[n - 1] = '\0';
 		e = escape_untrusted(comm);
-		snprintf(buf, len,
-			 "process %d is already traced by process %lld (%s): a process can have only one tracer",
-			 (int)pid, tracer, e ? e : "?");
+		if (tid == pid)
+			snprintf(buf, len,
+				 "process %d is already traced by process %lld (%s): a process can have only one tracer",
+				 (int)pid, tracer, e ? e : "?");
+		else
+			snprintf(buf, len,
+				 "thread %d of process %d is already traced by process %lld (%s): a thread can have only one tracer",
+				 (int)tid, (int)pid, tracer, e ? e : "?");
 		free(e);
 		return;
 	}

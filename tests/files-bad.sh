@@ -79,7 +79,15 @@ with open("bomb.gz", "wb") as f:
     f.write(c.flush())
 PY
 expect_reject bomb.gz "decompresses to more than 1 GiB"
-ok "gzip garbage, truncation and a bomb"
+# 24 MB of "{}," within the size limit: its JSON tree alone would take
+# GiBs (every {} is an object with its hash table).
+python3 - <<'PY'
+import gzip
+with gzip.open("objects.json.gz", "wb", 9) as f:
+    f.write(b"[" + b"{}," * (8 << 20) + b"{}]")
+PY
+expect_reject objects.json.gz "line 1: a snapshot that needs more than 1 GiB of memory to parse: refused"
+ok "gzip garbage, truncation and bombs"
 
 # Not regular files: refused at once, never waiting on a FIFO's writer.
 mkfifo fifo

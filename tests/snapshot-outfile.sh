@@ -55,3 +55,17 @@ grep -q "^pid $TPID " "$d/n.txt" || fail "n.txt is not text"
 grep -q "^pid $TPID " "$d/t.json" || fail "--format did not win over the name"
 ok "the output name chooses the format unless --format is given"
 rm -f "$d"/n.* "$d/t.json"
+
+# Output written as it goes (a timeline, a launched program's snapshots at
+# exit) to an existing FIFO, even with --force: refused at once, never a
+# hang waiting for a reader.
+mkfifo "$d/fifo"
+for args in "--interval 0.1 --count 1 $TPID" "--at-exit -- true"; do
+	timeout -s KILL 10 "$VMATLAS" snapshot --force -o "$d/fifo" $args > "$TEST_TMP/stdout" 2> "$TEST_TMP/err"
+	rc=$?
+	[ "$rc" = 1 ] || fail "$args -o FIFO: exit $rc ($(cat "$TEST_TMP/err"))"
+	expect_eq "$args -o FIFO: message" "$(cat "$TEST_TMP/err")" \
+		"vmatlas: $d/fifo is not a regular file: refusing to write to it"
+	[ -p "$d/fifo" ] || fail "$args: the FIFO was replaced"
+done
+rm -f "$d/fifo"

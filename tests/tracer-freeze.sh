@@ -54,5 +54,25 @@ if command -v strace > /dev/null; then
 	ok "$(cat "$TEST_TMP/err")"
 	kill -INT "$spid"; wait "$spid" 2>/dev/null
 	threads_are "$TPID" SR
+
+	# strace -p TID traces one thread: that thread can be neither frozen
+	# nor unwound, so neither is claimed.
+	tid=$(ls "/proc/$TPID/task" | grep -vx "$TPID" | head -n 1)
+	strace -p "$tid" -o /dev/null 2> /dev/null &
+	spid=$!
+	TEST_PIDS="$TEST_PIDS $spid"
+	for i in $(seq 1 100); do [ "$(proc_tracer "$tid")" = "$spid" ] && break; sleep 0.02; done
+	[ "$(proc_tracer "$tid")" = "$spid" ] || hard_error "strace did not attach to thread $tid"
+	for cmd in "snapshot --freeze" "stacks" "snapshot --stacks"; do
+		"$VMATLAS" $cmd "$TPID" > "$TEST_TMP/out" 2> "$TEST_TMP/err" && fail "$cmd with a thread traced by strace succeeded"
+		[ ! -s "$TEST_TMP/out" ] || fail "$cmd: wrote to stdout"
+		[ "$(wc -l < "$TEST_TMP/err")" = 1 ] || fail "$cmd: stderr is not one line: $(cat "$TEST_TMP/err")"
+		grep -q "thread $tid of process $TPID is already traced by process $spid (strace)" "$TEST_TMP/err" ||
+			fail "$cmd, traced thread: $(cat "$TEST_TMP/err")"
+		ok "$cmd: $(cat "$TEST_TMP/err")"
+		[ "$(proc_tracer "$TPID")" = 0 ] || fail "$cmd: left the leader traced"
+	done
+	kill -INT "$spid"; wait "$spid" 2>/dev/null
+	threads_are "$TPID" SR
 fi
 exit 0

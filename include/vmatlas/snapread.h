@@ -13,6 +13,8 @@
 
 /* Largest input accepted, after decompression. */
 #define SNAPREAD_MAX_BYTES (1ULL << 30)
+/* Most memory jansson may take for the tree of one parsed document. */
+#define SNAPREAD_MAX_TREE ((size_t)1 << 30)
 
 /* One message for the user, without the "vmatlas: " prefix:
  * "FILE: line 3: processes[0].mappings[12].start: not a hex string". */
