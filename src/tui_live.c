@@ -713,6 +713,12 @@ struct tui_source *tui_source_live_new(struct tracer *tracer, pid_t pid,
 		r = tracer_attach(tracer, pid, 0);
 		if (r < 0) {
 			tracer_error_describe(pid, -r, err, errlen);
+			/* Another tracer has it: /proc alone still shows it. */
+			if (strstr(err, " is already traced by ")) {
+				size_t n = strlen(err);
+				snprintf(err + n, errlen - n, " ('vmatlas --no-trace %d' watches it without ptrace)",
+					 (int)pid);
+			}
 			e = -r;
 			goto fail;
 		}

@@ -45,3 +45,25 @@ tui_start 100 10 "$VMATLAS" -- /nonexistent/program
 wait_for "^vmatlas: .*/nonexistent/program|^vmatlas: .*program"
 [ "$(tui_exit_status)" != 0 ] || fail "launching a missing program succeeded"
 ok "missing program"
+tui_stop
+
+# A process another tracer has: refused, naming it and --no-trace; with
+# --no-trace the screen shows it, and the other tracer keeps it.
+if command -v strace > /dev/null; then
+	strace -p "$TPID" -o /dev/null 2> /dev/null &
+	spid=$!
+	TEST_PIDS="$TEST_PIDS $spid"
+	for i in $(seq 1 100); do [ "$(proc_tracer "$TPID")" = "$spid" ] && break; sleep 0.02; done
+	[ "$(proc_tracer "$TPID")" = "$spid" ] || hard_error "strace did not attach to $TPID"
+	tui_start 200 10 "$VMATLAS" "$TPID"
+	wait_for "^vmatlas: process $TPID is already traced by process $spid \(strace\).*'vmatlas --no-trace $TPID' watches it without ptrace\)$"
+	expect_eq "exit status, traced elsewhere" "$(tui_exit_status)" 1
+	tui_stop
+	tui_start 120 20 "$VMATLAS" --no-trace "$TPID"
+	wait_for "^PID $TPID tuitarget running"
+	keys q
+	expect_eq "exit status, --no-trace" "$(tui_exit_status)" 0
+	expect_eq "still traced by strace" "$(proc_tracer "$TPID")" "$spid"
+	kill -INT "$spid"; wait "$spid" 2>/dev/null
+	threads_are "$TPID" SR
+fi
