@@ -85,6 +85,18 @@ expect_error() {
 proc_tracer() { sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/$1/status"; }
 proc_state() { sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status"; }
 
+# strace_attach TID: strace traces TID (one task) from the background; its
+# pid in $SPID once TID's TracerPid names it. Skips without strace.
+strace_attach() {
+	local i
+	command -v strace > /dev/null || skip "strace is not installed"
+	strace -p "$1" -o /dev/null 2> /dev/null &
+	SPID=$!
+	TEST_PIDS="$TEST_PIDS $SPID"
+	for i in $(seq 1 100); do [ "$(proc_tracer "$1")" = "$SPID" ] && return 0; sleep 0.02; done
+	hard_error "strace did not attach to $1"
+}
+
 # with_swap: create and enable a private swap file for this test; it is
 # switched off and removed on every exit path. Skips when impossible.
 # Swap is system-wide: pages paged out here may land on another test's swap

@@ -44,11 +44,8 @@ grep -q "process $zombie is a zombie" "$TEST_TMP/err" || fail "zombie: $(cat "$T
 ok "$(cat "$TEST_TMP/err")"
 
 if command -v strace > /dev/null; then
-	strace -p "$TPID" -o /dev/null 2> /dev/null &
-	spid=$!
-	TEST_PIDS="$TEST_PIDS $spid"
-	for i in $(seq 1 100); do [ "$(proc_tracer "$TPID")" = "$spid" ] && break; sleep 0.02; done
-	[ "$(proc_tracer "$TPID")" = "$spid" ] || hard_error "strace did not attach"
+	strace_attach "$TPID"
+	spid=$SPID
 	"$VMATLAS" snapshot --freeze "$TPID" > /dev/null 2> "$TEST_TMP/err" && fail "--freeze of a traced process succeeded"
 	grep -q "already traced by process $spid (strace)" "$TEST_TMP/err" || fail "traced: $(cat "$TEST_TMP/err")"
 	ok "$(cat "$TEST_TMP/err")"
@@ -58,11 +55,8 @@ if command -v strace > /dev/null; then
 	# strace -p TID traces one thread: that thread can be neither frozen
 	# nor unwound, so neither is claimed.
 	tid=$(ls "/proc/$TPID/task" | grep -vx "$TPID" | head -n 1)
-	strace -p "$tid" -o /dev/null 2> /dev/null &
-	spid=$!
-	TEST_PIDS="$TEST_PIDS $spid"
-	for i in $(seq 1 100); do [ "$(proc_tracer "$tid")" = "$spid" ] && break; sleep 0.02; done
-	[ "$(proc_tracer "$tid")" = "$spid" ] || hard_error "strace did not attach to thread $tid"
+	strace_attach "$tid"
+	spid=$SPID
 	for cmd in "snapshot --freeze" "stacks" "snapshot --stacks"; do
 		"$VMATLAS" $cmd "$TPID" > "$TEST_TMP/out" 2> "$TEST_TMP/err" && fail "$cmd with a thread traced by strace succeeded"
 		[ ! -s "$TEST_TMP/out" ] || fail "$cmd: wrote to stdout"

@@ -50,11 +50,8 @@ tui_stop
 # A process another tracer has: refused, naming it and --no-trace; with
 # --no-trace the screen shows it, and the other tracer keeps it.
 if command -v strace > /dev/null; then
-	strace -p "$TPID" -o /dev/null 2> /dev/null &
-	spid=$!
-	TEST_PIDS="$TEST_PIDS $spid"
-	for i in $(seq 1 100); do [ "$(proc_tracer "$TPID")" = "$spid" ] && break; sleep 0.02; done
-	[ "$(proc_tracer "$TPID")" = "$spid" ] || hard_error "strace did not attach to $TPID"
+	strace_attach "$TPID"
+	spid=$SPID
 	tui_start 200 10 "$VMATLAS" "$TPID"
 	wait_for "^vmatlas: process $TPID is already traced by process $spid \(strace\).*'vmatlas --no-trace $TPID' watches it without ptrace\)$"
 	expect_eq "exit status, traced elsewhere" "$(tui_exit_status)" 1
