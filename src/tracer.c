@@ -46,6 +46,7 @@
  * rather than hang, vmatlas gives up on it (the kernel detaches it when
  * vmatlas exits). */
 #define STOP_TIMEOUT_MS 5000
+#define NOSTOP_GRACE_NS (200 * 1000000ull)
 #define MAX_QUEUED_EVENTS 4096
 
 enum {
@@ -53,6 +54,7 @@ enum {
 	TS_LISTEN   = 1u << 1, /* group-stop kept with PTRACE_LISTEN */
 	TS_EVSTOP   = 1u << 2, /* the current stop is a PTRACE_EVENT_STOP */
 	TS_EXITHOLD = 1u << 3, /* held at PTRACE_EVENT_EXIT until next poll */
+	TS_NOSTOP   = 1u << 4, /* did not stop for a freeze (uninterruptible) */
 };
 
 struct ttask {
@@ -361,7 +363,7 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 	p = proc_find(t, k->pid);
 	event = (unsigned)status >> 16;
 	sig = WSTOPSIG(status);
-	k->st = (k->st & ~(TS_LISTEN | TS_EVSTOP)) | TS_STOPPED;
+	k->st = (k->st & ~(TS_LISTEN | TS_EVSTOP | TS_NOSTOP)) | TS_STOPPED;
 
 	switch (event) {
 	case PTRACE_EVENT_STOP:
@@ -629,6 +631,10 @@ static void task_detach(struct tracer *t, struct ttask *k, uint64_t deadline)
 	}
 	if (ptrace(PTRACE_INTERRUPT, k->tid, 0L, 0L) < 0)
 		return; /* gone */
+	/* It already failed to stop for a whole freeze timeout (a vfork
+	 * parent, a D-state wait): a short grace, not a second timeout. */
+	if ((k->st & TS_NOSTOP) && deadline > vm_now_ns() + NOSTOP_GRACE_NS)
+		deadline = vm_now_ns() + NOSTOP_GRACE_NS;
 	for (unsigned us = 50;;) {
 		w = waitpid(k->tid, &status, __WALL | WNOHANG);
 		if (w < 0 && errno == EINTR)
@@ -971,6 +977,10 @@ int tracer_freeze(struct tracer *t, pid_t pid)
 	if (!p)
 		return -ESRCH;
 	if (r < 0) {
+		if (r == -ETIMEDOUT)
+			for (size_t i = 0; i < t->ntasks; i++)
+				if (t->tasks[i].pid == pid && !(t->tasks[i].st & TS_STOPPED))
+					t->tasks[i].st |= TS_NOSTOP;
 		p->freeze = 0;
 		proc_release(t, pid);
 		return r;

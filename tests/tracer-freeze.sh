@@ -69,4 +69,24 @@ if command -v strace > /dev/null; then
 	kill -INT "$spid"; wait "$spid" 2>/dev/null
 	threads_are "$TPID" SR
 fi
+
+# A thread that cannot stop (a vfork parent waits uninterruptibly for its
+# child): --freeze gives up once after 5 s, not a second time while
+# detaching, and leaves every thread untraced; the thread goes on when the
+# child exits.
+start_target threads vfork
+vtid=$(ready_value vfork_tid) child=$(ready_value vfork_child)
+TEST_PIDS="$TEST_PIDS $child"
+expect_eq "the vfork parent thread waits (D)" "$(proc_state "$vtid")" D
+t0=$(date +%s%N)
+"$VMATLAS" snapshot --freeze "$TPID" > "$TEST_TMP/out" 2> "$TEST_TMP/err" && fail "--freeze of a thread in D succeeded"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+grep -q "^vmatlas: --freeze: process $TPID: a thread did not stop within 5 seconds" "$TEST_TMP/err" ||
+	fail "unstoppable thread: $(cat "$TEST_TMP/err")"
+[ "$ms" -lt 8000 ] || fail "--freeze took $ms ms to give up: it waited for the thread twice"
+ok "$(cat "$TEST_TMP/err") (after $ms ms)"
+threads_are "$TPID" SRD
+kill "$child"
+threads_are "$TPID" SR
+ok "the vfork parent runs on once its child exits, untraced"
 exit 0

@@ -11,7 +11,7 @@
 
 /* PAGES private anonymous pages between PROT_NONE guards (never merged
  * with a neighbour), no THP, the first WRITTEN of them written. */
-static char *region(size_t pages, size_t written)
+static inline char *region(size_t pages, size_t written)
 {
 	char *g = mmap(NULL, (pages + 2) * PAGE, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -30,7 +30,7 @@ static char *region(size_t pages, size_t written)
 }
 
 /* One line, appended in a single write (O_APPEND). */
-static void say(const char *path, const char *line)
+static inline void say(const char *path, const char *line)
 {
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 
