@@ -62,7 +62,7 @@ void pid_error_describe(pid_t pid, int err, char *buf, size_t len)
 				 (int)pid);
 		else if (me == 0)
 			snprintf(buf, len,
-				 "permission denied reading process %d even as root: a security module or lockdown refused it",
+				 "permission denied reading process %d even as root: refused by a security module, by lockdown, or because it is in a user namespace beyond vmatlas's CAP_SYS_PTRACE",
 				 (int)pid);
 		else
 			snprintf(buf, len,

@@ -1243,6 +1243,6 @@ void tracer_error_describe(pid_t pid, int err, char *buf, size_t len)
 		return;
 	}
 	snprintf(buf, len,
-		 "permission denied tracing process %d even with CAP_SYS_PTRACE: a security module or lockdown refused it",
+		 "permission denied tracing process %d even with CAP_SYS_PTRACE: refused by a security module, by lockdown, or because it is in a user namespace beyond vmatlas's CAP_SYS_PTRACE",
 		 (int)pid);
 }
