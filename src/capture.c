@@ -1,11 +1,7 @@
-/* Periodic capture into a JSON Lines timeline. The file grows while it is
- * written, so the atomic rename of outfile.c does not apply: instead every
- * line (or, compressed, every gzip member holding one line) goes out in a
- * single write() and is synced before the next snapshot. A line cut short
- * (disk full) is truncated away; a kill can at worst leave a last line
- * without its '\n', which the reader recognises and ignores with a warning
- * (snapshot_read.c). SIGINT and SIGTERM are blocked while a snapshot is
- * taken and written, and end the capture between snapshots. */
+/* Periodic capture into a JSON Lines timeline (jsonlines.c: every line
+ * whole and synced before the next). SIGINT and SIGTERM are blocked while
+ * a snapshot is taken and written, and end the capture between
+ * snapshots. */
 #include "config.h"
 
 #include <errno.h>
@@ -20,102 +16,11 @@
 
 #include "capture.h"
 #include "commands.h"
-#include "gzio.h"
+#include "jsonlines.h"
 #include "vmatlas/output.h"
 #include "vmatlas/piderr.h"
 #include "vmatlas/snapshot.h"
 #include "vmatlas/util.h"
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* One snapshot as one line (compact JSON and '\n'), gzipped if asked. */
-static int append_line(int fd, bool is_file, const struct vm_snapshot *s,
-		       const struct capture_opts *co)
-{
-	json_t *doc = snapshot_to_json(s, co->flags);
-	char *line = NULL;
-	unsigned char *gz = NULL;
-	size_t len, gzlen;
-	off_t before = is_file ? lseek(fd, 0, SEEK_END) : 0;
-	int r;
-
-	if (!doc)
-		return -ENOMEM;
-	/* Compact: no newline can occur inside (jansson escapes them). */
-	line = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(doc);
-	if (!line)
-		return -ENOMEM;
-	len = strlen(line);
-	line[len++] = '\n'; /* replaces the NUL: the buffer is not a string now */
-	if (co->gzip) {
-		r = gz_deflate(line, len, &gz, &gzlen);
-		if (r < 0)
-			goto out;
-		r = write_all(fd, gz, gzlen);
-	} else {
-		r = write_all(fd, line, len);
-	}
-	if (r < 0 && is_file && before >= 0) {
-		/* Leave no partial line behind. */
-		if (ftruncate(fd, before) < 0)
-			r = -errno;
-	}
-	if (r == 0 && is_file && fdatasync(fd) < 0)
-		r = -errno;
-out:
-	free(gz);
-	free(line);
-	return r;
-}
-
-static int open_output(const struct capture_opts *co, bool *is_file)
-{
-	struct stat st;
-	int fd, flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_APPEND;
-
-	*is_file = false;
-	if (strcmp(co->output, "-") == 0)
-		return STDOUT_FILENO;
-	flags |= co->force ? O_TRUNC : O_EXCL;
-	/* O_NONBLOCK: an existing FIFO must not hang the capture. */
-	fd = open(co->output, flags | O_NONBLOCK, 0600);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		/* A FIFO or a device given with --force: not a timeline. */
-		close(fd);
-		return -EINVAL;
-	}
-	/* 0600 whatever the umask, and an existing file replaced with
-	 * --force may have had other modes: a snapshot shows memory. */
-	if (fchmod(fd, 0600) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	*is_file = true;
-	return fd;
-}
 
 int capture_timeline(const pid_t *pids, size_t npids, const struct snapshot_opts *so,
 		     const struct capture_opts *co)
@@ -123,8 +28,8 @@ int capture_timeline(const pid_t *pids, size_t npids, const struct snapshot_opts
 	sigset_t stop, old;
 	struct timespec next;
 	unsigned long taken = 0;
-	bool is_file;
-	int fd, r, ret = 1;
+	struct jsonlines out;
+	int r, ret = 1;
 
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
@@ -132,15 +37,17 @@ int capture_timeline(const pid_t *pids, size_t npids, const struct snapshot_opts
 	sigaddset(&stop, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stop, &old);
 
-	fd = open_output(co, &is_file);
-	if (fd < 0) {
-		cmd_output_error(co->output, fd);
-		goto out;
+	r = jsonlines_open(&out, co->output, co->force, co->gzip);
+	if (r < 0) {
+		cmd_output_error(co->output, r);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (;;) {
 		pid_t failed = 0;
 		struct vm_snapshot *s = snapshot_take(pids, npids, so, &failed);
+		json_t *doc;
 		siginfo_t si;
 		struct timespec now, wait;
 
@@ -150,11 +57,13 @@ int capture_timeline(const pid_t *pids, size_t npids, const struct snapshot_opts
 			vm_error("%s (after %lu snapshot%s)", msg, taken, taken == 1 ? "" : "s");
 			goto out;
 		}
-		r = append_line(fd, is_file, s, co);
+		doc = snapshot_to_json(s, co->flags);
 		vm_snapshot_free(s);
+		r = doc ? jsonlines_append(&out, doc) : -ENOMEM;
+		json_decref(doc);
 		if (r < 0) {
-			vm_error("cannot write %s: %s", is_file ? "the timeline" : "standard output",
-				 strerror(-r));
+			vm_error("cannot write %s: %s",
+				 jsonlines_is_file(&out) ? "the timeline" : "standard output", strerror(-r));
 			goto out;
 		}
 		taken++;
@@ -190,8 +99,11 @@ int capture_timeline(const pid_t *pids, size_t npids, const struct snapshot_opts
 	}
 	ret = 0;
 out:
-	if (fd >= 0 && fd != STDOUT_FILENO)
-		close(fd);
+	r = jsonlines_close(&out);
+	if (r < 0 && ret == 0) {
+		vm_error("cannot write the timeline: %s", strerror(-r));
+		ret = 1;
+	}
 	{
 		/* A stop asked for while the last line was written has been
 		 * honoured: consume it rather than die of it on unblocking. */

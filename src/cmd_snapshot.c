@@ -344,6 +344,7 @@ int cmd_snapshot(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		so.elf_cache = elf_cache_new();
+		fo.gzip = wants_gzip(o.path);
 		ret = follow_launch(argv + optind, &fo, &so, &o);
 		elf_cache_free(so.elf_cache);
 		return ret;

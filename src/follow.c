@@ -21,6 +21,7 @@
 
 #include "commands.h"
 #include "follow.h"
+#include "jsonlines.h"
 #include "vmatlas/cow.h"
 #include "vmatlas/output.h"
 #include "vmatlas/snapshot.h"
@@ -28,58 +29,6 @@
 #include "vmatlas/util.h"
 
 #define FOLLOW_MAX_PROCS 1024
-
-/* The output, appended to: created 0600, never through a symlink, an
- * existing file kept unless FORCE. Returns an fd or -errno. */
-static int lines_open(const char *path, bool force, bool *is_file)
-{
-	int fd, flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_APPEND;
-	struct stat st;
-
-	*is_file = false;
-	if (strcmp(path, "-") == 0)
-		return STDOUT_FILENO;
-	/* O_NONBLOCK: an existing FIFO must not hang the launch. */
-	fd = open(path, flags | O_NONBLOCK | (force ? O_TRUNC : O_EXCL), 0600);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fchmod(fd, 0600) < 0) {
-		close(fd);
-		return -EINVAL;
-	}
-	*is_file = true;
-	return fd;
-}
-
-/* DOC as one line in one write(); a line cut short is truncated away. */
-static int lines_append(int fd, bool is_file, json_t *doc)
-{
-	char *line = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	off_t before = is_file ? lseek(fd, 0, SEEK_END) : 0;
-	size_t len, done = 0;
-	int r = 0;
-
-	if (!line)
-		return -ENOMEM;
-	len = strlen(line);
-	line[len++] = '\n'; /* over the NUL: compact JSON has no newline */
-	while (done < len) {
-		ssize_t n = write(fd, line + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		done += (size_t)n;
-	}
-	if (r < 0 && is_file && before >= 0 && ftruncate(fd, before) < 0)
-		r = -errno;
-	if (r == 0 && is_file && fdatasync(fd) < 0)
-		r = -errno;
-	free(line);
-	return r;
-}
 
 /* A snapshot of the followed processes (only ROOT unless FORKS) with the
  * COW pairs among them; a process gone meanwhile is left out. NULL when
@@ -115,8 +64,8 @@ static struct vm_snapshot *tree_take(struct tracer *t, pid_t root, bool forks,
 /* Take and append one snapshot; EVENT says what triggered it. 1 when a
  * line was written, 0 when nothing could be read, or -errno. */
 static int take_line(struct tracer *t, pid_t root, const struct follow_opts *fo,
-		     const struct snapshot_opts *so, unsigned flags, int fd,
-		     bool is_file, const char *event, pid_t pid)
+		     const struct snapshot_opts *so, unsigned flags,
+		     struct jsonlines *out, const char *event, pid_t pid)
 {
 	struct vm_snapshot *s = tree_take(t, root, fo->forks, so);
 	json_t *doc, *trig;
@@ -132,7 +81,7 @@ static int take_line(struct tracer *t, pid_t root, const struct follow_opts *fo,
 		   : json_pack("{s:s}", "event", event);
 	if (trig)
 		json_object_set_new(doc, "trigger", trig);
-	r = lines_append(fd, is_file, doc);
+	r = jsonlines_append(out, doc);
 	json_decref(doc);
 	return r < 0 ? r : 1;
 }
@@ -143,13 +92,13 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 	uint64_t step = (uint64_t)(fo->interval * 1e9), next = UINT64_MAX;
 	unsigned long taken = 0;
 	struct tracer *t = NULL;
-	bool is_file = false;
+	struct jsonlines out;
 	pid_t root, pids[FOLLOW_MAX_PROCS];
-	int fd, r, w = 0, ret = 1;
+	int r, w = 0, ret = 1;
 
-	fd = lines_open(o->path, o->force, &is_file);
-	if (fd < 0) {
-		cmd_output_error(o->path, fd);
+	r = jsonlines_open(&out, o->path, o->force, fo->gzip);
+	if (r < 0) {
+		cmd_output_error(o->path, r);
 		return 1;
 	}
 	/* Exit stops come with following (PTRACE_O_TRACEEXIT). */
@@ -174,7 +123,7 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 		int timeout = 200;
 
 		if (step && next <= now) {
-			w = take_line(t, root, fo, so, o->flags, fd, is_file, "interval", 0);
+			w = take_line(t, root, fo, so, o->flags, &out, "interval", 0);
 			taken += w > 0;
 			next = next + step > now ? next + step : now + step;
 			if (w < 0)
@@ -187,7 +136,7 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 		if (r == 1 && ev.kind == TEV_EXIT && fo->at_exit &&
 		    (fo->forks || ev.pid == root)) {
 			/* Held at its exit until the next poll: memory still there. */
-			w = take_line(t, root, fo, so, o->flags, fd, is_file, "exit", ev.pid);
+			w = take_line(t, root, fo, so, o->flags, &out, "exit", ev.pid);
 			taken += w > 0;
 			if (w < 0)
 				break;
@@ -198,15 +147,18 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 	if (r == -EINTR || vm_should_quit())
 		ret = 128 + vm_quit_signal;
 	else if (w < 0)
-		vm_error("cannot write %s: %s", is_file ? "the output file" : "standard output",
-			 strerror(-w));
+		vm_error("cannot write %s: %s",
+			 jsonlines_is_file(&out) ? "the output file" : "standard output", strerror(-w));
 	else if (r < 0)
 		vm_error("following process %d: %s", (int)root, strerror(-r));
 	else
 		ret = 0;
 out:
 	tracer_free(t);
-	if (is_file)
-		close(fd);
+	r = jsonlines_close(&out);
+	if (r < 0 && ret == 0) {
+		vm_error("cannot write the output file: %s", strerror(-r));
+		ret = 1;
+	}
 	return ret;
 }

@@ -14,6 +14,7 @@ struct follow_opts {
 	bool at_exit;        /* a snapshot at each followed process's exit */
 	double interval;     /* > 0: a snapshot every INTERVAL seconds */
 	unsigned long count; /* > 0: stop after COUNT snapshots */
+	bool gzip;           /* one gzip member per line (FILE.gz) */
 };
 
 /* Launch ARGV under the tracer (it dies with vmatlas) and write the

@@ -134,52 +134,75 @@ fail:
 	return r;
 }
 
-int outfile_commit(struct outfile *o)
+/* Give the temporary file its name: linked (or renamed) to PATH, and the
+ * directory synced. The file stays open. */
+static int outfile_link(struct outfile *o)
 {
-	int r = 0, fd;
+	int r = 0, fd = fileno(o->f);
 
-	if (o->is_stdout) {
-		if (fflush(stdout) != 0 || ferror(stdout))
-			return -(errno ? errno : EIO);
-		return 0;
-	}
-	fd = fileno(o->f);
-	if (fflush(o->f) != 0 || ferror(o->f) || fsync(fd) < 0) {
-		r = -(errno ? errno : EIO);
-		goto fail;
-	}
 	if (!o->tmp) {
 		char proc[64];
 		char tmpname[64];
 
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		if (!o->force) {
-			if (linkat(AT_FDCWD, proc, o->dirfd, o->path, AT_SYMLINK_FOLLOW) < 0) {
-				r = -errno;
-				goto fail;
-			}
+			if (linkat(AT_FDCWD, proc, o->dirfd, o->path, AT_SYMLINK_FOLLOW) < 0)
+				return -errno;
 		} else {
 			snprintf(tmpname, sizeof(tmpname), ".vmatlas.%d.tmp", (int)getpid());
 			unlinkat(o->dirfd, tmpname, 0);
-			if (linkat(AT_FDCWD, proc, o->dirfd, tmpname, AT_SYMLINK_FOLLOW) < 0) {
-				r = -errno;
-				goto fail;
-			}
+			if (linkat(AT_FDCWD, proc, o->dirfd, tmpname, AT_SYMLINK_FOLLOW) < 0)
+				return -errno;
 			if (renameat(o->dirfd, tmpname, o->dirfd, o->path) < 0) {
 				r = -errno;
 				unlinkat(o->dirfd, tmpname, 0);
-				goto fail;
+				return r;
 			}
 		}
 	} else {
 		r = o->force ? (renameat(o->dirfd, o->tmp, o->dirfd, o->path) < 0 ? -errno : 0)
 			     : rename_noreplace(o->dirfd, o->tmp, o->path);
 		if (r < 0)
-			goto fail;
+			return r;
 		free(o->tmp);
 		o->tmp = NULL;
 	}
 	fsync(o->dirfd);
+	o->published = true;
+	return 0;
+}
+
+static int outfile_sync(struct outfile *o)
+{
+	if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) < 0)
+		return -(errno ? errno : EIO);
+	return 0;
+}
+
+int outfile_publish(struct outfile *o)
+{
+	int r;
+
+	if (o->is_stdout || o->published)
+		return 0;
+	r = outfile_sync(o);
+	return r < 0 ? r : outfile_link(o);
+}
+
+int outfile_commit(struct outfile *o)
+{
+	int r;
+
+	if (o->is_stdout) {
+		if (fflush(stdout) != 0 || ferror(stdout))
+			return -(errno ? errno : EIO);
+		return 0;
+	}
+	r = outfile_sync(o);
+	if (r == 0 && !o->published)
+		r = outfile_link(o);
+	if (r < 0)
+		goto fail;
 	fclose(o->f);
 	o->f = NULL;
 	close(o->dirfd);

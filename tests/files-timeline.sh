@@ -26,6 +26,24 @@ ok "four compact documents, one per line"
 grep -q "exists (use --force" "$TEST_TMP/err" || fail "message: $(cat "$TEST_TMP/err")"
 ok "an existing file is kept without --force"
 
+# With --force the old timeline is replaced only by a first whole line: a
+# capture that takes none leaves it as it was, and a new name is not made.
+nopid=$(( $(cat /proc/sys/kernel/pid_max) + 1 ))
+old=$TEST_TMP/old.jsonl
+cp "$tl" "$old" && chmod 644 "$old"
+sum=$(md5sum < "$old")
+"$VMATLAS" snapshot --interval 0.05 --count 2 --force -o "$old" "$nopid" 2> "$TEST_TMP/err" &&
+	fail "a capture of no process succeeded"
+expect_eq "the old timeline after a capture with no line" "$(md5sum < "$old")" "$sum"
+"$VMATLAS" snapshot --interval 0.05 --count 2 -o "$TEST_TMP/none.jsonl" "$nopid" 2> "$TEST_TMP/err" &&
+	fail "a capture of no process succeeded"
+[ ! -e "$TEST_TMP/none.jsonl" ] || fail "a capture with no line left $TEST_TMP/none.jsonl"
+[ -z "$(ls -A "$TEST_TMP" | grep -i tmp)" ] || fail "a temporary file was left: $(ls -A "$TEST_TMP")"
+ok "no line, no file; the old file intact"
+"$VMATLAS" snapshot --interval 0.05 --count 2 --force -o "$old" "$TPID" || fail "capture --force exited $?"
+expect_eq "lines after --force" "$(wc -l < "$old")" 2
+expect_eq "file mode after --force" "$(stat -c %a "$old")" 600
+
 # diff of a timeline: first and last, or each step.
 "$VMATLAS" diff --format=json "$tl" > "$TEST_TMP/d.json" || fail "diff of timeline exited $?"
 expect_eq "first vs last" "$(json_eval "$TEST_TMP/d.json" "[d['a']['index'], d['b']['index']]")" "[1, 4]"

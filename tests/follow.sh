@@ -114,3 +114,11 @@ grep -q 'exists' "$TEST_TMP/err" || fail "message: $(cat "$TEST_TMP/err")"
 "$VMATLAS" snapshot --at-exit -o "$TEST_TMP/none.jsonl" -- "$TEST_TMP/no-such-program" 2>"$TEST_TMP/err"
 [ $? -ne 0 ] || fail "a missing program succeeded"
 expect_eq "missing program message lines" "$(wc -l < "$TEST_TMP/err")" 1
+[ ! -e "$TEST_TMP/none.jsonl" ] || fail "a program that never ran left $TEST_TMP/none.jsonl"
+ok "a program that never ran leaves no file"
+
+# ---- FILE.gz: one gzip member per line --------------------------------------
+"$VMATLAS" snapshot --at-exit -o "$TEST_TMP/t.jsonl.gz" -- /bin/true || fail "snapshot -o FILE.gz exited $?"
+expect_eq "FILE.gz starts with the gzip magic" "$(od -An -tx1 -N2 "$TEST_TMP/t.jsonl.gz" | tr -d ' ')" 1f8b
+expect_eq "FILE.gz holds one snapshot of true" "$(gzip -dc "$TEST_TMP/t.jsonl.gz" | python3 -c 'import json,sys
+ls=sys.stdin.read().splitlines(); print(len(ls), json.loads(ls[0])["processes"][0]["comm"])')" "1 true"

@@ -32,12 +32,16 @@ struct outfile {
 	FILE *f;
 	char *path, *tmp;
 	bool force, is_stdout;
+	bool published; /* named PATH already (outfile_publish) */
 	int dirfd;
 };
 int outfile_open(struct outfile *o, const char *path, bool force);
 /* fflush + fsync + rename; on error the temporary file is removed. */
 int outfile_commit(struct outfile *o);
-/* Remove the temporary file (on any failure path). */
+/* For a file that grows while it is written: fflush + fsync + rename now,
+ * keeping it open for more; the old PATH stays until then. */
+int outfile_publish(struct outfile *o);
+/* Remove the temporary file (on any failure path); a published file stays. */
 void outfile_abort(struct outfile *o);
 
 /* Program name for messages ("vmatlas"). */
