@@ -75,6 +75,11 @@ expect_eq "pmd" "$(q 'd["page_table"]["pmd"]')" $(((a >> 21) & 511))
 expect_eq "pte" "$(q 'd["page_table"]["pte"]')" $(((a >> 12) & 511))
 expect_eq "page offset" "$(q 'd["page_table"]["offset"]')" $((a & 4095))
 expect_eq "written .data page present" "$(q 'd["page"]["present"]')" true
+expect_eq "written private .data page exclusive" "$(q 'd["page"]["exclusive"]')" true
+# soft_dirty: set on a written page, left out where the kernel keeps no
+# soft-dirty bits (CONFIG_MEM_SOFT_DIRTY; bit 55 is then always clear).
+[ "$(kernel_soft_dirty)" = yes ] && sd=true || sd=absent
+expect_eq "written .data page soft_dirty" "$(q 'str(d["page"].get("soft_dirty", "absent")).lower()')" "$sd"
 
 # 5. As root: the physical address is what pagemap says.
 if [ "$(id -u)" = 0 ]; then
