@@ -74,6 +74,9 @@ expect_eq "frames of a 1000-deep stack" "$(json_eval "$TEST_TMP/deep.json" 'len(
 expect_eq "the frames below pause" \
 	"$(json_eval "$TEST_TMP/deep.json" 'sorted(set(f["symbol"] for f in d["threads"][0]["frames"][-250:]))')" \
 	'["deep_recurse"]'
+"$VMATLAS" stacks "$TPID" > "$TEST_TMP/deep.txt" || fail "stacks (text) of deep exited $?"
+expect_eq "the text says where it stopped" "$(tail -n 1 "$TEST_TMP/deep.txt")" "  ... (unwinding stops at 256 frames)"
+grep -q 'unwinding stops' "$TEST_TMP/s.txt" && fail "a whole backtrace said to be cut"
 expect_eq "TracerPid after stacks of deep" "$(proc_tracer "$TPID")" 0
 TPID=$sym_pid
 
