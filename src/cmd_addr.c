@@ -250,7 +250,9 @@ static json_t *addr_to_json(const struct addr_report *r,
 	}
 	json_object_set_new(pg, "file_or_shared", json_boolean(PM_ENTRY_FILE(r->entry)));
 	json_object_set_new(pg, "exclusive", json_boolean(PM_ENTRY_EXCLUSIVE(r->entry)));
-	json_object_set_new(pg, "soft_dirty", json_boolean(PM_ENTRY_SOFTDIRTY(r->entry)));
+	/* Without CONFIG_MEM_SOFT_DIRTY bit 55 is always clear: left out. */
+	if (pagemap_soft_dirty_supported())
+		json_object_set_new(pg, "soft_dirty", json_boolean(PM_ENTRY_SOFTDIRTY(r->entry)));
 	/* Without root the PFN reads as 0: left out, not printed as a fact. */
 	if (r->pfn_visible) {
 		uint64_t pfn = PM_ENTRY_PFN(r->entry);

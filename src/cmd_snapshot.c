@@ -361,8 +361,11 @@ int cmd_snapshot(int argc, char **argv)
 		vm_error("--freeze takes one snapshot: it does not combine with --interval");
 		return EXIT_USAGE;
 	}
-	if (fo.interval > 0 && o.format == FMT_SVG) {
-		vm_error("--interval writes a JSON Lines timeline: --format=svg does not apply");
+	/* A timeline is JSON Lines whatever the default: an asked-for text or
+	 * SVG would be silently replaced. */
+	if (fo.interval > 0 && (o.format == FMT_SVG || (o.format_given && o.format == FMT_TEXT))) {
+		vm_error("--interval writes a JSON Lines timeline: --format=%s does not apply",
+			 o.format == FMT_SVG ? "svg" : "text");
 		return EXIT_USAGE;
 	}
 	if (optind >= argc) {

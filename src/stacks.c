@@ -283,6 +283,9 @@ int stacks_write_text(FILE *f, const struct vm_process *p)
 			free(sym);
 			free(obj);
 		}
+		/* gdb says "(More stack frames follow...)": a cut list is not a whole one. */
+		if (t->nframes >= STACKS_MAX_DEPTH)
+			fprintf(f, "  ... (unwinding stops at %d frames)\n", STACKS_MAX_DEPTH);
 		if (i + 1 < p->nthreads)
 			fputc('\n', f);
 	}

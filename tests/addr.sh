@@ -1,7 +1,8 @@
 #!/bin/sh
 # vmatlas addr on a target with known symbols: a function, globals in .data
 # and .bss, a libc function, the vdso, C++ names, a stripped copy (.dynsym only),
-# separate debug files (build-id and .gnu_debuglink), the page-table
+# an executable deleted or replaced after start, separate debug files
+# (build-id and .gnu_debuglink), the page-table
 # indices, and the physical address as pagemap says (root).
 . "$TESTLIB"
 
@@ -75,6 +76,11 @@ expect_eq "pmd" "$(q 'd["page_table"]["pmd"]')" $(((a >> 21) & 511))
 expect_eq "pte" "$(q 'd["page_table"]["pte"]')" $(((a >> 12) & 511))
 expect_eq "page offset" "$(q 'd["page_table"]["offset"]')" $((a & 4095))
 expect_eq "written .data page present" "$(q 'd["page"]["present"]')" true
+expect_eq "written private .data page exclusive" "$(q 'd["page"]["exclusive"]')" true
+# soft_dirty: set on a written page, left out where the kernel keeps no
+# soft-dirty bits (CONFIG_MEM_SOFT_DIRTY; bit 55 is then always clear).
+[ "$(kernel_soft_dirty)" = yes ] && sd=true || sd=absent
+expect_eq "written .data page soft_dirty" "$(q 'str(d["page"].get("soft_dirty", "absent")).lower()')" "$sd"
 
 # 5. As root: the physical address is what pagemap says.
 if [ "$(id -u)" = 0 ]; then
@@ -152,6 +158,29 @@ addr_json "$TPID" vmatlas_test::Counter::bump
 expect_eq "C++ method by name" "$(q 'd["symbol"]["name"]')" "vmatlas_test::Counter::bump(int)"
 expect_eq "C++ method address" "$(q 'd["address"]')" \
 	"$(hexadd "$(nm -C "$C" | awk '/ vmatlas_test::Counter::bump\(int\)$/ {print $1}')" "$(bias_of "$TPID" "$C")")"
+
+# 7b. An executable deleted, or replaced by another program at its path,
+# after the target started: symbols come from the file the target maps
+# (/proc/PID/map_files, root only), never from what the path now names.
+if [ "$(id -u)" = 0 ]; then
+	mkdir -p "$TEST_TMP/gone"
+	cp "$T" "$TEST_TMP/gone/symbols"
+	TARGETS=$TEST_TMP/gone start_target symbols
+	rm "$TEST_TMP/gone/symbols"
+	addr_json "$TPID" "0x$(ready_value func)" vm_data_var
+	expect_eq "deleted executable: function, data" "$(q '[x["symbol"]["name"] for x in d]')" '["vm_known_func", "vm_data_var"]'
+	expect_eq "deleted executable: data address" "$(q 'd[1]["address"]')" "0x$(ready_value data)"
+	cp "$T" "$TEST_TMP/gone/symbols"
+	TARGETS=$TEST_TMP/gone start_target symbols
+	cp "$C" "$TEST_TMP/gone/new" && mv -f "$TEST_TMP/gone/new" "$TEST_TMP/gone/symbols"
+	addr_json "$TPID" "0x$(ready_value func)"
+	expect_eq "replaced executable: the mapped file's symbol" "$(q 'd["symbol"]["name"]')" vm_known_func
+	"$VMATLAS" stacks --format=json "$TPID" > "$TEST_TMP/a.json" || fail "stacks of a replaced executable exited $?"
+	expect_eq "replaced executable: thread_a in a backtrace" \
+		"$(q '"thread_a" in [f["symbol"] for t in d["threads"] for f in t["frames"]]')" true
+else
+	echo "not root: map_files/ is closed, deleted-executable checks skipped"
+fi
 
 # 8. Separate debug files: .gnu_debuglink beside the object, then build-id.
 if command -v objcopy >/dev/null && command -v strip >/dev/null; then

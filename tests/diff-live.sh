@@ -1,6 +1,6 @@
 #!/bin/sh
-# vmatlas diff of a target before and after it maps, unmaps, grows and
-# moves regions (tests/targets/mapper.c) reports exactly those changes,
+# vmatlas diff of a target before and after it maps, unmaps, grows, shrinks
+# and moves regions (tests/targets/mapper.c) reports exactly those changes,
 # from files (one of them gzip) and from a live process alike.
 . "$TESTLIB"
 
@@ -50,6 +50,16 @@ assert w["delta"]["virtual_kb"] == 1024 and w["delta"]["not_present_pages"] == 2
 assert w["ranges"] == [{"start": hex(R + 10 * MiB), "end": hex(R + 11 * MiB), "pages": 256,
                         "from": "unmapped", "to": "not_present"}], w["ranges"]
 
+t = chg.pop(hex(R + 14 * MiB))
+assert t["changes"] == ["shrunk", "pages"], t
+assert t["end"] == hex(R + 15 * MiB) and t["a_end"] == hex(R + 16 * MiB), t
+assert t["delta"]["virtual_kb"] == -1024 and t["delta"]["resident_pages"] == -20, t["delta"]
+assert t["delta"]["not_present_pages"] == -236 and t["delta"]["resident_kb"] == -80, t["delta"]
+assert t["ranges"] == [{"start": hex(R + 15 * MiB), "end": hex(R + 15 * MiB + 20 * 4096), "pages": 20,
+                        "from": "resident", "to": "unmapped"},
+                       {"start": hex(R + 15 * MiB + 20 * 4096), "end": hex(R + 16 * MiB), "pages": 236,
+                        "from": "not_present", "to": "unmapped"}], t["ranges"]
+
 f = chg.pop(hex(int(kv2["file"], 16)))
 assert "moved" in f["changes"] and f["a_start"] == kv["file"], f
 assert f["path"] == kv["file_path"], f
@@ -57,15 +67,20 @@ assert f["path"] == kv["file_path"], f
 # residency of code the target ran to make the changes (libc pages).
 assert all(c["changes"] == ["pages"] and c["kind"] != "anon" and
            not R <= int(c["start"], 16) < R + 64 * MiB for c in chg.values()), chg
+# Totals by kind: the anonymous regions above, to the kB
+# (virtual -4M gone +1M wide -1M thin +8M fresh; resident -1024 +50 -20 +300 pages).
+assert d["totals"]["by_kind"]["anon"] == {"virtual_kb": 4096, "resident_kb": -2776, "swapped_kb": 0}, \
+    d["totals"]["by_kind"]["anon"]
 print("diff ok")
 PY
-ok "$d: removed, added, grown, moved and page deltas exact"
+ok "$d: removed, added, grown, shrunk, moved, page deltas and anon totals exact"
 done
 
 # Text output names the same changes.
 "$VMATLAS" diff "$before" "$after" > "$TEST_TMP/diff.txt" || fail "text diff exited $?"
 grep -q "^removed" "$TEST_TMP/diff.txt" && grep -q "^added" "$TEST_TMP/diff.txt" &&
-	grep -q "^moved" "$TEST_TMP/diff.txt" && grep -q "^grown" "$TEST_TMP/diff.txt" ||
+	grep -q "^moved" "$TEST_TMP/diff.txt" && grep -q "^grown" "$TEST_TMP/diff.txt" &&
+	grep -q "^shrunk" "$TEST_TMP/diff.txt" ||
 	fail "text diff lacks a change: $(cat "$TEST_TMP/diff.txt")"
 ok "text diff"
 

@@ -54,6 +54,36 @@ expect_eq "diff --each lines" "$(wc -l < "$TEST_TMP/each.jsonl")" 3
 "$VMATLAS" view --svg "$TEST_TMP/tl.svg" "$tl" || fail "view --svg of timeline exited $?"
 python3 -c 'import sys, xml.etree.ElementTree as ET; ET.parse(sys.argv[1])' "$TEST_TMP/tl.svg" || fail "chart is not XML"
 grep -q "4 snapshots" "$TEST_TMP/tl.svg" || fail "chart does not say 4 snapshots"
+# Each line of the chart is the file's numbers: resident and swapped kB of
+# all kinds, then of each kind in use, at each snapshot's time (a 900 x 420
+# pixel plot from (90, 50); the scale's top is the largest total).
+python3 - "$TEST_TMP/tl.svg" "$tl" <<'PY' || fail "chart lines are not the file's numbers"
+import datetime, json, sys, xml.etree.ElementTree as ET
+NS = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+snaps = [json.loads(l) for l in open(sys.argv[2])]
+def ms(s):
+    t = datetime.datetime.strptime(s["taken_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    return int(t.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000 + 0.5)
+def value(s, kind, key):
+    return sum((p["totals"] if kind is None else p["totals"]["by_kind"].get(kind, {})).get(key, 0)
+               for p in s["processes"])
+t0, t1 = ms(snaps[0]), ms(snaps[-1])
+t1 = max(t1, t0 + 1)
+ymax = max([1] + [value(s, None, k) for s in snaps for k in ("resident_kb", "swapped_kb")])
+lines = [l.get("points") for l in root.iter(NS + "polyline")]
+legend = [t.text for t in root.iter(NS + "text")][-len(lines) // 2 - 1:-1]
+used = [k for k in snaps[0]["processes"][0]["totals"]["by_kind"]
+        if any(value(s, k, "resident_kb") or value(s, k, "swapped_kb") for s in snaps)]
+assert legend == ["all kinds"] + used, (legend, used)
+for i, name in enumerate(legend):
+    kind = None if name == "all kinds" else name
+    for sw, key in enumerate(("resident_kb", "swapped_kb")):
+        want = " ".join("%d,%d" % (90 + (ms(s) - t0) * 900 // (t1 - t0),
+                                   50 + 420 - value(s, kind, key) * 420 // ymax) for s in snaps)
+        assert lines[2 * i + sw] == want, (name, key, lines[2 * i + sw], want)
+print("chart:", len(legend), "series of", len(snaps), "points agree with the file")
+PY
 ok "timeline chart"
 
 # Stopped by Ctrl-C (SIGINT) or SIGTERM: exit 0, all lines complete; each

@@ -97,6 +97,18 @@ strace_attach() {
 	hard_error "strace did not attach to $1"
 }
 
+# kernel_soft_dirty: "yes" when the kernel keeps soft-dirty bits
+# (CONFIG_MEM_SOFT_DIRTY): a page just written here has pagemap bit 55 set.
+kernel_soft_dirty() {
+	python3 -c '
+import mmap, struct, ctypes
+m = mmap.mmap(-1, 4096); m[0] = 1
+addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
+with open("/proc/self/pagemap", "rb") as f:
+    f.seek(addr // 4096 * 8); e = struct.unpack("Q", f.read(8))[0]
+print("yes" if e >> 55 & 1 else "no")'
+}
+
 # with_swap: create and enable a private swap file for this test; it is
 # switched off and removed on every exit path. Skips when impossible.
 # Swap is system-wide: pages paged out here may land on another test's swap

@@ -14,6 +14,8 @@ expect_error "huge" 2 "is not a process ID" snapshot 99999999999999999999
 expect_error "no pid" 2 "no PID given" snapshot
 expect_error "unknown option" 2 "unrecognized option" snapshot --bogus 1
 expect_error "unknown format" 2 "unknown format 'xml'" snapshot --format=xml 1
+expect_error "timeline as SVG" 2 "--interval writes a JSON Lines timeline: --format=svg does not apply" snapshot --interval 1 --format=svg 1
+expect_error "timeline as text" 2 "--interval writes a JSON Lines timeline: --format=text does not apply" snapshot --interval 1 --format=text 1
 expect_error "unknown command" 2 "unknown command 'frobnicate'" frobnicate
 expect_error "escaped argument" 2 'unknown command .x\\x1b\[31mred' "$(printf 'x\033[31mred')"
 

@@ -119,13 +119,7 @@ ok "sections of every mapping of the executable, and .bss in its anonymous tail"
 
 # soft_dirty: every written page is soft-dirty (nothing cleared the bits),
 # and the count is left out where the kernel keeps no soft-dirty bits.
-kernel_sd=$(python3 -c '
-import mmap, os, struct, ctypes
-m = mmap.mmap(-1, 4096); m[0] = 1
-addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
-with open("/proc/self/pagemap", "rb") as f:
-    f.seek(addr // 4096 * 8); e = struct.unpack("Q", f.read(8))[0]
-print("yes" if e >> 55 & 1 else "no")')
+kernel_sd=$(kernel_soft_dirty)
 if [ "$kernel_sd" = yes ]; then
 	expect_eq "anon32 soft_dirty" "$(json_eval "$out" "mapping($P,'$a32')['pages'].get('soft_dirty')")" 1000
 else

@@ -65,6 +65,21 @@ THREADS_CONTEXT="after stacks of a stopped process: " threads_are "$TPID" T
 expect_eq "TracerPid after stacks of a stopped process" "$(proc_tracer "$TPID")" 0
 kill -CONT "$TPID"
 
+# Unwinding stops at STACKS_MAX_DEPTH (256) frames: a thread 1000 calls
+# deep shows pause's frames, then deep_recurse to the cut.
+sym_pid=$TPID
+start_target deep
+"$VMATLAS" stacks --format=json "$TPID" > "$TEST_TMP/deep.json" || fail "stacks of deep exited $?"
+expect_eq "frames of a 1000-deep stack" "$(json_eval "$TEST_TMP/deep.json" 'len(d["threads"][0]["frames"])')" 256
+expect_eq "the frames below pause" \
+	"$(json_eval "$TEST_TMP/deep.json" 'sorted(set(f["symbol"] for f in d["threads"][0]["frames"][-250:]))')" \
+	'["deep_recurse"]'
+"$VMATLAS" stacks "$TPID" > "$TEST_TMP/deep.txt" || fail "stacks (text) of deep exited $?"
+expect_eq "the text says where it stopped" "$(tail -n 1 "$TEST_TMP/deep.txt")" "  ... (unwinding stops at 256 frames)"
+grep -q 'unwinding stops' "$TEST_TMP/s.txt" && fail "a whole backtrace said to be cut"
+expect_eq "TracerPid after stacks of deep" "$(proc_tracer "$TPID")" 0
+TPID=$sym_pid
+
 # snapshot --stacks: the same threads in the snapshot; thread stacks marked.
 "$VMATLAS" snapshot --stacks --format=json "$TPID" > "$TEST_TMP/snap.json" || fail "snapshot --stacks failed"
 expect_eq "snapshot threads" "$(json_eval "$TEST_TMP/snap.json" 'len(d["processes"][0]["threads"])')" 3

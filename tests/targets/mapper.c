@@ -6,6 +6,8 @@
  *   gone   R+1M   4 MiB, 1024 written   unmapped                (removed)
  *   grow   R+6M   2 MiB, untouched      50 first pages written  (+50 resident)
  *   wide   R+9M   1 MiB, 10 written     mremap'd to 2 MiB in place (grown)
+ *   thin   R+14M  2 MiB, 10 written at   mremap'd to 1 MiB, its tail
+ *                 R+14M, 20 at R+15M    and 20 resident pages gone (shrunk)
  *   file   a 256 KiB MAP_SHARED file    mapped again at R+20M   (moved)
  *   fresh  -                            R+30M 8 MiB, 300 pages written (added)
  *
@@ -71,7 +73,7 @@ static void say(const char *path, const char *fmt, ...)
 int main(int argc, char **argv)
 {
 	const int rw = PROT_READ | PROT_WRITE, anon = MAP_PRIVATE | MAP_ANONYMOUS;
-	char *r, *gone, *grow, *wide, *file, *fresh, path[4096], done[4200];
+	char *r, *gone, *grow, *wide, *thin, *file, *fresh, path[4096], done[4200];
 	struct sigaction sa;
 	sigset_t block, old;
 	int fd;
@@ -91,8 +93,11 @@ int main(int argc, char **argv)
 	gone = fixed(r + 1 * MiB, 4 * MiB, rw, anon, -1);
 	grow = fixed(r + 6 * MiB, 2 * MiB, rw, anon, -1);
 	wide = fixed(r + 9 * MiB, 1 * MiB, rw, anon, -1);
+	thin = fixed(r + 14 * MiB, 2 * MiB, rw, anon, -1);
 	touch(gone, 1024);
 	touch(wide, 10);
+	touch(thin, 10);
+	touch(thin + 1 * MiB, 20);
 
 	snprintf(path, sizeof(path), "%s.file", argv[1]);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -102,8 +107,8 @@ int main(int argc, char **argv)
 	if (file == MAP_FAILED)
 		return 99;
 
-	say(argv[1], "reserve=%p\ngone=%p\ngrow=%p\nwide=%p\nfile=%p\nfile_path=%s\nready\n",
-	    (void *)r, (void *)gone, (void *)grow, (void *)wide, (void *)file, path);
+	say(argv[1], "reserve=%p\ngone=%p\ngrow=%p\nwide=%p\nthin=%p\nfile=%p\nfile_path=%s\nready\n",
+	    (void *)r, (void *)gone, (void *)grow, (void *)wide, (void *)thin, (void *)file, path);
 	while (!go)
 		sigsuspend(&old);
 
@@ -112,6 +117,10 @@ int main(int argc, char **argv)
 	/* Growing in place needs the range above to be free. */
 	munmap(r + 10 * MiB, 1 * MiB);
 	if (mremap(wide, 1 * MiB, 2 * MiB, 0) == MAP_FAILED) {
+		perror("mapper: mremap");
+		return 99;
+	}
+	if (mremap(thin, 2 * MiB, 1 * MiB, 0) == MAP_FAILED) {
 		perror("mapper: mremap");
 		return 99;
 	}
