@@ -6,6 +6,10 @@
 #include <string.h>
 
 #include "vmatlas/model.h"
+#include "vmatlas/stacks.h"
+
+#define VM_STR_(x) #x
+#define VM_STR(x) VM_STR_(x)
 
 static const char *const kind_names[VK__COUNT] = {
 	[VK_TEXT] = "text",         [VK_RODATA] = "rodata", [VK_DATA] = "data",
@@ -20,6 +24,37 @@ static const char *const state_names[PS__COUNT] = {
 	[PS_FILE] = "file",               [PS_ZERO] = "zero",
 	[PS_THP] = "thp",                 [PS_SWAPPED] = "swapped",
 };
+
+static const struct {
+	const char *name, *note;
+} unwind_ends[] = {
+	[UNWIND_END_OUTERMOST] = { NULL, NULL },
+	[UNWIND_END_DEPTH] = { "depth", "unwinding stops at " VM_STR(STACKS_MAX_DEPTH) " frames" },
+	[UNWIND_END_NO_INFO] = { "no_unwind_info",
+				 "unwinding stops: no unwind information here "
+				 "(no .eh_frame_hdr: a static binary, or JIT code)" },
+	[UNWIND_END_NO_PROGRESS] = { "no_progress",
+				     "unwinding stops: a frame made no progress (a loop or a corrupt stack)" },
+};
+
+const char *vm_unwind_end_name(enum vm_unwind_end e)
+{
+	return (unsigned)e < sizeof(unwind_ends) / sizeof(unwind_ends[0]) ? unwind_ends[e].name : NULL;
+}
+
+int vm_unwind_end_from_name(const char *name)
+{
+	for (size_t i = 1; i < sizeof(unwind_ends) / sizeof(unwind_ends[0]); i++)
+		if (strcmp(unwind_ends[i].name, name) == 0)
+			return (int)i;
+	errno = EINVAL;
+	return -1;
+}
+
+const char *vm_unwind_end_note(enum vm_unwind_end e)
+{
+	return (unsigned)e < sizeof(unwind_ends) / sizeof(unwind_ends[0]) ? unwind_ends[e].note : NULL;
+}
 
 const char *vm_kind_name(enum vm_kind k)
 {

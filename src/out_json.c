@@ -289,6 +289,8 @@ json_t *threads_to_json(const struct vm_process *p)
 			if (f->symbol)
 				put(fo, "offset", hex(f->offset));
 			put_str(fo, "object", f->object);
+			if (f->guessed)
+				put(fo, "guessed", json_true());
 			json_array_append_new(frames, fo);
 		}
 		json_t *to = json_object();
@@ -299,6 +301,8 @@ json_t *threads_to_json(const struct vm_process *p)
 		put(to, "sp", hex(t->sp));
 		put(to, "stack", stack_to_json(p, t->sp));
 		put(to, "frames", frames);
+		if (vm_unwind_end_name(t->end))
+			put(to, "unwind_end", json_string(vm_unwind_end_name(t->end)));
 		json_array_append_new(a, to);
 	}
 	return a;

@@ -315,6 +315,31 @@ static int get_state(struct rd *r, const json_t *o, char *v)
 	return e;
 }
 
+/* Member KEY, one of the names FROM_NAME knows (NAMES lists them for the
+ * message), as its number in *V; *V is left alone when KEY is absent. */
+static int get_name(struct rd *r, const json_t *o, const char *key, bool required,
+		    int (*from_name)(const char *), const char *names, int *v)
+{
+	size_t old;
+	int e;
+	json_t *j = rd_member(r, o, key, required, &old, &e);
+
+	if (j && !e) {
+		int k = json_is_string(j) ? from_name(json_string_value(j)) : -1;
+		if (k < 0) {
+			char q[64];
+			if (json_is_string(j))
+				quote_value(j, q, sizeof(q));
+			e = rd_fail(r, "unknown %s %s (%s)", key, json_is_string(j) ? q : type_name(j),
+				    names);
+		} else {
+			*v = k;
+		}
+	}
+	rd_pop(r, old);
+	return e;
+}
+
 /* RFC 3339: 2026-11-21T00:12:12.345Z or with a numeric offset. */
 static int parse_rfc3339(const char *s, struct timespec *ts)
 {
@@ -557,7 +582,7 @@ static int read_mapping(struct rd *r, const json_t *o, void *elem, void *ctx)
 	uint64_t *prev_end = ctx;
 	size_t old;
 	json_t *j;
-	int e;
+	int e, k = 0;
 	uint64_t pmask = (uint64_t)r->page_size - 1;
 
 	if ((e = rd_expect(r, o, JSON_OBJECT, "a mapping object")) ||
@@ -608,23 +633,11 @@ static int read_mapping(struct rd *r, const json_t *o, void *elem, void *ctx)
 	    (e = get_bool(r, o, "deleted", false, &m->deleted)))
 		return e;
 
-	j = rd_member(r, o, "kind", true, &old, &e);
-	if (j && !e) {
-		int k = json_is_string(j) ? vm_kind_from_name(json_string_value(j)) : -1;
-		if (k < 0) {
-			char q[64];
-			if (json_is_string(j))
-				quote_value(j, q, sizeof(q));
-			e = rd_fail(r, "unknown kind %s (text, rodata, data, bss, heap, stack, anon, "
-				    "file, shm, vdso, vvar, vsyscall, guard or other)",
-				    json_is_string(j) ? q : type_name(j));
-		} else {
-			m->kind = (enum vm_kind)k;
-		}
-	}
-	rd_pop(r, old);
-	if (e)
+	if ((e = get_name(r, o, "kind", true, vm_kind_from_name,
+			  "text, rodata, data, bss, heap, stack, anon, file, shm, vdso, vvar, "
+			  "vsyscall, guard or other", &k)))
 		return e;
+	m->kind = (enum vm_kind)k;
 
 	j = rd_member(r, o, "pages", true, &old, &e);
 	if (j && !e)
@@ -682,7 +695,8 @@ static int read_frame(struct rd *r, const json_t *o, void *elem, void *ctx)
 	    (e = get_hex(r, o, "pc", true, &fr->pc)) ||
 	    (e = get_str(r, o, "symbol", false, true, 65536, &fr->symbol)) ||
 	    (e = get_hex(r, o, "offset", false, &fr->offset)) ||
-	    (e = get_str(r, o, "object", false, true, 65536, &fr->object)))
+	    (e = get_str(r, o, "object", false, true, 65536, &fr->object)) ||
+	    (e = get_bool(r, o, "guessed", false, &fr->guessed)))
 		return e;
 	return 0;
 }
@@ -693,15 +707,18 @@ static int read_thread(struct rd *r, const json_t *o, void *elem, void *ctx)
 	uint64_t tid = 0;
 	size_t old;
 	json_t *j;
-	int e;
+	int e, end = UNWIND_END_OUTERMOST;
 
 	if ((e = rd_expect(r, o, JSON_OBJECT, "a thread object")) ||
 	    (e = get_uint(r, o, "tid", true, INT_MAX, &tid, NULL)) ||
 	    (e = get_str(r, o, "name", false, true, 4096, &th->name)) ||
 	    (e = get_state(r, o, &th->state)) ||
-	    (e = get_hex(r, o, "sp", false, &th->sp)))
+	    (e = get_hex(r, o, "sp", false, &th->sp)) ||
+	    (e = get_name(r, o, "unwind_end", false, vm_unwind_end_from_name,
+			  "depth, no_unwind_info or no_progress", &end)))
 		return e;
 	th->tid = (pid_t)tid;
+	th->end = (enum vm_unwind_end)end;
 	j = rd_member(r, o, "frames", false, &old, &e);
 	if (j && (e = rd_array(r, j, "an array of frames", sizeof(*th->frames),
 			       (void **)&th->frames, &th->nframes, read_frame, NULL)))

@@ -140,7 +140,7 @@ static int thread_unwind(struct vm_thread *th, unw_addr_space_t as,
 			 struct elf_cache *c, const struct vm_process *p)
 {
 	uint64_t prev_pc = 0, prev_sp = 0;
-	bool prev_signal = false;
+	bool prev_signal = false, guessed = false;
 	unw_cursor_t cur;
 	void *ui;
 	int r = 0;
@@ -153,10 +153,18 @@ static int thread_unwind(struct vm_thread *th, unw_addr_space_t as,
 		return -ENOMEM;
 	if (unw_init_remote(&cur, as, ui) < 0)
 		goto out; /* no frames: the thread is gone or unreadable */
-	while (th->nframes < STACKS_MAX_DEPTH && !vm_should_quit()) {
+	for (;;) {
 		unw_word_t ip, sp;
+		unw_proc_info_t pi;
+		bool no_info;
 		uint64_t pc;
 
+		if (vm_should_quit())
+			break;
+		if (th->nframes == STACKS_MAX_DEPTH) {
+			th->end = UNWIND_END_DEPTH;
+			break;
+		}
 		if (unw_get_reg(&cur, UNW_REG_IP, &ip) < 0 ||
 		    unw_get_reg(&cur, UNW_REG_SP, &sp) < 0 || ip == 0)
 			break;
@@ -164,17 +172,31 @@ static int thread_unwind(struct vm_thread *th, unw_addr_space_t as,
 		if (th->nframes == 0) {
 			th->sp = sp;
 		} else if ((pc == prev_pc && sp == prev_sp) || sp < prev_sp) {
-			break; /* no progress: a loop or a corrupt stack */
+			th->end = UNWIND_END_NO_PROGRESS;
+			break;
 		}
 		r = frame_add(th, c, p, pc,
 			      th->nframes && !prev_signal && pc ? pc - 1 : pc);
 		if (r < 0)
 			break;
+		th->frames[th->nframes - 1].guessed = guessed;
+		/* Without unwind information for this frame's code (a static
+		 * binary has no .eh_frame_hdr) libunwind 1.6 reports a dummy
+		 * one-byte procedure and falls back to frame pointers: what it
+		 * finds beyond is a guess, and when it finds nothing the
+		 * backtrace is cut, not complete. */
+		no_info = unw_get_proc_info(&cur, &pi) < 0 ||
+			  (pi.format == UNW_INFO_FORMAT_DYNAMIC && pi.unwind_info_size == 0 &&
+			   pi.start_ip == ip && pi.end_ip == ip + 1);
 		prev_pc = pc;
 		prev_sp = sp;
 		prev_signal = unw_is_signal_frame(&cur) > 0;
-		if (unw_step(&cur) <= 0)
+		if (unw_step(&cur) <= 0) {
+			if (no_info && !prev_signal)
+				th->end = UNWIND_END_NO_INFO;
 			break;
+		}
+		guessed = guessed || no_info;
 	}
 out:
 	_UPT_destroy(ui);
@@ -279,13 +301,15 @@ int stacks_write_text(FILE *f, const struct vm_process *p)
 				fprintf(f, "%s+0x%" PRIx64, sym, fr->offset);
 			else
 				fprintf(f, "??");
-			fprintf(f, " (%s)\n", obj ? obj : "?");
+			fprintf(f, " (%s)%s\n", obj ? obj : "?", fr->guessed ? " [guessed]" : "");
 			free(sym);
 			free(obj);
 		}
 		/* gdb says "(More stack frames follow...)": a cut list is not a whole one. */
-		if (t->nframes >= STACKS_MAX_DEPTH)
-			fprintf(f, "  ... (unwinding stops at %d frames)\n", STACKS_MAX_DEPTH);
+		if (vm_unwind_end_note(t->end))
+			fprintf(f, "  ... (%s)\n", vm_unwind_end_note(t->end));
+		if (t->nframes && t->frames[t->nframes - 1].guessed)
+			fprintf(f, "  ([guessed]: found by frame pointers below a frame without unwind information)\n");
 		if (i + 1 < p->nthreads)
 			fputc('\n', f);
 	}

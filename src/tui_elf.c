@@ -133,7 +133,8 @@ void tui_stacks_draw(struct tui *t, int top, int height)
 		return;
 	}
 	for (size_t i = 0; i < p->nthreads; i++)
-		total += 1 + (int)(p->threads[i].nframes ? p->threads[i].nframes : 1);
+		total += 1 + (int)(p->threads[i].nframes ? p->threads[i].nframes : 1) +
+			 (vm_unwind_end_note(p->threads[i].end) ? 1 : 0);
 	if (*scroll > total - height)
 		*scroll = total - height > 0 ? total - height : 0;
 	for (size_t i = 0; i < p->nthreads; i++) {
@@ -170,6 +171,8 @@ void tui_stacks_draw(struct tui *t, int top, int height)
 				tui_put(y, cx, "?? ", t->cols - cx);
 				cx += 3;
 			}
+			if (f->guessed)
+				cx += tui_put(y, cx, "[guessed] ", t->cols - cx);
 			if (f->object && cx < t->cols - 4) {
 				attron(tui_attr(t, TC_DIM));
 				tui_put(y, cx, "in ", t->cols - cx);
@@ -177,6 +180,10 @@ void tui_stacks_draw(struct tui *t, int top, int height)
 				attroff(tui_attr(t, TC_DIM));
 			}
 			y++;
+		}
+		if (vm_unwind_end_note(th->end) && line++ >= *scroll && y < top + height) {
+			snprintf(buf, sizeof(buf), "  ... (%s)", vm_unwind_end_note(th->end));
+			tui_put(y++, 0, buf, t->cols);
 		}
 	}
 }

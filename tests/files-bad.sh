@@ -43,6 +43,25 @@ grep -qF "warning: interrupted.jsonl: line 3: incomplete last snapshot ignored" 
 expect_eq "snapshots kept" "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["a"]["index"], d["b"]["index"])' "$TEST_TMP/i.json")" "1 2"
 cd "$TEST_TMP" || hard_error "no tmp"
 
+# A thread's unwind_end is one of three names; it and a frame's guessed
+# flag read back as written.
+python3 - "$data/good/minimal.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+fr = [{"pc": "0x401000", "symbol": "pause", "offset": "0x32", "object": "/bin/x"},
+      {"pc": "0x401100", "symbol": "main", "offset": "0x8", "object": "/bin/x", "guessed": True}]
+d["processes"][0]["threads"] = [{"tid": 1, "name": "x", "state": "S", "sp": "0x7ff0",
+                                 "stack": None, "frames": fr, "unwind_end": "no_unwind_info"}]
+json.dump(d, open("threads.json", "w"))
+d["processes"][0]["threads"][0]["unwind_end"] = "sideways"
+json.dump(d, open("bad-unwind-end.json", "w"))
+PY
+expect_reject bad-unwind-end.json 'unknown unwind_end "sideways" (depth, no_unwind_info or no_progress)'
+"$VMATLAS" view --format=json threads.json > "$TEST_TMP/t.json" || fail "threads.json rejected"
+expect_eq "unwind_end and guessed read back" \
+	"$(json_eval "$TEST_TMP/t.json" '[(t["unwind_end"], [f.get("guessed") for f in t["frames"]]) for t in d["processes"][0]["threads"]]')" \
+	'[["no_unwind_info", [null, true]]]'
+
 # Deep nesting: jansson's depth limit, not a stack overflow.
 python3 -c 'import sys; sys.stdout.write("[" * 200000 + "]" * 200000)' > deep.json
 expect_reject deep.json "maximum parsing depth reached"

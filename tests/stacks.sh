@@ -78,6 +78,32 @@ expect_eq "the frames below pause" \
 expect_eq "the text says where it stopped" "$(tail -n 1 "$TEST_TMP/deep.txt")" "  ... (unwinding stops at 256 frames)"
 grep -q 'unwinding stops' "$TEST_TMP/s.txt" && fail "a whole backtrace said to be cut"
 expect_eq "TracerPid after stacks of deep" "$(proc_tracer "$TPID")" 0
+expect_eq "deep: unwind_end" "$(json_eval "$TEST_TMP/deep.json" 'd["threads"][0].get("unwind_end")')" depth
+# A whole backtrace has no unwind_end and no guessed frame.
+expect_eq "dynamic build: no unwind_end, nothing guessed" \
+	"$(q '[(t.get("unwind_end"), [f for f in t["frames"] if "guessed" in f]) for t in d["threads"]]')" \
+	"[[null, []], [null, []], [null, []]]"
+
+# The same program linked statically has no .eh_frame_hdr: libunwind has no
+# unwind information past each thread's innermost frame. What frame
+# pointers give beyond it is marked guessed, and each backtrace says why
+# it ends rather than looking whole.
+start_target symbols-static
+"$VMATLAS" stacks --format=json "$TPID" > "$TEST_TMP/static.json" || fail "stacks of a static binary exited $?"
+expect_eq "static: threads" "$(json_eval "$TEST_TMP/static.json" 'len(d["threads"])')" 3
+expect_eq "static: every backtrace ends for want of unwind information" \
+	"$(json_eval "$TEST_TMP/static.json" 'sorted(set(t.get("unwind_end") for t in d["threads"]))')" '["no_unwind_info"]'
+expect_eq "static: the innermost frames are exact, every other one guessed" \
+	"$(json_eval "$TEST_TMP/static.json" '[("guessed" in t["frames"][0], all(f.get("guessed") for f in t["frames"][1:])) for t in d["threads"]]')" \
+	"[[false, true], [false, true], [false, true]]"
+"$VMATLAS" stacks "$TPID" > "$TEST_TMP/static.txt" || fail "stacks (text) of a static binary exited $?"
+expect_eq "static: the text says so for each thread" \
+	"$(grep -c '^  \.\.\. (unwinding stops: no unwind information here (no \.eh_frame_hdr' "$TEST_TMP/static.txt")" 3
+"$VMATLAS" snapshot --stacks --format=json -o "$TEST_TMP/static-snap.json" "$TPID" || fail "snapshot --stacks of a static binary exited $?"
+"$VMATLAS" view --format=json "$TEST_TMP/static-snap.json" > "$TEST_TMP/static-back.json" || fail "view of it exited $?"
+threads_of() { json_eval "$1" '[(t["tid"], t.get("unwind_end"), [f.get("guessed", False) for f in t["frames"]]) for t in d["processes"][0]["threads"]]'; }
+expect_eq "static: unwind_end and guessed read back" "$(threads_of "$TEST_TMP/static-back.json")" "$(threads_of "$TEST_TMP/static-snap.json")"
+threads_are "$TPID" SR
 TPID=$sym_pid
 
 # snapshot --stacks: the same threads in the snapshot; thread stacks marked.

@@ -123,6 +123,17 @@ struct vm_frame {
 	char *symbol;  /* owned, may be NULL */
 	uint64_t offset;
 	char *object;  /* owned, may be NULL */
+	bool guessed;  /* a frame below had no unwind information: found by
+			* libunwind's frame-pointer heuristics, maybe wrong */
+};
+
+/* Why a backtrace ends. */
+enum vm_unwind_end {
+	UNWIND_END_OUTERMOST, /* the outermost frame: the whole stack */
+	UNWIND_END_DEPTH,     /* STACKS_MAX_DEPTH frames: more follow */
+	UNWIND_END_NO_INFO,   /* the last frame's code has no unwind information
+			       * (no .eh_frame_hdr: a static binary, JIT code) */
+	UNWIND_END_NO_PROGRESS, /* a loop or a corrupt stack */
 };
 
 struct vm_thread {
@@ -132,7 +143,15 @@ struct vm_thread {
 	uint64_t sp;
 	struct vm_frame *frames; /* owned */
 	size_t nframes;
+	enum vm_unwind_end end;
 };
+/* "depth", "no_unwind_info", "no_progress"; NULL for UNWIND_END_OUTERMOST. */
+const char *vm_unwind_end_name(enum vm_unwind_end e);
+/* The enum value of such a name; -1 (errno EINVAL) for any other. */
+int vm_unwind_end_from_name(const char *name);
+/* The sentence the text outputs print after a cut backtrace; NULL for
+ * UNWIND_END_OUTERMOST. */
+const char *vm_unwind_end_note(enum vm_unwind_end e);
 
 struct vm_process {
 	pid_t pid, ppid;
