@@ -120,15 +120,9 @@ static void file_close(struct tui_source *src)
 	free(f);
 }
 
+/* A file of one snapshot steps nowhere: [ and ] say it is the first or
+ * the last. */
 static const struct tui_source_ops file_ops = {
-	.refresh = file_refresh,
-	.release = file_release,
-	.describe = file_describe,
-	.is_live = file_is_live,
-	.close = file_close,
-};
-
-static const struct tui_source_ops timeline_ops = {
 	.refresh = file_refresh,
 	.release = file_release,
 	.describe = file_describe,
@@ -156,7 +150,7 @@ static int view_interactive(const struct vm_timeline *t, const char *name, size_
 	}
 	f->t = t;
 	f->pos = start;
-	f->src.ops = t->nsnaps > 1 ? &timeline_ops : &file_ops;
+	f->src.ops = &file_ops;
 	f->src.priv = f;
 	return watch_run_source(&f->src, o);
 }
