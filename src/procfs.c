@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "vmatlas/procfs.h"
+#include "vmatlas/util.h"
 
 /* Bounds on what one process can make us allocate. */
 #define STAT_MAX    (64u << 10)
@@ -588,31 +589,73 @@ int children_parse(const char *buf, size_t len, pid_t **pids, size_t *n, size_t 
 	return 0;
 }
 
-/* The file lists the children of one thread only (kernel
- * Documentation/filesystems/proc.rst, "children"): read every thread's. */
-int procfs_children(pid_t pid, pid_t **pids, size_t *n, size_t *cap)
+static int pid_cmp(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int procfs_tids(pid_t pid, pid_t **tids, size_t *n)
 {
 	char path[64];
 	struct dirent *de;
+	pid_t *v = NULL;
+	size_t cnt = 0, cap = 0;
 	DIR *d;
-	int r = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	d = opendir(path);
 	if (!d)
 		return errno == ENOENT ? -ESRCH : -errno;
 	while ((de = readdir(d))) {
+		pid_t tid;
+
+		if (parse_pid(de->d_name, &tid) < 0)
+			continue;
+		if (cnt == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			pid_t *nv = realloc(v, ncap * sizeof(*nv));
+
+			if (!nv) {
+				free(v);
+				closedir(d);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		v[cnt++] = tid;
+	}
+	closedir(d);
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), pid_cmp);
+	*tids = v;
+	*n = cnt;
+	return 0;
+}
+
+/* The file lists the children of one thread only (kernel
+ * Documentation/filesystems/proc.rst, "children"): read every thread's. */
+int procfs_children(pid_t pid, pid_t **pids, size_t *n, size_t *cap)
+{
+	char path[64];
+	pid_t *tids;
+	size_t ntids;
+	int r = procfs_tids(pid, &tids, &ntids);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ntids; i++) {
 		char *buf = NULL;
 		size_t len = 0;
 
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/children", (int)pid, de->d_name);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)tids[i]);
 		r = procfs_read_file(path, CHILDREN_MAX, &buf, &len);
 		if (r == -ENOENT || r == -ESRCH) {
 			/* The thread exited meanwhile, or the kernel has no such
 			 * file (CONFIG_PROC_CHILDREN off). */
-			snprintf(path, sizeof(path), "/proc/%d/task/%.16s", (int)pid, de->d_name);
+			snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)pid, (int)tids[i]);
 			if (r == -ENOENT && access(path, F_OK) == 0)
 				break;
 			r = 0;
@@ -625,6 +668,6 @@ int procfs_children(pid_t pid, pid_t **pids, size_t *n, size_t *cap)
 		if (r < 0)
 			break;
 	}
-	closedir(d);
+	free(tids);
 	return r;
 }

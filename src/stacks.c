@@ -3,7 +3,6 @@
  * again, with its own, less careful reader. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <libunwind-ptrace.h>
@@ -18,13 +17,6 @@
 #include "vmatlas/util.h"
 
 #define STACKS_MAX_THREADS 65536
-
-static int tid_cmp(const void *a, const void *b)
-{
-	const struct vm_thread *x = a, *y = b;
-
-	return (x->tid > y->tid) - (x->tid < y->tid);
-}
 
 /* Name and state of thread TID of PID, read before the process is
  * stopped: the state is reported as found. */
@@ -51,54 +43,40 @@ static int thread_read(pid_t pid, struct vm_thread *th)
 /* The threads of PID, sorted by id. */
 static int threads_list(pid_t pid, struct vm_thread **out, size_t *nout)
 {
-	char path[64];
-	struct vm_thread *v = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *d;
-	int r = 0;
+	struct vm_thread *v;
+	pid_t *tids;
+	size_t n = 0, ntids;
+	int r = procfs_tids(pid, &tids, &ntids);
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)) != NULL && n < STACKS_MAX_THREADS) {
-		pid_t tid;
-
-		if (parse_pid(de->d_name, &tid) < 0)
-			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct vm_thread *nv = realloc(v, ncap * sizeof(*nv));
-
-			if (!nv) {
-				r = -ENOMEM;
-				break;
-			}
-			v = nv;
-			cap = ncap;
-		}
-		memset(&v[n], 0, sizeof(v[n]));
-		v[n].tid = tid;
+	if (r < 0)
+		return r;
+	if (ntids > STACKS_MAX_THREADS)
+		ntids = STACKS_MAX_THREADS;
+	v = calloc(ntids ? ntids : 1, sizeof(*v));
+	if (!v) {
+		free(tids);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < ntids; i++) {
+		v[n].tid = tids[i];
 		r = thread_read(pid, &v[n]);
 		if (r == -ENOMEM)
 			break;
 		if (r < 0) { /* gone meanwhile */
 			free(v[n].name);
+			memset(&v[n], 0, sizeof(v[n]));
 			r = 0;
 			continue;
 		}
 		n++;
 	}
-	closedir(d);
+	free(tids);
 	if (r < 0) {
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i <= n && i < ntids; i++)
 			free(v[i].name);
 		free(v);
 		return r;
 	}
-	if (n)
-		qsort(v, n, sizeof(*v), tid_cmp);
 	*out = v;
 	*nout = n;
 	return 0;

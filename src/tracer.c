@@ -18,7 +18,6 @@
  * ptrace-stop that is not a LISTEN, hence the INTERRUPT before it. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -554,19 +553,17 @@ static const char *tracer_relation(pid_t pid)
  * Returns how many were added, or -errno when the leader cannot be seized. */
 static int seize_threads(struct tracer *t, pid_t pid, unsigned opts)
 {
-	char path[64];
-	struct dirent *de;
-	DIR *d;
-	int added = 0, r = 0;
+	pid_t *tids;
+	size_t ntids;
+	int added = 0, r = procfs_tids(pid, &tids, &ntids);
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return errno == ENOENT ? -ESRCH : -errno;
-	while ((de = readdir(d))) {
-		pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ntids; i++) {
+		pid_t tid = tids[i];
+		long long tracer;
 
-		if (tid <= 0 || task_find(t, tid))
+		if (task_find(t, tid))
 			continue;
 		if (ptrace(PTRACE_SEIZE, tid, 0L, (long)opts) == 0) {
 			if (!task_add(t, tid, pid)) {
@@ -578,7 +575,8 @@ static int seize_threads(struct tracer *t, pid_t pid, unsigned opts)
 			continue;
 		}
 		r = -errno;
-		if (status_field(tid, "TracerPid:") == getpid()) {
+		tracer = status_field(tid, "TracerPid:");
+		if (tracer == getpid()) {
 			/* Auto-attached already: a thread created by one we seized. */
 			if (!task_add(t, tid, pid)) {
 				r = -ENOMEM;
@@ -589,11 +587,9 @@ static int seize_threads(struct tracer *t, pid_t pid, unsigned opts)
 			continue;
 		}
 		if (tid != pid) {
-			long long other = status_field(tid, "TracerPid:");
-
 			/* One thread traced by another tracer (strace -p TID):
 			 * it could be neither stopped nor unwound. */
-			if (other > 0 && other != getpid()) {
+			if (tracer > 0) {
 				r = -EBUSY;
 				break;
 			}
@@ -614,7 +610,7 @@ static int seize_threads(struct tracer *t, pid_t pid, unsigned opts)
 		}
 		break;
 	}
-	closedir(d);
+	free(tids);
 	return r < 0 ? r : added;
 }
 
@@ -1112,32 +1108,26 @@ static bool is_descendant(pid_t pid)
  * 0 when there is none. */
 static long long other_tracer(pid_t pid, pid_t *tid)
 {
-	char path[64];
-	struct dirent *de;
 	long long tracer = status_field(pid, "TracerPid:");
-	DIR *d;
+	pid_t *tids;
+	size_t ntids;
 
 	*tid = pid;
 	if (tracer > 0 && tracer != getpid())
 		return tracer;
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d)
+	if (procfs_tids(pid, &tids, &ntids) < 0)
 		return 0;
-	while ((de = readdir(d))) {
-		pid_t t = (pid_t)strtol(de->d_name, NULL, 10);
+	tracer = 0;
+	for (size_t i = 0; i < ntids && !tracer; i++) {
+		long long tr = tids[i] == pid ? 0 : status_field(tids[i], "TracerPid:");
 
-		if (t <= 0 || t == pid)
-			continue;
-		tracer = status_field(t, "TracerPid:");
-		if (tracer > 0 && tracer != getpid()) {
-			*tid = t;
-			closedir(d);
-			return tracer;
+		if (tr > 0 && tr != getpid()) {
+			*tid = tids[i];
+			tracer = tr;
 		}
 	}
-	closedir(d);
-	return 0;
+	free(tids);
+	return tracer;
 }
 
 void tracer_error_describe(pid_t pid, int err, char *buf, size_t len)

@@ -55,6 +55,10 @@ int children_parse(const char *buf, size_t len, pid_t **pids, size_t *n, size_t 
  * the kernel lacks the files. */
 int procfs_children(pid_t pid, pid_t **pids, size_t *n, size_t *cap);
 
+/* The thread ids of PID (/proc/PID/task), ascending, in a new array *TIDS
+ * of *N. -ESRCH when the process is gone. */
+int procfs_tids(pid_t pid, pid_t **tids, size_t *n);
+
 /* Read a whole /proc file into a malloc'd buffer (NUL-terminated, *len
  * without it), up to MAX bytes (-EFBIG beyond). */
 int procfs_read_file(const char *path, size_t max, char **buf, size_t *len);

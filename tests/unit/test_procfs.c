@@ -4,12 +4,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -661,8 +664,53 @@ static void test_children(void)
 	free(v);
 }
 
+static pid_t tids_seen[2];
+
+static void *tids_thread(void *arg)
+{
+	*(pid_t *)arg = (pid_t)syscall(SYS_gettid);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void test_tids(void)
+{
+	pthread_t th[2];
+	pid_t *v = NULL, kid;
+	size_t n0 = 0, n = 0, hits = 0;
+
+	CHECK(procfs_tids(getpid(), &v, &n0) == 0);
+	free(v);
+	for (int i = 0; i < 2; i++)
+		CHECK(pthread_create(&th[i], NULL, tids_thread, &tids_seen[i]) == 0);
+	while (!__atomic_load_n(&tids_seen[0], __ATOMIC_SEQ_CST) ||
+	       !__atomic_load_n(&tids_seen[1], __ATOMIC_SEQ_CST))
+		sched_yield();
+	CHECK(procfs_tids(getpid(), &v, &n) == 0);
+	CHECK_EQ_U64(n, n0 + 2);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			CHECK(v[i - 1] < v[i]);
+		hits += v[i] == getpid() || v[i] == tids_seen[0] || v[i] == tids_seen[1];
+	}
+	CHECK_EQ_U64(hits, 3);
+	free(v);
+	for (int i = 0; i < 2; i++) {
+		pthread_cancel(th[i]);
+		pthread_join(th[i], NULL);
+	}
+	kid = fork();
+	if (kid == 0)
+		_exit(0);
+	CHECK(kid > 0);
+	waitpid(kid, NULL, 0);
+	CHECK(procfs_tids(kid, &v, &n) == -ESRCH);
+}
+
 int main(int argc, char **argv)
 {
+	test_tids();
 	test_children();
 	test_stat_full();
 	test_stat_comm();
