@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gzio.h"
@@ -36,17 +35,11 @@ static int write_all(int fd, const void *buf, size_t len)
 
 int jsonlines_open(struct jsonlines *jl, const char *path, bool force, bool gzip)
 {
-	struct stat st;
 	int r;
 
 	memset(jl, 0, sizeof(*jl));
 	jl->gzip = gzip;
 	jl->fd = STDOUT_FILENO;
-	/* A FIFO or a device would be replaced by the rename: refused, as
-	 * it is not a timeline. */
-	if (strcmp(path, "-") != 0 && lstat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
-	    !S_ISLNK(st.st_mode) && !S_ISDIR(st.st_mode))
-		return -EINVAL;
 	r = outfile_open(&jl->out, path, force);
 	if (r < 0)
 		return r;

@@ -17,9 +17,8 @@ struct jsonlines {
 /* Open PATH ("-": standard output) for JSON Lines, gzip members if GZIP.
  * The file is created 0600 beside PATH and takes PATH's name with its
  * first whole line: until then an existing PATH (kept unless FORCE) is
- * untouched, and a run that writes no line leaves nothing. A symlink is
- * never followed; an existing PATH that is not a regular file is refused
- * (-EINVAL). 0 or -errno. */
+ * untouched, and a run that writes no line leaves nothing. PATH is
+ * refused as outfile_open refuses it. 0 or -errno. */
 int jsonlines_open(struct jsonlines *jl, const char *path, bool force, bool gzip);
 /* DOC as one line ('\n'-terminated compact JSON, or one gzip member
  * holding it) in one write(), synced; a line cut short (disk full) is

@@ -89,6 +89,12 @@ int outfile_open(struct outfile *o, const char *path, bool force)
 			r = -EISDIR;
 			goto fail;
 		}
+		/* A FIFO or a device (/dev/null) is not a file to replace,
+		 * even with --force. */
+		if (!S_ISREG(st.st_mode)) {
+			r = -EINVAL;
+			goto fail;
+		}
 		if (!force) {
 			r = -EEXIST;
 			goto fail;

@@ -56,16 +56,23 @@ grep -q "^pid $TPID " "$d/t.json" || fail "--format did not win over the name"
 ok "the output name chooses the format unless --format is given"
 rm -f "$d"/n.* "$d/t.json"
 
-# Output written as it goes (a timeline, a launched program's snapshots at
-# exit) to an existing FIFO, even with --force: refused at once, never a
-# hang waiting for a reader.
+# An existing FIFO (or, as root, a device like /dev/null) is never
+# replaced, even with --force, and output written as it goes (a timeline, a
+# launched program's snapshots at exit) never hangs waiting for a reader.
 mkfifo "$d/fifo"
-for args in "--interval 0.1 --count 1 $TPID" "--at-exit -- true"; do
-	timeout -s KILL 10 "$VMATLAS" snapshot --force -o "$d/fifo" $args > "$TEST_TMP/stdout" 2> "$TEST_TMP/err"
-	rc=$?
-	[ "$rc" = 1 ] || fail "$args -o FIFO: exit $rc ($(cat "$TEST_TMP/err"))"
-	expect_eq "$args -o FIFO: message" "$(cat "$TEST_TMP/err")" \
-		"vmatlas: $d/fifo is not a regular file: refusing to write to it"
-	[ -p "$d/fifo" ] || fail "$args: the FIFO was replaced"
+targets=$d/fifo
+[ "$(id -u)" = 0 ] && mknod "$d/null" c 1 3 2>/dev/null && targets="$targets $d/null"
+for out in $targets; do
+	for args in "snapshot --format=json $TPID" "snapshot --format=svg $TPID" \
+		"snapshot --interval 0.1 --count 1 $TPID" "snapshot --at-exit -- true" \
+		"view $srcdir/tests/data/good/minimal.json"; do
+		timeout -s KILL 10 "$VMATLAS" ${args%% *} --force -o "$out" ${args#* } \
+			> "$TEST_TMP/stdout" 2> "$TEST_TMP/err"
+		rc=$?
+		[ "$rc" = 1 ] || fail "$args -o $out: exit $rc ($(cat "$TEST_TMP/err"))"
+		expect_eq "$args -o $out: message" "$(cat "$TEST_TMP/err")" \
+			"vmatlas: $out is not a regular file: refusing to write to it"
+		[ -p "$out" ] || [ -c "$out" ] || fail "$args: $out was replaced"
+	done
 done
-rm -f "$d/fifo"
+rm -f "$d/fifo" "$d/null"

@@ -26,8 +26,9 @@ int parse_u64(const char *s, uint64_t *v);
 
 /* An output file written atomically: a temporary file beside PATH, created
  * 0600 whatever the umask, renamed over PATH on commit. Without FORCE an
- * existing PATH is an error (-EEXIST); a symlink at PATH is never followed.
- * "-" means standard output. */
+ * existing PATH is an error (-EEXIST); a symlink at PATH is never followed
+ * (-ELOOP), and nothing but a regular file is ever replaced (-EINVAL for a
+ * FIFO or a device, -EISDIR). "-" means standard output. */
 struct outfile {
 	FILE *f;
 	char *path, *tmp;
