@@ -1103,10 +1103,7 @@ static bool is_descendant(pid_t pid)
 	return false;
 }
 
-/* The tracer other than vmatlas of PID's leader or, failing that, of one of
- * its threads (strace -p TID traces a single thread), and that task in *TID;
- * 0 when there is none. */
-static long long other_tracer(pid_t pid, pid_t *tid)
+long long tracer_other(pid_t pid, pid_t *tid)
 {
 	long long tracer = status_field(pid, "TracerPid:");
 	pid_t *tids;
@@ -1154,7 +1151,7 @@ void tracer_error_describe(pid_t pid, int err, char *buf, size_t len)
 			 (int)pid);
 		return;
 	}
-	tracer = other_tracer(pid, &tid);
+	tracer = tracer_other(pid, &tid);
 	if (tracer > 0 && (err == EBUSY || err == EPERM)) {
 		char comm[64] = "", *e;
 		ssize_t n = proc_read((pid_t)tracer, "comm", comm, sizeof(comm));

@@ -714,7 +714,7 @@ struct tui_source *tui_source_live_new(struct tracer *tracer, pid_t pid,
 		if (r < 0) {
 			tracer_error_describe(pid, -r, err, errlen);
 			/* Another tracer has it: /proc alone still shows it. */
-			if (strstr(err, " is already traced by ")) {
+			if (tracer_other(pid, &(pid_t){ 0 }) > 0) {
 				size_t n = strlen(err);
 				snprintf(err + n, errlen - n, " ('vmatlas --no-trace %d' watches it without ptrace)",
 					 (int)pid);

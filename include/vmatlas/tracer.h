@@ -94,6 +94,11 @@ void tracer_detach_all(struct tracer *t);
  * CAP_SYS_PTRACE, Yama ptrace_scope N, refusing to trace itself. */
 void tracer_error_describe(pid_t pid, int err, char *buf, size_t len);
 
+/* The tracer other than vmatlas of PID's leader or, failing that, of one of
+ * its threads (strace -p TID traces a single thread), and that task in *TID;
+ * 0 when there is none. */
+long long tracer_other(pid_t pid, pid_t *tid);
+
 /* Signals: SIGINT, SIGTERM, SIGHUP, SIGPIPE only set a flag; long loops
  * (pagemap scans, unwinding, the screen's main loop) check it and unwind
  * to the top, which detaches and exits with 128 + signal. */
