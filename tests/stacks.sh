@@ -104,6 +104,21 @@ expect_eq "static: the text says so for each thread" \
 threads_of() { json_eval "$1" '[(t["tid"], t.get("unwind_end"), [f.get("guessed", False) for f in t["frames"]]) for t in d["processes"][0]["threads"]]'; }
 expect_eq "static: unwind_end and guessed read back" "$(threads_of "$TEST_TMP/static-back.json")" "$(threads_of "$TEST_TMP/static-snap.json")"
 threads_are "$TPID" SR
+# Statically linked and 1000 calls deep: pause has no unwind information,
+# the frame pointers of the frames beneath it give deep_recurse 255 times,
+# each marked guessed, to the depth limit.
+start_target deep-static
+threads_are "$TPID" S # in pause: the ready file is written just before
+"$VMATLAS" stacks --format=json "$TPID" > "$TEST_TMP/deep-static.json" || fail "stacks of deep-static exited $?"
+expect_eq "deep-static: frames, end" \
+	"$(json_eval "$TEST_TMP/deep-static.json" '[len(d["threads"][0]["frames"]), d["threads"][0].get("unwind_end")]')" '[256, "depth"]'
+expect_eq "deep-static: pause exact, then deep_recurse guessed" \
+	"$(json_eval "$TEST_TMP/deep-static.json" '[(f["symbol"], f.get("guessed", False)) for f in d["threads"][0]["frames"]][:2] + [sorted(set((f["symbol"], f.get("guessed")) for f in d["threads"][0]["frames"][1:]))]')" \
+	'[["pause", false], ["deep_recurse", true], [["deep_recurse", true]]]'
+"$VMATLAS" stacks "$TPID" > "$TEST_TMP/deep-static.txt" || fail "stacks (text) of deep-static exited $?"
+expect_eq "deep-static: [guessed] in the text" "$(grep -c ' (.*deep-static) \[guessed\]$' "$TEST_TMP/deep-static.txt")" 255
+expect_eq "deep-static: the text explains [guessed]" "$(tail -n 1 "$TEST_TMP/deep-static.txt")" \
+	"  ([guessed]: found by frame pointers below a frame without unwind information)"
 TPID=$sym_pid
 
 # snapshot --stacks: the same threads in the snapshot; thread stacks marked.
