@@ -43,8 +43,7 @@ static void wait_for(int sig)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa;
-	sigset_t block;
+	sigset_t old;
 	char line[256], *r;
 
 	if (argc < 2 || sysconf(_SC_PAGESIZE) != (long)PAGE) {
@@ -58,14 +57,7 @@ int main(int argc, char **argv)
 		for (;;)
 			pause();
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGUSR2, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGUSR1);
-	sigaddset(&block, SIGUSR2);
-	sigprocmask(SIG_BLOCK, &block, NULL);
+	usr_signals_block(on_signal, &old);
 	r = region(256, 100);
 	snprintf(line, sizeof(line), "parent=%d\nregion=%p\nready\n", (int)getpid(), (void *)r);
 	say(argv[1], line);
@@ -86,7 +78,7 @@ int main(int argc, char **argv)
 		{
 			char *args[] = { argv[0], argv[1], "execd", NULL };
 
-			sigprocmask(SIG_UNBLOCK, &block, NULL);
+			sigprocmask(SIG_SETMASK, &old, NULL);
 			execv(argv[0], args);
 		}
 		_exit(99);

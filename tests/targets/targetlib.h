@@ -3,6 +3,7 @@
 #define VMATLAS_TEST_TARGETLIB_H
 
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -37,6 +38,24 @@ static inline void say(const char *path, const char *line)
 	if (fd < 0 || write(fd, line, strlen(line)) != (ssize_t)strlen(line))
 		_exit(99);
 	close(fd);
+}
+
+/* SIGUSR1 and SIGUSR2 go to HANDLER, blocked until the program waits for
+ * them with sigsuspend (none is lost in between); the old mask in *OLD
+ * when OLD is not NULL. */
+static inline void usr_signals_block(void (*handler)(int), sigset_t *old)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &block, old);
 }
 
 #endif

@@ -20,6 +20,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "targetlib.h"
+
 #ifndef PR_SET_VMA
 #define PR_SET_VMA 0x53564d41
 #define PR_SET_VMA_ANON_NAME 0
@@ -53,8 +55,7 @@ static char *map_named(size_t len, const char *name, int flags)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa;
-	sigset_t block, old;
+	sigset_t old;
 	char *watch8, tmp[4200];
 	FILE *f;
 
@@ -62,14 +63,7 @@ int main(int argc, char **argv)
 		return 99;
 	if (getenv("TUITARGET_COMM"))
 		prctl(PR_SET_NAME, (unsigned long)getenv("TUITARGET_COMM"), 0, 0, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGUSR2, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGUSR1);
-	sigaddset(&block, SIGUSR2);
-	sigprocmask(SIG_BLOCK, &block, &old);
+	usr_signals_block(on_signal, &old);
 
 	watch8 = map_named(8UL << 20, "watch8", MAP_PRIVATE);
 	for (unsigned long i = 0; i < 300; i++)
