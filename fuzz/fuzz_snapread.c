@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "vmatlas/output.h"
+#include "vmatlas/json.h"
 #include "vmatlas/snapread.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -28,9 +28,4 @@ int cow_snapshot_add_pair(struct vm_snapshot *s, size_t parent, size_t child,
  * process gone meanwhile is skipped. 0 or -errno. */
 int cow_snapshot_add_pairs(struct vm_snapshot *s, bool runs);
 
-/* "pfn" or "exclusive-bit", as every output states it. */
-const char *cow_pair_precision(const struct vm_cow_pair *c);
-/* Pages counted in C. */
-uint64_t cow_counts_total(const struct vm_cow_counts *c);
-
 #endif

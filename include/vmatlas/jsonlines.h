@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "vmatlas/util.h"
+#include "vmatlas/outfile.h"
 
 struct jsonlines {
 	struct outfile out;

@@ -128,6 +128,9 @@ struct vm_frame {
 };
 
 /* Why a backtrace ends. */
+/* Frames per thread at most (collect/stacks.c). */
+#define STACKS_MAX_DEPTH 256
+
 enum vm_unwind_end {
 	UNWIND_END_OUTERMOST, /* the outermost frame: the whole stack */
 	UNWIND_END_DEPTH,     /* STACKS_MAX_DEPTH frames: more follow */
@@ -229,5 +232,23 @@ int vm_runs_append(struct vm_page_run **runs, size_t *nruns, size_t *cap,
 
 /* Index of the mapping containing ADDR, or -1. Binary search. */
 ssize_t vm_process_find(const struct vm_process *p, uint64_t addr);
+
+/* Which stack the stack pointer SP of a thread of P lies in: "main" (the
+ * kernel's [stack]), "thread" (any other mapping: a thread stack is an
+ * anonymous mapping made by the thread library), or NULL (no mapping).
+ * *MAP gets the mapping's index when not NULL. */
+const char *vm_process_sp_place(const struct vm_process *p, uint64_t sp,
+				ssize_t *map);
+
+/* Pages counted in C. */
+uint64_t vm_cow_counts_total(const struct vm_cow_counts *c);
+/* "pfn" or "exclusive-bit", as every output states a pair's precision. */
+const char *vm_cow_pair_precision(const struct vm_cow_pair *c);
+
+/* What an output of the model includes (json.h, render.h). */
+enum {
+	OUT_PAGES = 1u << 0,    /* include per-page runs */
+	OUT_SECTIONS = 1u << 1, /* text: ELF sections under each mapping */
+};
 
 #endif

@@ -10,9 +10,8 @@
 
 struct tracer;
 
-/* Frames per thread at most; unwinding also stops when a frame makes no
- * progress (same pc and sp again, or sp going down). */
-#define STACKS_MAX_DEPTH 256
+/* Unwinding stops at STACKS_MAX_DEPTH frames (model.h), and when a frame
+ * makes no progress (same pc and sp again, or sp going down). */
 
 /* Fill P->threads (P's maps collected and classified): each thread's id,
  * name, state (read now: 't' once traced), stack pointer and frames, symbols read through
@@ -30,16 +29,5 @@ int stacks_collect(struct tracer *t, struct elf_cache *cache,
  * are those of tracer_attach (tracer_error_describe says them). */
 int stacks_attach_collect(struct tracer *t, struct elf_cache *cache,
 			  struct vm_process *p);
-
-/* Which stack the stack pointer SP of a thread of P lies in: "main" (the
- * kernel's [stack]), "thread" (any other mapping: a thread stack is an
- * anonymous mapping made by the thread library), or NULL (no mapping).
- * *MAP gets the mapping's index when not NULL. */
-const char *stacks_sp_place(const struct vm_process *p, uint64_t sp,
-			    ssize_t *map);
-
-/* The threads of P as text: one header line per thread (tid, name, state,
- * where its stack is), then its frames "#N 0xPC SYMBOL+0xOFF (OBJECT)". */
-int stacks_write_text(FILE *f, const struct vm_process *p);
 
 #endif

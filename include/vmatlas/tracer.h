@@ -99,11 +99,6 @@ void tracer_error_describe(pid_t pid, int err, char *buf, size_t len);
  * 0 when there is none. */
 long long tracer_other(pid_t pid, pid_t *tid);
 
-/* Signals: SIGINT, SIGTERM, SIGHUP, SIGPIPE only set a flag; long loops
- * (pagemap scans, unwinding, the screen's main loop) check it and unwind
- * to the top, which detaches and exits with 128 + signal. */
-extern volatile sig_atomic_t vm_quit_signal;
-void vm_signals_install(void);
-static inline bool vm_should_quit(void) { return vm_quit_signal != 0; }
+#include "vmatlas/util.h" /* vm_should_quit */
 
 #endif

@@ -1,4 +1,5 @@
-/* Small helpers shared by the front ends. */
+/* The bottom layer (src/util/): parsing numbers, messages, time, escaping
+ * untrusted bytes, quit signals. Knows nothing of memory. */
 #ifndef VMATLAS_UTIL_H
 #define VMATLAS_UTIL_H
 
@@ -6,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <sys/types.h>
 
 /* Escape untrusted bytes for a terminal or a text file: control characters
@@ -24,27 +26,6 @@ int parse_pid(const char *s, pid_t *pid);
 /* Parse an unsigned 64-bit number (0x hex or decimal). 0 or -EINVAL/-ERANGE. */
 int parse_u64(const char *s, uint64_t *v);
 
-/* An output file written atomically: a temporary file beside PATH, created
- * 0600 whatever the umask, renamed over PATH on commit. Without FORCE an
- * existing PATH is an error (-EEXIST); a symlink at PATH is never followed
- * (-ELOOP), and nothing but a regular file is ever replaced (-EINVAL for a
- * FIFO or a device, -EISDIR). "-" means standard output. */
-struct outfile {
-	FILE *f;
-	char *path, *tmp;
-	bool force, is_stdout;
-	bool published; /* named PATH already (outfile_publish) */
-	int dirfd;
-};
-int outfile_open(struct outfile *o, const char *path, bool force);
-/* fflush + fsync + rename; on error the temporary file is removed. */
-int outfile_commit(struct outfile *o);
-/* For a file that grows while it is written: fflush + fsync + rename now,
- * keeping it open for more; the old PATH stays until then. */
-int outfile_publish(struct outfile *o);
-/* Remove the temporary file (on any failure path); a published file stays. */
-void outfile_abort(struct outfile *o);
-
 /* Program name for messages ("vmatlas"). */
 extern const char *vm_progname;
 /* Print "vmatlas: FMT\n" to stderr. */
@@ -52,5 +33,13 @@ void vm_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Monotonic time in nanoseconds. */
 uint64_t vm_now_ns(void);
+
+/* Signals: SIGINT, SIGTERM, SIGHUP, SIGPIPE only set a flag
+ * (src/util/signals.c); long loops (pagemap scans, unwinding, the screen's
+ * main loop) check it and unwind to the top, which detaches and exits with
+ * 128 + signal. */
+extern volatile sig_atomic_t vm_quit_signal;
+void vm_signals_install(void);
+static inline bool vm_should_quit(void) { return vm_quit_signal != 0; }
 
 #endif

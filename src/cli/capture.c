@@ -16,8 +16,8 @@
 
 #include "capture.h"
 #include "commands.h"
-#include "jsonlines.h"
-#include "vmatlas/output.h"
+#include "vmatlas/jsonlines.h"
+#include "vmatlas/json.h"
 #include "vmatlas/piderr.h"
 #include "vmatlas/snapshot.h"
 #include "vmatlas/util.h"

@@ -12,9 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "commands.h"
 #include "vmatlas/classify.h"
-#include "vmatlas/output.h"
 #include "vmatlas/pagemap.h"
 #include "vmatlas/piderr.h"
 #include "vmatlas/procfs.h"

@@ -2,11 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
-#include "vmatlas/output.h"
+#include "vmatlas/model.h"
+#include "vmatlas/outfile.h"
 #include "vmatlas/util.h"
 
 void cmd_output_error(const char *path, int err)
@@ -100,5 +103,153 @@ int cmd_parse_text_json(const char *cmd, const char *arg, enum snapshot_fmt *for
 	e = escape_untrusted(arg);
 	vm_error("%s: unknown format '%s' (text or json)", cmd, e ? e : "?");
 	free(e);
+	return -EINVAL;
+}
+
+/* Operands met among the options, in order: when the options end they are
+ * moved after them, so "vmatlas snapshot PID -o FILE" reads as
+ * "vmatlas snapshot -o FILE PID". Everything after "--" is left in place:
+ * a PROGRAM's own options stay its own. */
+static struct {
+	char **v;
+	size_t n, cap;
+} operands;
+
+static void operands_reset(void)
+{
+	free(operands.v);
+	memset(&operands, 0, sizeof(operands));
+}
+
+/* Options first, then the operands set aside, then "--" and what follows
+ * it; optind is left at the first operand. */
+static void operands_place(int argc, char **argv, const char *last_optarg)
+{
+	int end = optind, w = 1;
+	char *dd = optind > 1 && optind <= argc ? argv[optind - 1] : NULL;
+	bool dashdash = optind > 1 && optind <= argc && strcmp(argv[optind - 1], "--") == 0 &&
+			argv[optind - 1] != last_optarg;
+
+	if (dashdash)
+		end = optind - 1;
+	for (int r = 1; r < end; r++) {
+		size_t k;
+
+		for (k = 0; k < operands.n && operands.v[k] != argv[r]; k++)
+			;
+		if (k == operands.n)
+			argv[w++] = argv[r];
+	}
+	optind = w;
+	for (size_t k = 0; k < operands.n; k++)
+		argv[w++] = operands.v[k];
+	if (dashdash) {
+		argv[w++] = dd;
+		if (operands.n == 0)
+			optind = w;
+	}
+	operands_reset();
+}
+
+int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts)
+{
+	static const char *last_optarg;
+	char spec[64];
+	int c;
+
+	if (optind <= 1) {
+		operands_reset();
+		last_optarg = NULL;
+	}
+	/* "-:" : hand back operands in order (1), report a missing argument
+	 * as ':' */
+	snprintf(spec, sizeof(spec), "-:%s", shortopts);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, spec, longopts, NULL)) == 1) {
+		if (operands.n == operands.cap) {
+			size_t cap = operands.cap ? 2 * operands.cap : 8;
+			char **v = realloc(operands.v, cap * sizeof(*v));
+
+			if (!v) {
+				vm_error("%s: out of memory", cmd);
+				operands_reset();
+				return '?';
+			}
+			operands.v = v;
+			operands.cap = cap;
+		}
+		operands.v[operands.n++] = optarg;
+	}
+	if (c == -1) {
+		operands_place(argc, argv, last_optarg);
+		return -1;
+	}
+	last_optarg = optarg;
+	if (c == '?' || c == ':') {
+		const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+		char shortname[3] = { '-', (char)optopt, 0 };
+		char *e = escape_untrusted(optopt && !(arg[0] == '-' && arg[1] == '-') ? shortname : arg);
+
+		vm_error("%s: %s '%s' (see 'vmatlas %s --help')", cmd,
+			 c == ':' ? "missing argument for option" : "unrecognized option",
+			 e ? e : "?", cmd);
+		free(e);
+		operands_reset();
+		return '?';
+	}
+	return c;
+}
+
+int cmd_format_options(const char *cmd, int argc, char **argv,
+		       enum snapshot_fmt *format, void (*usage)(FILE *))
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = cmd_getopt(cmd, argc, argv, "f:h", opts)) != -1) {
+		if (c == 'f' && cmd_parse_text_json(cmd, optarg, format) == 0)
+			continue;
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+int cmd_parse_pid(const char *arg, pid_t *pid)
+{
+	char *e;
+
+	if (parse_pid(arg, pid) == 0)
+		return 0;
+	e = escape_untrusted(arg);
+	vm_error("'%s' is not a process ID (a positive decimal number)", e ? e : "?");
+	free(e);
+	return EXIT_USAGE;
+}
+
+int snapshot_parse_format(const char *arg, enum snapshot_fmt *format)
+{
+	static const char *const names[] = { [FMT_TEXT] = "text", [FMT_JSON] = "json",
+					     [FMT_SVG] = "svg" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(arg, names[i]) == 0) {
+			*format = (enum snapshot_fmt)i;
+			return 0;
+		}
+	{
+		char *e = escape_untrusted(arg);
+		vm_error("unknown format '%s' (text, json or svg)", e ? e : "?");
+		free(e);
+	}
 	return -EINVAL;
 }

@@ -17,7 +17,7 @@
 #include "commands.h"
 #include "vmatlas/cow.h"
 #include "vmatlas/elfinfo.h"
-#include "vmatlas/output.h"
+#include "vmatlas/outfile.h"
 #include "vmatlas/piderr.h"
 #include "vmatlas/snapshot.h"
 #include "vmatlas/tracer.h"

@@ -15,9 +15,11 @@
 #include "capture.h"
 #include "commands.h"
 #include "follow.h"
-#include "gzio.h"
+#include "vmatlas/gzio.h"
 #include "vmatlas/elfinfo.h"
-#include "vmatlas/output.h"
+#include "vmatlas/json.h"
+#include "vmatlas/render.h"
+#include "vmatlas/outfile.h"
 #include "vmatlas/piderr.h"
 #include "vmatlas/snapshot.h"
 #include "vmatlas/stacks.h"
@@ -56,117 +58,6 @@ static void snapshot_usage(FILE *f)
 		"  -i, --interval=S   with PROGRAM: a snapshot every S seconds\n"
 		"  -c, --count=N      stop (killing PROGRAM) after N snapshots\n"
 		"  -h, --help         this help\n");
-}
-
-int snapshot_parse_format(const char *arg, enum snapshot_fmt *format)
-{
-	static const char *const names[] = { [FMT_TEXT] = "text", [FMT_JSON] = "json",
-					     [FMT_SVG] = "svg" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(arg, names[i]) == 0) {
-			*format = (enum snapshot_fmt)i;
-			return 0;
-		}
-	{
-		char *e = escape_untrusted(arg);
-		vm_error("unknown format '%s' (text, json or svg)", e ? e : "?");
-		free(e);
-	}
-	return -EINVAL;
-}
-
-/* True when PATH names a gzip file: "-o FILE.gz" writes compressed. */
-static bool wants_gzip(const char *path)
-{
-	size_t n = strlen(path);
-
-	return n > 3 && strcmp(path + n - 3, ".gz") == 0;
-}
-
-static int render_to(FILE *f, const struct vm_snapshot *s, enum snapshot_fmt format,
-		     unsigned flags)
-{
-	int r;
-
-	if (format == FMT_JSON) {
-		json_t *doc = snapshot_to_json(s, flags);
-		errno = 0;
-		r = doc ? json_dumpf(doc, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : -1;
-		json_decref(doc);
-		if (r == 0 && fputc('\n', f) == EOF)
-			r = -1;
-		return r < 0 ? -(errno ? errno : EIO) : 0;
-	}
-	if (format == FMT_SVG)
-		return snapshot_write_svg(f, s, flags);
-	return snapshot_write_text(f, s, flags);
-}
-
-int output_commit_buffer(struct outfile *out, char *buf, size_t len, int r)
-{
-	if (r == 0 && out->path && wants_gzip(out->path))
-		r = gz_write_member(out->f, buf, len);
-	else if (r == 0 && fwrite(buf, 1, len, out->f) != len)
-		r = -(errno ? errno : EIO); /* a full disk says ENOSPC */
-	free(buf);
-	/* Interrupted while writing: keep the old file, leave no new one. */
-	if (r == 0 && vm_should_quit() && !out->is_stdout)
-		r = -EINTR;
-	if (r == 0)
-		r = outfile_commit(out);
-	else
-		outfile_abort(out);
-	if (r < 0 && vm_should_quit())
-		return 128 + vm_quit_signal;
-	if (r < 0) {
-		vm_error("cannot write %s: %s", out->is_stdout ? "standard output" : "the output file",
-			 strerror(-r));
-		return 1;
-	}
-	return 0;
-}
-
-int output_render(struct outfile *out, int (*render)(FILE *f, const void *arg),
-		  const void *arg)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
-	int r;
-
-	/* Rendered in memory first: compressed or not, the file gets only
-	 * a complete document. */
-	if (!mem) {
-		outfile_abort(out);
-		vm_error("out of memory");
-		return 1;
-	}
-	r = render(mem, arg);
-	if (fclose(mem) != 0 && r == 0)
-		r = -ENOMEM;
-	return output_commit_buffer(out, buf, len, r);
-}
-
-struct render_args {
-	const struct vm_snapshot *s;
-	enum snapshot_fmt format;
-	unsigned flags;
-};
-
-static int render_snapshot(FILE *f, const void *arg)
-{
-	const struct render_args *a = arg;
-
-	return render_to(f, a->s, a->format, a->flags);
-}
-
-int snapshot_render(const struct vm_snapshot *s, enum snapshot_fmt format,
-		    unsigned flags, struct outfile *out)
-{
-	struct render_args a = { s, format, flags };
-
-	return output_render(out, render_snapshot, &a);
 }
 
 /* Attach to and stop every thread of each of PIDS; a message on failure. */
@@ -344,7 +235,7 @@ int cmd_snapshot(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		so.elf_cache = elf_cache_new();
-		fo.gzip = wants_gzip(o.path);
+		fo.gzip = output_wants_gzip(o.path);
 		ret = follow_launch(argv + optind, &fo, &so, &o);
 		elf_cache_free(so.elf_cache);
 		return ret;
@@ -384,7 +275,7 @@ int cmd_snapshot(int argc, char **argv)
 
 	if (fo.interval > 0) {
 		struct capture_opts co = { .output = o.path, .force = o.force,
-					   .gzip = wants_gzip(o.path), .interval = fo.interval,
+					   .gzip = output_wants_gzip(o.path), .interval = fo.interval,
 					   .count = fo.count, .flags = o.flags };
 
 		so.elf_cache = elf_cache_new();

@@ -9,7 +9,8 @@
 
 #include "commands.h"
 #include "vmatlas/classify.h"
-#include "vmatlas/output.h"
+#include "vmatlas/json.h"
+#include "vmatlas/render.h"
 #include "vmatlas/piderr.h"
 #include "vmatlas/procfs.h"
 #include "vmatlas/stacks.h"

@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "vmatlas/output.h"
+#include "vmatlas/render.h"
+#include "vmatlas/outfile.h"
 #include "vmatlas/snapread.h"
 #include "vmatlas/tui.h"
 #include "vmatlas/util.h"
@@ -31,21 +32,6 @@ static void view_usage(FILE *f)
 		"      --no-color     the screen without colours\n"
 		"      --ascii        the screen without UTF-8 block characters\n"
 		"  -h, --help         this help\n");
-}
-
-/* Load FILE and report its warning; NULL after printing the error. */
-struct vm_timeline *view_load(const char *path)
-{
-	struct snapread_error err;
-	struct vm_timeline *t = snapshot_read_file(path, &err);
-
-	if (!t) {
-		vm_error("%s", err.msg);
-		return NULL;
-	}
-	if (t->warning)
-		vm_error("warning: %s", t->warning);
-	return t;
 }
 
 static int render_timeline(FILE *f, const void *arg)

@@ -1,5 +1,5 @@
 /* vmatlas watch [OPTIONS] PID | -- PROGRAM [ARGS...]: the live screen.
- * Also `vmatlas PID` and `vmatlas -- PROGRAM` (src/main.c). */
+ * Also `vmatlas PID` and `vmatlas -- PROGRAM` (cli/main.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -33,55 +33,6 @@ static void watch_usage(FILE *f)
 		"c: their copy-on-write divergence). An attached process and its\n"
 		"children are left as they were found when vmatlas quits; a PROGRAM\n"
 		"started by vmatlas is killed with its children. Keys: F1 or h.\n");
-}
-
-/* Parse the -d argument: seconds, 0.05 to 3600. 0 or -EINVAL. */
-static int watch_parse_delay(const char *s, double *out)
-{
-	char *end;
-	double d;
-
-	errno = 0;
-	d = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(d) || d < 0.05 || d > 3600)
-		return -EINVAL;
-	*out = d;
-	return 0;
-}
-
-/* Options shared by watch and demo; returns 1 when C was one of them,
- * 0 when not, -1 after reporting a bad value. */
-int watch_parse_opt(int c, const char *arg, struct tui_opts *o)
-{
-	switch (c) {
-	case 'd':
-		if (watch_parse_delay(arg, &o->delay) < 0) {
-			char *e = escape_untrusted(arg);
-			vm_error("bad delay '%s': seconds between 0.05 and 3600", e ? e : "?");
-			free(e);
-			return -1;
-		}
-		return 1;
-	case 'C':
-		o->no_color = true;
-		return 1;
-	case 'A':
-		o->ascii = true;
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-/* Run the screen on SRC and close it; an exit status. */
-int watch_run_source(struct tui_source *src, const struct tui_opts *o)
-{
-	int ret = tui_run(src, o);
-
-	src->ops->close(src);
-	if (vm_should_quit() && ret == 0)
-		ret = 128 + vm_quit_signal;
-	return ret;
 }
 
 int cmd_watch(int argc, char **argv)

@@ -1,4 +1,4 @@
-/* The commands of the vmatlas binary, one file each (src/cmd_*.c). Each
+/* The commands of the vmatlas binary, one file each (src/cli/cmd_*.c). Each
  * returns the process exit status: 0 success, 1 failure, 2 usage error. */
 #ifndef VMATLAS_COMMANDS_H
 #define VMATLAS_COMMANDS_H
@@ -53,6 +53,8 @@ int cmd_view(int argc, char **argv);
 struct vm_timeline;
 /* Load a snapshot file for a front end, printing its error or warning. */
 struct vm_timeline *view_load(const char *path);
+/* True when PATH names a gzip file: "-o FILE.gz" writes compressed. */
+bool output_wants_gzip(const char *path);
 /* Write BUF (LEN bytes, malloc'd, freed here) to OUT, gzip-compressed for
  * a *.gz name, and commit OUT; R < 0 aborts it instead (rendering failed).
  * An exit status; the error is printed. */

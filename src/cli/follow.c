@@ -21,9 +21,9 @@
 
 #include "commands.h"
 #include "follow.h"
-#include "jsonlines.h"
+#include "vmatlas/jsonlines.h"
 #include "vmatlas/cow.h"
-#include "vmatlas/output.h"
+#include "vmatlas/json.h"
 #include "vmatlas/snapshot.h"
 #include "vmatlas/tracer.h"
 #include "vmatlas/util.h"

@@ -18,17 +18,6 @@ static void cow_counts_add(struct vm_cow_counts *to, const struct vm_cow_counts 
 	to->neither += c->neither;
 }
 
-uint64_t cow_counts_total(const struct vm_cow_counts *c)
-{
-	return c->shared + c->diverged + c->parent_only + c->child_only + c->neither;
-}
-
-const char *cow_pair_precision(const struct vm_cow_pair *c)
-{
-	return cow_precision_name(c->pfn ? COW_PRECISION_PFN
-				       : COW_PRECISION_EXCLUSIVE_BIT);
-}
-
 /* Mappings are sorted by start: walk both lists together and compare
  * those that start at the same address. A mapping that grew or shrank in
  * one of them (a heap after brk) is compared over the part both have. */

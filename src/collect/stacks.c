@@ -238,62 +238,6 @@ int stacks_collect(struct tracer *t, struct elf_cache *cache,
 	return r < 0 ? r : stacks_unwind(t, cache, p, v, n);
 }
 
-const char *stacks_sp_place(const struct vm_process *p, uint64_t sp,
-			    ssize_t *map)
-{
-	ssize_t i = vm_process_find(p, sp);
-
-	if (map)
-		*map = i;
-	if (i < 0)
-		return NULL;
-	return p->maps[i].kind == VK_STACK ? "main" : "thread";
-}
-
-int stacks_write_text(FILE *f, const struct vm_process *p)
-{
-	for (size_t i = 0; i < p->nthreads; i++) {
-		const struct vm_thread *t = &p->threads[i];
-		char *name = escape_untrusted(t->name ? t->name : "?");
-		const char *place;
-		ssize_t m;
-
-		place = stacks_sp_place(p, t->sp, &m);
-		fprintf(f, "thread %d (%s) state %c  sp 0x%" PRIx64, (int)t->tid,
-			name ? name : "?", t->state ? t->state : '?', t->sp);
-		if (place)
-			fprintf(f, " in %s stack %" PRIx64 "-%" PRIx64 "\n",
-				place, p->maps[m].start, p->maps[m].end);
-		else
-			fprintf(f, "%s\n", t->nframes ? " (in no mapping)" : "");
-		free(name);
-		if (t->nframes == 0)
-			fprintf(f, "  (no frames: the thread could not be unwound)\n");
-		for (size_t j = 0; j < t->nframes; j++) {
-			const struct vm_frame *fr = &t->frames[j];
-			char *sym = fr->symbol ? escape_untrusted(fr->symbol) : NULL;
-			char *obj = fr->object ? escape_untrusted(fr->object) : NULL;
-
-			fprintf(f, "  #%-3zu 0x%016" PRIx64 " ", j, fr->pc);
-			if (sym)
-				fprintf(f, "%s+0x%" PRIx64, sym, fr->offset);
-			else
-				fprintf(f, "??");
-			fprintf(f, " (%s)%s\n", obj ? obj : "?", fr->guessed ? " [guessed]" : "");
-			free(sym);
-			free(obj);
-		}
-		/* gdb says "(More stack frames follow...)": a cut list is not a whole one. */
-		if (vm_unwind_end_note(t->end))
-			fprintf(f, "  ... (%s)\n", vm_unwind_end_note(t->end));
-		if (t->nframes && t->frames[t->nframes - 1].guessed)
-			fprintf(f, "  ([guessed]: found by frame pointers below a frame without unwind information)\n");
-		if (i + 1 < p->nthreads)
-			fputc('\n', f);
-	}
-	return ferror(f) ? -EIO : 0;
-}
-
 int stacks_attach_collect(struct tracer *t, struct elf_cache *cache,
 			  struct vm_process *p)
 {

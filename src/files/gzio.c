@@ -9,7 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "gzio.h"
+#include "vmatlas/gzio.h"
 
 bool gz_is_gzip(const void *buf, size_t len)
 {

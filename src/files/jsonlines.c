@@ -14,8 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gzio.h"
-#include "jsonlines.h"
+#include "vmatlas/gzio.h"
+#include "vmatlas/jsonlines.h"
+#include "vmatlas/outfile.h"
 
 static int write_all(int fd, const void *buf, size_t len)
 {

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "vmatlas/cow.h"
-#include "vmatlas/output.h"
+#include "vmatlas/json.h"
 #include "vmatlas/stacks.h"
 #include "vmatlas/util.h"
 
@@ -264,7 +264,7 @@ static json_t *mm_to_json(const struct vm_mm *mm)
 static json_t *stack_to_json(const struct vm_process *p, uint64_t sp)
 {
 	ssize_t m;
-	const char *place = stacks_sp_place(p, sp, &m);
+	const char *place = vm_process_sp_place(p, sp, &m);
 
 	if (!place)
 		return json_null();
@@ -383,7 +383,7 @@ json_t *cow_pairs_to_json(const struct vm_snapshot *s, unsigned flags)
 
 		put(o, "parent", json_integer(c->parent));
 		put(o, "child", json_integer(c->child));
-		put(o, "precision", json_string(cow_pair_precision(c)));
+		put(o, "precision", json_string(vm_cow_pair_precision(c)));
 		for (size_t j = 0; maps && j < c->nmaps; j++)
 			json_array_append_new(maps, cow_mapping_to_json(&c->maps[j], flags));
 		put(o, "mappings", maps);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "vmatlas/util.h"
+#include "vmatlas/outfile.h"
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)

@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gzio.h"
-#include "vmatlas/output.h"
+#include "vmatlas/gzio.h"
+#include "vmatlas/json.h"
 #include "vmatlas/snapread.h"
 #include "vmatlas/util.h"
 

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "vmatlas/model.h"
-#include "vmatlas/stacks.h"
 
 #define VM_STR_(x) #x
 #define VM_STR(x) VM_STR_(x)
@@ -222,4 +221,26 @@ ssize_t vm_process_find(const struct vm_process *p, uint64_t addr)
 			return (ssize_t)mid;
 	}
 	return -1;
+}
+
+const char *vm_process_sp_place(const struct vm_process *p, uint64_t sp,
+			    ssize_t *map)
+{
+	ssize_t i = vm_process_find(p, sp);
+
+	if (map)
+		*map = i;
+	if (i < 0)
+		return NULL;
+	return p->maps[i].kind == VK_STACK ? "main" : "thread";
+}
+
+uint64_t vm_cow_counts_total(const struct vm_cow_counts *c)
+{
+	return c->shared + c->diverged + c->parent_only + c->child_only + c->neither;
+}
+
+const char *vm_cow_pair_precision(const struct vm_cow_pair *c)
+{
+	return c->pfn ? "pfn" : "exclusive-bit";
 }

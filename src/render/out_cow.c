@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "vmatlas/cow.h"
-#include "vmatlas/output.h"
+#include "vmatlas/render.h"
 #include "vmatlas/util.h"
 
 /* One character per state in the page strip and the COW view. */
@@ -22,7 +22,7 @@ static const char cow_state_chars[COW__COUNT] = {
 
 size_t cow_strip(const struct vm_cow_mapping *m, uint8_t *cells, size_t width)
 {
-	uint64_t total = cow_counts_total(&m->counts), pos = 0, off = 0;
+	uint64_t total = vm_cow_counts_total(&m->counts), pos = 0, off = 0;
 	size_t ri = 0;
 
 	if (total == 0 || width == 0)
@@ -69,7 +69,7 @@ static void pct(char *b, size_t len, uint64_t part, uint64_t total)
 
 static void cow_counts_row(FILE *f, const struct vm_cow_counts *c)
 {
-	uint64_t t = cow_counts_total(c);
+	uint64_t t = vm_cow_counts_total(c);
 	char ps[16], pd[16];
 
 	pct(ps, sizeof(ps), c->shared, t);
@@ -129,7 +129,7 @@ int cow_write_text(FILE *f, const struct vm_snapshot *s, unsigned flags)
 			fprintf(f, "  %s\n", path ? path : "?");
 			free(path);
 			/* A strip only where either process has pages. */
-			if (m->counts.neither == cow_counts_total(&m->counts))
+			if (m->counts.neither == vm_cow_counts_total(&m->counts))
 				continue;
 			w = cow_strip(m, cells, STRIP_WIDTH);
 			for (size_t k = 0; k < w; k++)

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "vmatlas/output.h"
+#include "vmatlas/render.h"
 #include "vmatlas/util.h"
 
 enum {

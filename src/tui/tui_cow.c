@@ -13,7 +13,7 @@
 
 #include "tui_priv.h"
 #include "vmatlas/cow.h"
-#include "vmatlas/output.h"
+#include "vmatlas/render.h"
 #include "vmatlas/util.h"
 
 /* Header lines above the table: pair, totals, rate, column titles. */
@@ -133,7 +133,7 @@ static void cow_put_bar(const struct tui *t, int y, int x, int width,
 	};
 	static const unsigned order[] = { COW_SHARED, COW_DIVERGED, COW_PARENT_ONLY,
 					  COW_CHILD_ONLY, COW_NEITHER };
-	uint64_t total = cow_counts_total(c), cum = 0;
+	uint64_t total = vm_cow_counts_total(c), cum = 0;
 	int done = 0;
 
 	if (width <= 0 || !total)
@@ -156,7 +156,7 @@ static void cow_put_bar(const struct tui *t, int y, int x, int width,
 
 static void cow_draw_grid(struct tui *t, int top, int height, const struct vm_cow_mapping *m)
 {
-	uint64_t total = cow_counts_total(&m->counts);
+	uint64_t total = vm_cow_counts_total(&m->counts);
 	int width = t->cols - 2, cells;
 	uint8_t *v;
 	size_t n;
@@ -280,7 +280,7 @@ void tui_cow_draw(struct tui *t, int top, int height)
 		m = &c->maps[k];
 		y = top + COW_HEAD + i;
 		snprintf(line, sizeof(line), "%-14" PRIx64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64
-			 " %6" PRIu64 " %6" PRIu64 "  ", m->start, cow_counts_total(&m->counts),
+			 " %6" PRIu64 " %6" PRIu64 "  ", m->start, vm_cow_counts_total(&m->counts),
 			 m->counts.shared, m->counts.diverged, m->counts.parent_only,
 			 m->counts.child_only);
 		if ((ssize_t)k == sel)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "tui_priv.h"
-#include "vmatlas/output.h"
+#include "vmatlas/render.h"
 
 enum { VIEW_SECTIONS = 3, VIEW_STACKS = 4 };
 

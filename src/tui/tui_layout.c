@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "tui_priv.h"
-#include "vmatlas/output.h"
+#include "vmatlas/render.h"
 
 enum line_kind { L_KERNEL, L_GAP, L_MAP, L_RESERVED };
 

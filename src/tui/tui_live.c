@@ -26,7 +26,7 @@
 #include "vmatlas/tui.h"
 #include "vmatlas/util.h"
 
-/* The stack unwinder (src/stacks.c), called only while the Stacks view is
+/* The stack unwinder (collect/stacks.c), called only while the Stacks view is
  * shown. */
 tui_stacks_fn tui_stacks_collect = stacks_collect;
 

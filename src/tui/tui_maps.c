@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "tui_priv.h"
-#include "vmatlas/output.h"
+#include "vmatlas/render.h"
 
 enum { COL_START, COL_END, COL_PERM, COL_KIND, COL_SIZE, COL_RSS, COL_SWAP, COL_PATH };
 

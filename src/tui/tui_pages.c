@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "tui_priv.h"
-#include "vmatlas/output.h"
+#include "vmatlas/render.h"
 #include "vmatlas/pagemap.h"
 
 struct grid {

@@ -10,6 +10,7 @@
 #include "vmatlas/model.h"
 #include "vmatlas/pagemap.h"
 #include "vmatlas/tui.h"
+#include "vmatlas/render.h"
 
 /* Smallest usable terminal. */
 #define TUI_MIN_COLS 20
@@ -91,7 +92,9 @@ struct tui {
 	uint64_t next_refresh_ns;
 	char source_line[160];
 
-	size_t view;            /* index into tui_views */
+	const struct tui_view *views; /* the view table (tui.c) */
+	size_t nviews;
+	size_t view;            /* index into views */
 	uint64_t sel_addr;      /* start of the selected mapping */
 	uint64_t page_cursor;   /* page index in the selected mapping */
 	uint64_t jump_addr;     /* `a` target for the Pages cursor, or 0 */
@@ -140,6 +143,8 @@ struct tui_view {
 	void (*click)(struct tui *t, int y, int x);
 	/* Add what this view needs from the source. */
 	void (*want)(const struct tui *t, struct tui_want *w);
+	/* After each new snapshot (e.g. the COW view's history). */
+	void (*sample)(struct tui *t);
 };
 
 extern const struct tui_view tui_views[];
@@ -171,7 +176,7 @@ void tui_tree_draw(struct tui *t, int top, int height);
 bool tui_tree_key(struct tui *t, int ch);
 void tui_tree_click(struct tui *t, int y, int x);
 
-/* Screen (src/tui_screen.c). */
+/* Screen (tui_screen.c). */
 int tui_screen_init(struct tui *t);
 void tui_screen_fini(void);
 int tui_attr(const struct tui *t, enum tui_color c);
@@ -209,7 +214,7 @@ static inline const char *tui_plural(uint64_t n, const char *one, const char *ma
 	return n == 1 ? one : many;
 }
 
-/* Shared helpers (src/tui.c). */
+/* Shared state and helpers (tui_state.c). */
 void tui_set_status(struct tui *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 const struct vm_mapping *tui_selected(const struct tui *t);
@@ -242,5 +247,13 @@ void tui_show_pid(struct tui *t, pid_t pid);
 size_t tui_procs(struct tui *t, struct tui_proc *out, size_t max);
 /* The COW pair of the shown process in the snapshot, or NULL. */
 const struct vm_cow_pair *tui_cow_pair(const struct tui *t);
+/* Read the source now (what the shown view wants). */
+void tui_refresh(struct tui *t);
+/* [ and ]: the previous or next snapshot of a timeline source. */
+void tui_step(struct tui *t, int dir);
+/* The line beside the tabs: what is shown and what quitting does. */
+void tui_describe(struct tui *t);
+/* Forget the changes since the last refresh. */
+void tui_changes_clear(struct tui *t);
 
 #endif

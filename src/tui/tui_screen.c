@@ -13,7 +13,7 @@
 #include <wchar.h>
 
 #include "tui_priv.h"
-#include "vmatlas/output.h"
+#include "vmatlas/render.h"
 #include "vmatlas/util.h"
 
 static bool screen_active;

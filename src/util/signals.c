@@ -7,7 +7,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "vmatlas/tracer.h"
+#include "vmatlas/util.h"
 
 volatile sig_atomic_t vm_quit_signal;
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "gzio.h"
+#include "vmatlas/gzio.h"
 #include "vmatlas/snapread.h"
 
 #define DOC(MAPS)                                                                         \

@@ -1,0 +1,26 @@
+/* Snapshot documents in JSON (src/files/out_json.c): the writer's half of
+ * the format that snapread.h reads back (man/vmatlas-snapshot.5). */
+#ifndef VMATLAS_JSON_H
+#define VMATLAS_JSON_H
+
+#include <jansson.h>
+#include <time.h>
+
+#include "vmatlas/model.h"
+
+/* JSON snapshot document, schema version 1 (man/vmatlas-snapshot.5). */
+#define VMATLAS_SNAPSHOT_FORMAT "vmatlas-snapshot"
+#define VMATLAS_SNAPSHOT_VERSION 1
+json_t *snapshot_to_json(const struct vm_snapshot *s, unsigned flags);
+json_t *process_to_json(const struct vm_process *p, unsigned flags);
+json_t *mapping_to_json(const struct vm_mapping *m, unsigned flags);
+/* P's threads (vm_process.threads) as the snapshot's "threads" array. */
+json_t *threads_to_json(const struct vm_process *p);
+
+/* TS as RFC 3339 UTC with milliseconds ("2026-11-21T00:12:12.345Z"). */
+const char *fmt_rfc3339(char *buf, size_t len, const struct timespec *ts);
+
+/* The document's "cow" array: every copy-on-write pair of S. */
+json_t *cow_pairs_to_json(const struct vm_snapshot *s, unsigned flags);
+
+#endif
