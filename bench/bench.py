@@ -76,19 +76,24 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vmatlas", required=True)
     ap.add_argument("--target", required=True)
-    ap.add_argument("--sizes", default="1 4", help="GiB of written memory, e.g. '1 4 16'")
+    # Both "--sizes 1 8" and "--sizes '1 8'" (make passes BENCH_ARGS as words).
+    ap.add_argument("--sizes", nargs="*", default=["1", "4"],
+                    help="GiB of written memory, e.g. --sizes 1 4 16 (none: skip)")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--rss-gib", type=float, default=0,
                     help="also check vmatlas's peak RSS on a dense target this big (16)")
     ap.add_argument("--no-reserve", dest="reserve", action="store_false",
                     help="skip the 1 TiB reservation round")
+    ap.add_argument("--live-gib", type=float, default=0,
+                    help="also measure the live screen on a target this big (16)")
     a = ap.parse_args()
     u = platform.uname()
     mem = int(open("/proc/meminfo").readline().split()[1]) // (1 << 20)
     print("vmatlas bench: %s %s, %d CPUs, %d GiB RAM, %s, uid %d" %
           (u.system, u.release, os.cpu_count(), mem, u.machine, os.geteuid()))
     with tempfile.TemporaryDirectory(prefix="vmatlas-bench.") as tmp:
-        for gib in a.sizes.split():
+        sizes = [g for arg in a.sizes for g in arg.split()]
+        for gib in sizes:
             proc, ready, parent, child, pages = start_target(a.target, tmp, gib, [])
             try:
                 print("\n%s GiB written (%d pages of 4 KiB), child rewrote 1/8; %d runs each" %
@@ -128,6 +133,14 @@ def main():
             finally:
                 proc.kill()
                 proc.wait()
+        if a.live_gib:
+            proc, ready, parent, child, pages = start_target(a.target, tmp, a.live_gib, [])
+            try:
+                print("\n%g GiB written, child rewrote 1/8: the live screen (vmatlas watch)" % a.live_gib)
+                live_screen(a.vmatlas, parent, child, ready, 5)
+            finally:
+                proc.kill()
+                proc.wait()
         if a.rss_gib:
             proc, ready, parent, child, pages = start_target(a.target, tmp, a.rss_gib, ["--no-fork"])
             try:
@@ -143,6 +156,58 @@ def main():
             finally:
                 proc.kill()
                 proc.wait()
+
+def cpu_seconds(pid):
+    """utime + stime of PID so far (fs/proc/array.c: fields 14 and 15)."""
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+def live_screen(vmatlas, pid, child, ready, seconds):
+    """The live screen on PID in a tmux session of its own: for each view,
+    vmatlas's CPU share at -d 0.1 (one refresh costs share x 0.1 s while the
+    share is below 1: then 10 refreshes a second are possible) and at the
+    default 1 s, and the target's worst stall."""
+    import shutil
+    if not shutil.which("tmux"):
+        print("  (tmux not installed: live screen not measured)")
+        return
+    sock = "vmatlas-bench-%d" % os.getpid()
+    tm = ["tmux", "-L", sock, "-f", "/dev/null"]
+    print("  %-34s %12s %15s %12s %11s" % ("live screen, view", "CPU at -d 0.1", "one refresh",
+                                          "CPU at 1 s", "worst stall"))
+    for key, name in (("1", "Layout"), ("3", "Pages"), ("6", "COW")):
+        row = []
+        for delay in ("0.1", "1"):
+            subprocess.run(tm + ["kill-server"], stderr=subprocess.DEVNULL)
+            subprocess.run(tm + ["new-session", "-d", "-x", "160", "-y", "50",
+                                 "exec %s watch -d %s %d" % (vmatlas, delay, pid)], check=True)
+            vm = None
+            for _ in range(100):
+                out = subprocess.run(["pgrep", "-f", "-n", "%s watch -d %s %d" % (vmatlas, delay, pid)],
+                                     capture_output=True, text=True).stdout.split()
+                if out:
+                    vm = int(out[0])
+                    break
+                time.sleep(0.1)
+            if vm is None:
+                sys.exit("bench: the live screen did not start")
+            time.sleep(1)
+            subprocess.run(tm + ["send-keys", key])
+            time.sleep(2)
+            stall(pid, ready, True)
+            c0, t0 = cpu_seconds(vm), time.time()
+            time.sleep(seconds)
+            share = (cpu_seconds(vm) - c0) / (time.time() - t0)
+            row.append((share, stall(pid, ready, False)))
+            subprocess.run(tm + ["send-keys", "q"])
+            time.sleep(0.5)
+            subprocess.run(tm + ["kill-server"], stderr=subprocess.DEVNULL)
+        fast, slow = row
+        one = "%9.1f ms" % (fast[0] * 100) if fast[0] < 0.9 else "  > 90 ms"
+        print("  %-34s %11.1f%% %15s %11.1f%% %8.2f ms" %
+              (name, fast[0] * 100, one, slow[0] * 100, max(fast[1], slow[1])), flush=True)
+        print("    targets: 10 refreshes/s possible: %s; under 10%% of a core at 1 s: %s" %
+              ("yes" if fast[0] < 0.9 else "NO", "yes" if slow[0] < 0.10 else "NO"))
 
 if __name__ == "__main__":
     main()

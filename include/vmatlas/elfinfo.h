@@ -98,6 +98,11 @@ const char *elf_debug_dir(void);
 struct elf_cache;
 struct elf_cache *elf_cache_new(void);
 void elf_cache_free(struct elf_cache *c);
+/* Begin a pass over one process's mappings (classify_process): an object
+ * is then opened and checked once for all the mappings of it in the pass,
+ * not once per mapping. A new pass opens each file again (cheap: the
+ * headers are read again only when the file changed). */
+void elf_cache_pass(struct elf_cache *c);
 /* Borrowed pointer, valid until the next elf_cache_get on C (which may
  * evict it) or elf_cache_free; NULL + errno when the file cannot be opened
  * (EPERM, ENOENT, ESTALE: another file is at the path now, EINVAL: not a

@@ -4,6 +4,8 @@
 #define VMATLAS_JSON_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "vmatlas/model.h"
@@ -19,6 +21,12 @@ json_t *threads_to_json(const struct vm_process *p);
 
 /* TS as RFC 3339 UTC with milliseconds ("2026-11-21T00:12:12.345Z"). */
 const char *fmt_rfc3339(char *buf, size_t len, const struct timespec *ts);
+
+/* DOC to F followed by a newline: indented with one space (JSON_INDENT(1))
+ * or, with COMPACT, on one line; keys in their order. Written through a
+ * buffer of our own (jansson's json_dumpf makes one fwrite per token).
+ * 0 or -errno (-ENOSPC on a full disk). */
+int json_write(FILE *f, const json_t *doc, bool compact);
 
 /* The document's "cow" array: every copy-on-write pair of S. */
 json_t *cow_pairs_to_json(const struct vm_snapshot *s, unsigned flags);

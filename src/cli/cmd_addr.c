@@ -16,6 +16,7 @@
 
 #include "commands.h"
 #include "vmatlas/classify.h"
+#include "vmatlas/json.h"
 #include "vmatlas/pagemap.h"
 #include "vmatlas/piderr.h"
 #include "vmatlas/procfs.h"
@@ -444,10 +445,8 @@ int cmd_addr(int argc, char **argv)
 
 		for (size_t i = 0; n > 1 && i < n; i++)
 			json_array_append_new(doc, addr_to_json(&rep[i], &p, page_size));
-		r = doc ? json_dumpf(doc, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : -1;
+		r = json_write(stdout, doc, false);
 		json_decref(doc);
-		if (r == 0)
-			putchar('\n');
 	} else {
 		for (size_t i = 0; i < n; i++)
 			addr_write_text(stdout, &rep[i], &p, page_size);

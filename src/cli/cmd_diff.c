@@ -310,10 +310,8 @@ static int diff_pair(struct diff_run *dr, const struct side *sa, const struct vm
 	}
 	if (dr->format == FMT_JSON) {
 		json_t *j = diff_json(d, sa, sb);
-		r = json_dumpf(j, dr->out, dr->jsonl ? JSON_COMPACT | JSON_PRESERVE_ORDER
-						    : JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		r = json_write(dr->out, j, dr->jsonl);
 		json_decref(j);
-		fputc('\n', dr->out);
 	} else {
 		text_diff(dr->out, d, sa, sb);
 	}

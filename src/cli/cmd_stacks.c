@@ -35,11 +35,9 @@ static int stacks_write_json(FILE *f, const struct vm_process *p)
 	json_object_set_new(o, "pid", json_integer(p->pid));
 	json_object_set_new(o, "comm", json_string(p->comm ? p->comm : ""));
 	json_object_set_new(o, "threads", threads_to_json(p));
-	r = json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	r = json_write(f, o, false);
 	json_decref(o);
-	if (r == 0 && fputc('\n', f) == EOF)
-		r = -1;
-	return r < 0 ? -EIO : 0;
+	return r;
 }
 
 int cmd_stacks(int argc, char **argv)

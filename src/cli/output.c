@@ -31,12 +31,10 @@ static int render_to(FILE *f, const struct vm_snapshot *s, enum snapshot_fmt for
 
 	if (format == FMT_JSON) {
 		json_t *doc = snapshot_to_json(s, flags);
-		errno = 0;
-		r = doc ? json_dumpf(doc, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : -1;
+
+		r = json_write(f, doc, false);
 		json_decref(doc);
-		if (r == 0 && fputc('\n', f) == EOF)
-			r = -1;
-		return r < 0 ? -(errno ? errno : EIO) : 0;
+		return r;
 	}
 	if (format == FMT_SVG)
 		return snapshot_write_svg(f, s, flags);

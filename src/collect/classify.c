@@ -319,6 +319,7 @@ void classify_process(struct vm_process *p, struct elf_cache *cache)
 	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
 	ssize_t heap = -1;
 
+	elf_cache_pass(cache);
 	exec = exec_objects(p, &nexec);
 	for (size_t i = 0; i < p->nmaps; i++) {
 		struct vm_mapping *m = &p->maps[i];

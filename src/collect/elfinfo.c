@@ -999,17 +999,25 @@ const struct elf_segment *elf_segment_for_mapping(const struct elf_object *o,
 struct elf_cache_entry {
 	struct elf_object *obj; /* owned */
 	uint64_t last_use;
+	uint64_t pass;    /* the pass in which the file was last opened */
 };
 
 struct elf_cache {
 	struct elf_cache_entry e[ELF_CACHE_MAX];
 	size_t n;
 	uint64_t clock;
+	uint64_t pass;
 };
 
 struct elf_cache *elf_cache_new(void)
 {
 	return calloc(1, sizeof(struct elf_cache));
+}
+
+void elf_cache_pass(struct elf_cache *c)
+{
+	if (c)
+		c->pass++;
 }
 
 void elf_cache_free(struct elf_cache *c)
@@ -1075,6 +1083,7 @@ static const struct elf_object *cache_insert(struct elf_cache *c,
 	elf_object_free(slot->obj);
 	slot->obj = o;
 	slot->last_use = c->clock;
+	slot->pass = c->pass;
 	return o;
 }
 
@@ -1137,19 +1146,33 @@ static const struct elf_object *cache_get(struct elf_cache *c, pid_t pid,
 
 	if (symbols && m->path && strcmp(m->path, "[vdso]") == 0)
 		return cache_get_vdso(c, pid, m);
+	/* The several mappings of one object (text, rodata, data...): within
+	 * a pass the file opened and checked for the first of them is the one
+	 * the others map, since the maps line's device and inode, which
+	 * mapped_file_open checks, name one live inode. */
+	c->clock++;
+	for (size_t i = 0; i < c->n; i++) {
+		o = c->e[i].obj;
+		if (c->e[i].pass == c->pass && o->dev != UINT64_MAX &&
+		    o->dev == makedev(m->dev_major, m->dev_minor) &&
+		    o->inode == m->inode && (!symbols || o->symbols_read)) {
+			c->e[i].last_use = c->clock;
+			return o;
+		}
+	}
 	ret = mapped_file_open(pid, m, &fd, &st);
 	if (ret < 0) {
 		errno = -ret;
 		return NULL;
 	}
 	mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	c->clock++;
 	for (size_t i = 0; i < c->n; i++) {
 		o = c->e[i].obj;
 		if (o->dev != st.st_dev || o->inode != st.st_ino)
 			continue;
 		if (o->mtime_ns == mtime) {
 			c->e[i].last_use = c->clock;
+			c->e[i].pass = c->pass;
 			/* Symbols are read once, the first time they are asked. */
 			if (symbols && !o->symbols_read &&
 			    elf_object_read_symbols(o, fd, (uint64_t)st.st_size) < 0)

@@ -2,6 +2,7 @@
  * hex strings: 64-bit values do not fit a JSON number. */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,15 +11,23 @@
 
 #include "vmatlas/cow.h"
 #include "vmatlas/json.h"
-#include "vmatlas/stacks.h"
 #include "vmatlas/util.h"
 
+/* "0x" and V in lower-case hex without leading zeros; by hand, since a
+ * snapshot has thousands of them and snprintf is most of their cost. */
 static json_t *hex(uint64_t v)
 {
-	char b[24];
+	static const char digits[] = "0123456789abcdef";
+	char b[19];
+	size_t n = sizeof(b);
 
-	snprintf(b, sizeof(b), "0x%" PRIx64, v);
-	return json_string(b);
+	do {
+		b[--n] = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	b[--n] = 'x';
+	b[--n] = '0';
+	return json_stringn_nocheck(b + n, sizeof(b) - n);
 }
 
 /* json_object_set_new that tolerates a NULL value from a failed allocation
@@ -26,7 +35,7 @@ static json_t *hex(uint64_t v)
 static void put(json_t *o, const char *k, json_t *v)
 {
 	if (v)
-		json_object_set_new(o, k, v);
+		json_object_set_new_nocheck(o, k, v); /* K: one of our ASCII names */
 }
 
 /* Length of the well-formed UTF-8 sequence at S (RFC 3629: no overlong
@@ -431,4 +440,56 @@ json_t *snapshot_to_json(const struct vm_snapshot *s, unsigned flags)
 	if (s->ncows)
 		put(o, "cow", cow_pairs_to_json(s, flags));
 	return o;
+}
+
+struct json_buf {
+	FILE *f;
+	size_t n;
+	char b[64 * 1024];
+};
+
+static int json_buf_flush(struct json_buf *jb)
+{
+	if (jb->n && fwrite(jb->b, 1, jb->n, jb->f) != jb->n)
+		return -1;
+	jb->n = 0;
+	return 0;
+}
+
+static int json_buf_put(const char *s, size_t len, void *arg)
+{
+	struct json_buf *jb = arg;
+
+	if (len > sizeof(jb->b) - jb->n && json_buf_flush(jb) < 0)
+		return -1;
+	if (len > sizeof(jb->b))
+		return fwrite(s, 1, len, jb->f) == len ? 0 : -1;
+	memcpy(jb->b + jb->n, s, len);
+	jb->n += len;
+	return 0;
+}
+
+int json_write(FILE *f, const json_t *doc, bool compact)
+{
+	struct json_buf *jb;
+	int r;
+
+	if (!doc)
+		return -ENOMEM;
+	jb = malloc(sizeof(*jb));
+	if (!jb)
+		return -ENOMEM;
+	jb->f = f;
+	jb->n = 0;
+	errno = 0;
+	r = json_dump_callback(doc, json_buf_put, jb, JSON_PRESERVE_ORDER |
+			       (compact ? JSON_COMPACT : JSON_INDENT(1)));
+	if (r == 0)
+		r = json_buf_put("\n", 1, jb);
+	if (r == 0)
+		r = json_buf_flush(jb);
+	free(jb);
+	if (r < 0 || ferror(f))
+		return -(errno ? errno : EIO);
+	return 0;
 }

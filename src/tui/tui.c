@@ -72,10 +72,8 @@ static void tui_save(struct tui *t)
 		all_ncows = all->ncows;
 		t->src->ops->release(t->src, all);
 	}
-	r = doc ? json_dumpf(doc, out.f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : -1;
+	r = json_write(out.f, doc, false);
 	json_decref(doc);
-	if (r == 0 && fputc('\n', out.f) == EOF)
-		r = -1;
 	if (r < 0) {
 		outfile_abort(&out);
 		tui_set_status(t, "cannot save %s", name);
