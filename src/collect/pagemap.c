@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1035,28 +1037,99 @@ static int cow_add(struct cow_out *o, uint8_t state, uint64_t n)
 	return vm_runs_append(o->runs, o->nruns, &o->cap, state, n);
 }
 
-/* One side's entries for one chunk; a short read (end of the address
- * space) reads as not present. */
-static int cow_read(struct pagemap_ctx *ctx, uint64_t pos, uint64_t n)
-{
-	ssize_t got = pm_read_slice(ctx, pos, n);
+/* Both sides of a chunk are read by two threads together, in pieces: the
+ * caller reads the parent's, the second reader the child's from the front,
+ * and the caller, once done with the parent, the child's from the back.
+ * The child's entries cost the kernel about twice the parent's (its pages
+ * are shared, so each one is looked up in vm_normal_page with its
+ * mapcount): one side a thread left one core idle half the time, while
+ * this way the two readers meet in the child's chunk, one on each mm lock
+ * until then. */
+#define COW_PIECE_PAGES 4096
 
+struct cow_job {
+	struct pagemap_ctx *side[2]; /* parent, child */
+	uint64_t pos, n;             /* the chunk: first address, pages */
+	unsigned npieces;
+	unsigned parent_next;        /* the caller's alone */
+	_Atomic uint64_t child;      /* child pieces left: front << 32 | back */
+	atomic_int err;              /* first error, or 0 */
+};
+
+/* The child's next piece from the FRONT or the back, or -1 when none is left. */
+static long cow_job_child_piece(struct cow_job *j, bool front)
+{
+	uint64_t v = atomic_load(&j->child), nv;
+
+	do {
+		uint64_t f = v >> 32, b = v & 0xffffffffu;
+
+		if (f >= b)
+			return -1;
+		nv = front ? (f + 1) << 32 | b : f << 32 | (b - 1);
+	} while (!atomic_compare_exchange_weak(&j->child, &v, nv));
+	return front ? (long)(v >> 32) : (long)(v & 0xffffffffu) - 1;
+}
+
+/* Read piece K of SIDE; a short read (end of the address space) reads as
+ * not present. A pause follows a long hold of the target's lock, as in
+ * pm_read_slice (*LONG_HOLD: this thread's last read of this side). */
+static int cow_job_piece(struct cow_job *j, unsigned side, uint64_t k, bool *long_hold)
+{
+	struct pagemap_ctx *ctx = j->side[side];
+	uint64_t ps = (uint64_t)ctx->page_size, off = k * COW_PIECE_PAGES, cnt, t0;
+	ssize_t got;
+
+	cnt = j->n - off < COW_PIECE_PAGES ? j->n - off : COW_PIECE_PAGES;
+	if (*long_hold)
+		nanosleep(&(struct timespec){ 0, PM_PAUSE_NS }, NULL);
+	t0 = mono_ns();
+	got = pm_pread(ctx->fd, ctx->ent + off, cnt * PM_ENTRY_BYTES,
+		       (j->pos / ps + off) * PM_ENTRY_BYTES);
+	*long_hold = mono_ns() - t0 > PM_LONG_NS;
 	if (got < 0)
-		return (int)got;
-	memset(ctx->ent + got, 0, (size_t)(n - (uint64_t)got) * PM_ENTRY_BYTES);
+		return errno_gone((int)-got);
+	got /= PM_ENTRY_BYTES;
+	memset(ctx->ent + off + got, 0, (size_t)(cnt - (uint64_t)got) * PM_ENTRY_BYTES);
 	return 0;
 }
 
-/* The child's chunk is read by a second thread while this one reads the
- * parent's: the two walks take different mm locks and run on two cores. */
+/* The caller (CALLER) reads the parent's pieces, then the child's from the
+ * back; the second reader the child's from the front. */
+static void cow_job_run(struct cow_job *j, bool caller)
+{
+	bool long_hold[2] = { false, false };
+
+	while (!atomic_load(&j->err)) {
+		unsigned side = 1;
+		long k;
+		int r;
+
+		if (caller && j->parent_next < j->npieces) {
+			side = 0;
+			k = j->parent_next++;
+		} else {
+			k = cow_job_child_piece(j, !caller);
+		}
+		if (k < 0)
+			return;
+		r = cow_job_piece(j, side, (uint64_t)k, &long_hold[side]);
+		if (r < 0) {
+			int e = 0;
+
+			atomic_compare_exchange_strong(&j->err, &e, r);
+			return;
+		}
+	}
+}
+
+/* The second reader: runs each job it is given beside the caller. */
 struct cow_reader {
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct pagemap_ctx *ctx;
-	uint64_t pos, n;
-	unsigned asked, done; /* chunk counters */
-	int r;
+	struct cow_job *job;
+	unsigned asked, done; /* job counters */
 	bool quit;
 };
 
@@ -1071,9 +1144,8 @@ static void *cow_reader_main(void *arg)
 		if (w->quit)
 			break;
 		pthread_mutex_unlock(&w->mu);
-		int r = cow_read(w->ctx, w->pos, w->n);
+		cow_job_run(w->job, false);
 		pthread_mutex_lock(&w->mu);
-		w->r = r;
 		w->done++;
 		pthread_cond_broadcast(&w->cv);
 	}
@@ -1081,10 +1153,9 @@ static void *cow_reader_main(void *arg)
 	return NULL;
 }
 
-static int cow_reader_start(struct cow_reader *w, struct pagemap_ctx *ctx)
+static int cow_reader_start(struct cow_reader *w)
 {
 	memset(w, 0, sizeof(*w));
-	w->ctx = ctx;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->th, NULL, cow_reader_main, w) != 0) {
@@ -1106,30 +1177,36 @@ static void cow_reader_stop(struct cow_reader *w)
 	pthread_cond_destroy(&w->cv);
 }
 
-/* Read both sides of [pos, pos + n pages): in parallel when W, else in
- * turn. */
+/* Read both sides of [pos, pos + n pages): with W, two threads share the
+ * pieces; without, this one reads them all (the parent's, then the
+ * child's from the back). */
 static int cow_read_pair(struct pagemap_ctx *parent, struct pagemap_ctx *child,
 			 struct cow_reader *w, uint64_t pos, uint64_t n)
 {
-	int r, rc;
+	struct cow_job j = {
+		.side = { parent, child },
+		.pos = pos,
+		.n = n,
+		.npieces = (unsigned)((n + COW_PIECE_PAGES - 1) / COW_PIECE_PAGES),
+	};
 
-	if (!w) {
-		r = cow_read(parent, pos, n);
-		return r < 0 ? r : cow_read(child, pos, n);
+	atomic_init(&j.child, (uint64_t)j.npieces);
+	atomic_init(&j.err, 0);
+	if (w) {
+		pthread_mutex_lock(&w->mu);
+		w->job = &j;
+		w->asked++;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
 	}
-	pthread_mutex_lock(&w->mu);
-	w->pos = pos;
-	w->n = n;
-	w->asked++;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	r = cow_read(parent, pos, n);
-	pthread_mutex_lock(&w->mu);
-	while (w->done != w->asked)
-		pthread_cond_wait(&w->cv, &w->mu);
-	rc = w->r;
-	pthread_mutex_unlock(&w->mu);
-	return r < 0 ? r : rc;
+	cow_job_run(&j, true);
+	if (w) {
+		pthread_mutex_lock(&w->mu);
+		while (w->done != w->asked)
+			pthread_cond_wait(&w->cv, &w->mu);
+		pthread_mutex_unlock(&w->mu);
+	}
+	return atomic_load(&j.err);
 }
 
 int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
@@ -1144,10 +1221,9 @@ int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
 
 	if (end < start || start % ps || end % ps)
 		return -EINVAL;
-	/* A thread pays beyond a few chunks (4 GiB pair, 2 cores: 44 ms
-	 * instead of 64 ms); without one, in turn. */
-	if ((end - start) / ps >= 4 * parent->slice_pages &&
-	    cow_reader_start(&reader, child) == 0)
+	/* A second thread pays beyond a few pieces; below, one reads all. */
+	if ((end - start) / ps >= 4 * COW_PIECE_PAGES &&
+	    cow_reader_start(&reader) == 0)
 		w = &reader;
 	memset(out, 0, sizeof(*out));
 	out->precision = pfn ? COW_PRECISION_PFN : COW_PRECISION_EXCLUSIVE_BIT;
