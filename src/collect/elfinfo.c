@@ -1148,14 +1148,15 @@ static const struct elf_object *cache_get(struct elf_cache *c, pid_t pid,
 		return cache_get_vdso(c, pid, m);
 	/* The several mappings of one object (text, rodata, data...): within
 	 * a pass the file opened and checked for the first of them is the one
-	 * the others map, since the maps line's device and inode, which
-	 * mapped_file_open checks, name one live inode. */
+	 * the others of the same path map, since the device and inode of one
+	 * maps listing, which mapped_file_open checks, name one live inode. */
 	c->clock++;
 	for (size_t i = 0; i < c->n; i++) {
 		o = c->e[i].obj;
 		if (c->e[i].pass == c->pass && o->dev != UINT64_MAX &&
 		    o->dev == makedev(m->dev_major, m->dev_minor) &&
-		    o->inode == m->inode && (!symbols || o->symbols_read)) {
+		    o->inode == m->inode && o->path && m->path &&
+		    strcmp(o->path, m->path) == 0 && (!symbols || o->symbols_read)) {
 			c->e[i].last_use = c->clock;
 			return o;
 		}
