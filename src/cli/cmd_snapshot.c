@@ -116,22 +116,24 @@ static int follow_parse_number(int opt, const char *arg, struct follow_opts *fo)
 static int snapshot_stacks(struct tracer **t, struct vm_snapshot *s,
 			   struct elf_cache *cache)
 {
+	struct stacks_ctx *u = stacks_ctx_new();
 	char msg[512];
-	int r;
+	int r = 0;
 
-	if (!*t && !(*t = tracer_new(0))) {
+	if (!u || (!*t && !(*t = tracer_new(0)))) {
+		stacks_ctx_free(u);
 		vm_error("out of memory");
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < s->nprocs; i++) {
-		r = stacks_attach_collect(*t, cache, &s->procs[i]);
+	for (size_t i = 0; i < s->nprocs && r == 0; i++) {
+		r = stacks_attach_collect(u, *t, cache, &s->procs[i]);
 		if (r < 0) {
 			tracer_error_describe(s->procs[i].pid, r, msg, sizeof(msg));
 			vm_error("--stacks: %s", msg);
-			return r;
 		}
 	}
-	return 0;
+	stacks_ctx_free(u);
+	return r;
 }
 
 int cmd_snapshot(int argc, char **argv)

@@ -1,0 +1,245 @@
+/* DWARF handles of a process's objects (see dwinfo.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "vmatlas/dwinfo.h"
+
+#define DWINFO_MAX 64            /* objects kept open */
+#define DWINFO_VDSO_MAX (1u << 20)
+
+struct dwinfo_obj {
+	uint64_t dev, inode;       /* identity, as the elf_cache's object */
+	int64_t mtime_ns;
+	uint64_t last_use;
+	int fd;                    /* the object, or -1 (the vdso) */
+	void *image;               /* owned: the vdso's bytes */
+	Elf *elf;
+	Dwarf *dw;                 /* NULL without debug sections */
+	Dwarf_CFI *eh, *dbg;       /* .eh_frame, .debug_frame; may be NULL */
+	int dfd;                   /* the separate debug file, or -1 */
+	Elf *delf;
+	Dwarf *ddw;
+	Dwarf_CFI *ddbg;
+};
+
+struct dwinfo {
+	struct dwinfo_obj *o[DWINFO_MAX];
+	size_t n;
+	uint64_t clock;
+};
+
+struct dwinfo *dwinfo_new(void)
+{
+	(void)elf_version(EV_CURRENT);
+	return calloc(1, sizeof(struct dwinfo));
+}
+
+static void obj_free(struct dwinfo_obj *o)
+{
+	if (!o)
+		return;
+	/* dwarf_end frees the .debug_frame CFI it made; .eh_frame's is ours. */
+	if (o->eh)
+		dwarf_cfi_end(o->eh);
+	if (o->dw)
+		dwarf_end(o->dw);
+	if (o->ddw)
+		dwarf_end(o->ddw);
+	if (o->elf)
+		elf_end(o->elf);
+	if (o->delf)
+		elf_end(o->delf);
+	if (o->fd >= 0)
+		close(o->fd);
+	if (o->dfd >= 0)
+		close(o->dfd);
+	free(o->image);
+	free(o);
+}
+
+void dwinfo_free(struct dwinfo *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		obj_free(d->o[i]);
+	free(d);
+}
+
+/* The vdso's bytes, read from the target (it is no file). */
+static void *vdso_image(pid_t pid, const struct vm_mapping *m, size_t *len)
+{
+	size_t n = m->end - m->start;
+	struct iovec local, remote;
+	void *buf;
+
+	if (m->end <= m->start || n > DWINFO_VDSO_MAX || !(buf = malloc(n)))
+		return NULL;
+	local = (struct iovec){ buf, n };
+	remote = (struct iovec){ (void *)(uintptr_t)m->start, n };
+	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)n) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+/* The separate debug file of an object without DWARF of its own. */
+static void obj_debug_open(struct dwinfo_obj *o, const struct elf_object *eo)
+{
+	o->dfd = elf_debug_file_fd(eo, NULL);
+	if (o->dfd < 0)
+		return;
+	o->delf = elf_begin(o->dfd, ELF_C_READ, NULL);
+	if (o->delf)
+		o->ddw = dwarf_begin_elf(o->delf, DWARF_C_READ, NULL);
+	if (o->ddw)
+		o->ddbg = dwarf_getcfi(o->ddw);
+}
+
+static struct dwinfo_obj *obj_open(pid_t pid, const struct vm_mapping *m,
+				   const struct elf_object *eo)
+{
+	struct dwinfo_obj *o = calloc(1, sizeof(*o));
+	struct stat st;
+	size_t len;
+
+	if (!o)
+		return NULL;
+	o->fd = o->dfd = -1;
+	o->dev = eo->dev;
+	o->inode = eo->inode;
+	o->mtime_ns = eo->mtime_ns;
+	if (m->path && strcmp(m->path, "[vdso]") == 0) {
+		o->image = vdso_image(pid, m, &len);
+		if (o->image)
+			o->elf = elf_memory(o->image, len);
+	} else if (elf_mapped_file_open(pid, m, &o->fd, &st) == 0 &&
+		   (uint64_t)st.st_dev == eo->dev && (uint64_t)st.st_ino == eo->inode) {
+		o->elf = elf_begin(o->fd, ELF_C_READ, NULL);
+	}
+	if (!o->elf || elf_kind(o->elf) != ELF_K_ELF) {
+		obj_free(o);
+		return NULL;
+	}
+	o->eh = dwarf_getcfi_elf(o->elf);
+	o->dw = dwarf_begin_elf(o->elf, DWARF_C_READ, NULL);
+	if (o->dw)
+		o->dbg = dwarf_getcfi(o->dw);
+	else
+		obj_debug_open(o, eo);
+	return o;
+}
+
+static struct dwinfo_obj *cache_get(struct dwinfo *d, pid_t pid,
+				    const struct vm_mapping *m,
+				    const struct elf_object *eo)
+{
+	struct dwinfo_obj *o;
+	size_t slot;
+
+	d->clock++;
+	for (size_t i = 0; i < d->n; i++) {
+		o = d->o[i];
+		if (o->dev == eo->dev && o->inode == eo->inode &&
+		    o->mtime_ns == eo->mtime_ns) {
+			o->last_use = d->clock;
+			return o;
+		}
+	}
+	o = obj_open(pid, m, eo);
+	if (!o)
+		return NULL;
+	if (d->n < DWINFO_MAX) {
+		slot = d->n++;
+	} else {
+		slot = 0;
+		for (size_t i = 1; i < d->n; i++)
+			if (d->o[i]->last_use < d->o[slot]->last_use)
+				slot = i;
+		obj_free(d->o[slot]);
+	}
+	o->last_use = d->clock;
+	d->o[slot] = o;
+	return o;
+}
+
+struct dwinfo_obj *dwinfo_at(struct dwinfo *d, struct elf_cache *c,
+			     const struct vm_process *p, uint64_t addr,
+			     uint64_t *bias)
+{
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	const struct elf_object *eo;
+	const struct vm_mapping *m;
+	ssize_t i = vm_process_find(p, addr);
+
+	if (i < 0)
+		return NULL;
+	m = &p->maps[i];
+	if (!m->path || (m->path[0] != '/' && strcmp(m->path, "[vdso]") != 0))
+		return NULL;
+	eo = elf_cache_get_symbols(c, p->pid, m);
+	if (!eo || !eo->is_elf ||
+	    !elf_segment_for_mapping(eo, m, pg, NULL, bias))
+		return NULL;
+	return cache_get(d, p->pid, m, eo);
+}
+
+int dwinfo_cfi_frame(struct dwinfo_obj *o, uint64_t vaddr, Dwarf_Frame **frame)
+{
+	if (o->eh && dwarf_cfi_addrframe(o->eh, vaddr, frame) == 0)
+		return 0;
+	if (o->dbg && dwarf_cfi_addrframe(o->dbg, vaddr, frame) == 0)
+		return 0;
+	if (o->ddbg && dwarf_cfi_addrframe(o->ddbg, vaddr, frame) == 0)
+		return 0;
+	return -ENOENT;
+}
+
+static int source_in(Dwarf *dw, uint64_t vaddr, const char **file,
+		     unsigned *line)
+{
+	Dwarf_Die cu;
+	Dwarf_Line *l;
+	int n;
+
+	if (!dw || !dwarf_addrdie(dw, vaddr, &cu) ||
+	    !(l = dwarf_getsrc_die(&cu, vaddr)) ||
+	    !(*file = dwarf_linesrc(l, NULL, NULL)) ||
+	    dwarf_lineno(l, &n) != 0 || n <= 0)
+		return -ENOENT;
+	*line = (unsigned)n;
+	return 0;
+}
+
+int dwinfo_source(struct dwinfo_obj *o, uint64_t vaddr, const char **file,
+		  unsigned *line)
+{
+	if (source_in(o->dw, vaddr, file, line) == 0)
+		return 0;
+	return source_in(o->ddw, vaddr, file, line);
+}
+
+int dwinfo_source_at(struct dwinfo *d, struct elf_cache *c,
+		     const struct vm_process *p, uint64_t addr, char **file,
+		     unsigned *line)
+{
+	struct dwinfo_obj *o;
+	const char *f;
+	uint64_t bias;
+
+	o = dwinfo_at(d, c, p, addr, &bias);
+	if (!o || dwinfo_source(o, addr - bias, &f, line) < 0)
+		return -ENOENT;
+	*file = strdup(f);
+	return *file ? 0 : -ENOMEM;
+}
