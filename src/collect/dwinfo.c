@@ -14,6 +14,22 @@
 
 #define DWINFO_MAX 64            /* objects kept open */
 #define DWINFO_VDSO_MAX (1u << 20)
+/* Compilation units and address ranges read for a table of where each
+ * unit's code is, when there is no .debug_aranges (Go writes none). */
+#define DWINFO_MAX_CUS 200000
+#define DWINFO_MAX_RANGES 2000000
+
+struct cu_range {
+	uint64_t lo, hi;   /* [lo, hi) */
+	Dwarf_Off die;     /* the unit's DIE */
+};
+
+/* Where each compilation unit of one Dwarf is, sorted by lo. */
+struct cu_table {
+	bool built;
+	struct cu_range *v;
+	size_t n;
+};
 
 struct dwinfo_obj {
 	uint64_t dev, inode;       /* identity, as the elf_cache's object */
@@ -28,6 +44,7 @@ struct dwinfo_obj {
 	Elf *delf;
 	Dwarf *ddw;
 	Dwarf_CFI *ddbg;
+	struct cu_table cus, dcus; /* of dw, ddw */
 };
 
 struct dwinfo {
@@ -61,6 +78,8 @@ static void obj_free(struct dwinfo_obj *o)
 		close(o->fd);
 	if (o->dfd >= 0)
 		close(o->dfd);
+	free(o->cus.v);
+	free(o->dcus.v);
 	free(o->image);
 	free(o);
 }
@@ -205,14 +224,86 @@ int dwinfo_cfi_frame(struct dwinfo_obj *o, uint64_t vaddr, Dwarf_Frame **frame)
 	return -ENOENT;
 }
 
-static int source_in(Dwarf *dw, uint64_t vaddr, const char **file,
-		     unsigned *line)
+static int range_cmp(const void *a, const void *b)
+{
+	const struct cu_range *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* The ranges of every compilation unit of DW, bounded in units and
+ * ranges (a hostile file gets a partial table, never a long walk). */
+static void cu_table_build(Dwarf *dw, struct cu_table *t)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize, cap = 0, ncu = 0;
+
+	t->built = true;
+	while (ncu++ < DWINFO_MAX_CUS &&
+	       dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+		Dwarf_Addr base, lo, hi;
+		ptrdiff_t ro = 0;
+
+		if (dwarf_offdie(dw, off + hsize, &cu)) {
+			while (t->n < DWINFO_MAX_RANGES &&
+			       (ro = dwarf_ranges(&cu, ro, &base, &lo, &hi)) > 0) {
+				if (hi <= lo)
+					continue;
+				if (t->n == cap) {
+					size_t nc = cap ? cap * 2 : 64;
+					struct cu_range *v = realloc(t->v, nc * sizeof(*v));
+
+					if (!v)
+						goto out;
+					t->v = v;
+					cap = nc;
+				}
+				t->v[t->n++] = (struct cu_range){ lo, hi, off + hsize };
+			}
+		}
+		off = next;
+	}
+out:
+	if (t->n)
+		qsort(t->v, t->n, sizeof(*t->v), range_cmp);
+}
+
+/* The compilation unit of DW holding VADDR: from .debug_aranges, else
+ * from the table of unit ranges. */
+static bool cu_at(Dwarf *dw, struct cu_table *t, uint64_t vaddr, Dwarf_Die *cu)
+{
+	size_t lo = 0, hi;
+
+	if (dwarf_addrdie(dw, vaddr, cu))
+		return true;
+	if (!t->built)
+		cu_table_build(dw, t);
+	hi = t->n;
+	while (lo < hi) { /* the last range starting at or below vaddr */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->v[mid].lo <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Ranges of different units do not overlap in a sane file; a few
+	 * steps back cover nested ones. */
+	for (size_t i = lo, k = 0; i > 0 && k < 16; i--, k++)
+		if (vaddr < t->v[i - 1].hi)
+			return dwarf_offdie(dw, t->v[i - 1].die, cu) != NULL;
+	return false;
+}
+
+static int source_in(Dwarf *dw, struct cu_table *t, uint64_t vaddr,
+		     const char **file, unsigned *line)
 {
 	Dwarf_Die cu;
 	Dwarf_Line *l;
 	int n;
 
-	if (!dw || !dwarf_addrdie(dw, vaddr, &cu) ||
+	if (!dw || !cu_at(dw, t, vaddr, &cu) ||
 	    !(l = dwarf_getsrc_die(&cu, vaddr)) ||
 	    !(*file = dwarf_linesrc(l, NULL, NULL)) ||
 	    dwarf_lineno(l, &n) != 0 || n <= 0)
@@ -224,9 +315,9 @@ static int source_in(Dwarf *dw, uint64_t vaddr, const char **file,
 int dwinfo_source(struct dwinfo_obj *o, uint64_t vaddr, const char **file,
 		  unsigned *line)
 {
-	if (source_in(o->dw, vaddr, file, line) == 0)
+	if (source_in(o->dw, &o->cus, vaddr, file, line) == 0)
 		return 0;
-	return source_in(o->ddw, vaddr, file, line);
+	return source_in(o->ddw, &o->dcus, vaddr, file, line);
 }
 
 int dwinfo_source_at(struct dwinfo *d, struct elf_cache *c,
