@@ -136,4 +136,11 @@ expect_eq "snapshot threads" "$(json_eval "$TEST_TMP/snap.json" 'len(d["processe
 grep -q "thread stack of thread $ta" "$TEST_TMP/snap.txt" || fail "thread $ta's stack not marked"
 grep -q "main stack of thread $TPID" "$TEST_TMP/snap.txt" || fail "the main stack not marked"
 expect_eq "TracerPid after snapshot --stacks" "$(proc_tracer "$TPID")" 0
+# With --freeze the threads are copied while the process is frozen and
+# unwound once it runs again: the same backtraces.
+"$VMATLAS" snapshot --freeze --stacks --format=json "$TPID" > "$TEST_TMP/frozen.json" || fail "snapshot --freeze --stacks failed"
+fsyms() { json_eval "$1" "[[f['symbol'] for f in t['frames']] for t in d['processes'][0]['threads']]"; }
+expect_eq "snapshot --freeze --stacks: the same backtraces" "$(fsyms "$TEST_TMP/frozen.json")" "$(fsyms "$TEST_TMP/snap.json")"
+expect_eq "TracerPid after snapshot --freeze --stacks" "$(proc_tracer "$TPID")" 0
+threads_are "$TPID" S
 exit 0

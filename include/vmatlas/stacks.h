@@ -33,7 +33,10 @@ void stacks_ctx_free(struct stacks_ctx *u);
  * name, state (read before stopping it), stack pointer and frames,
  * symbols read through CACHE. T must have P->pid attached. A thread that
  * cannot be stopped within half a second or read gets no frames. 0 or
- * -errno (-EINTR on a quit signal); P->threads is left NULL on error. */
+ * -errno (-EINTR on a quit signal); P->threads is left NULL on error.
+ * In a process T holds frozen, only the copies are taken: the threads
+ * have no frames until stacks_finish, called once the process is thawed,
+ * unwinds them (nothing is unwound while the target is stopped). */
 int stacks_collect(struct stacks_ctx *u, struct tracer *t,
 		   struct elf_cache *cache, struct vm_process *p);
 
@@ -43,6 +46,11 @@ int stacks_collect(struct stacks_ctx *u, struct tracer *t,
  * are those of tracer_attach (tracer_error_describe says them). */
 int stacks_attach_collect(struct stacks_ctx *u, struct tracer *t,
 			  struct elf_cache *cache, struct vm_process *p);
+
+/* Unwind the copies taken of P's threads while it was frozen (see
+ * stacks_collect) into P->threads. 0 or -errno. */
+int stacks_finish(struct stacks_ctx *u, struct elf_cache *cache,
+		  struct vm_process *p);
 
 /* For the live screen: P->threads with every thread's latest backtrace,
  * unwinding a slice of the threads (at most 50 ms of work) now if the

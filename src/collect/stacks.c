@@ -33,11 +33,16 @@
 /* Stack bytes copied per thread, above the stack pointer; what lies
  * beyond is read from the running process. */
 #define STACK_COPY_MAX (256u * 1024)
+/* A frozen process's threads are copied all at once: the copies share
+ * this much, each at least STACK_COPY_MIN. */
+#define STACK_COPY_TOTAL (64u << 20)
+#define STACK_COPY_MIN (16u * 1024)
 /* Below the stack pointer: the x86-64 red zone. */
 #define STACK_RED_ZONE 128u
-/* A thread's unwind: DWARF operations and memory reads, and time. */
+/* A thread's unwind: DWARF operations and memory reads, and time (not
+ * counting the first reading of an object's tables). */
 #define UNWIND_STEP_BUDGET 200000
-#define UNWIND_TIME_BUDGET_NS (250 * 1000000ull)
+#define UNWIND_TIME_BUDGET_NS (1000 * 1000000ull)
 /* How long to wait for one thread to stop before going on without it. */
 #define THREAD_STOP_TIMEOUT_MS 500
 /* The live screen: one slice of unwinding per refresh, at most; the
@@ -76,6 +81,13 @@ struct stacks_ctx {
 	pid_t next_tid;
 	uint64_t not_before;
 	uint64_t stopped_ns, busy_ns; /* totals, for the tests and the view */
+	/* Copies taken in a frozen process, unwound by stacks_finish. */
+	struct pending {
+		pid_t pid;
+		struct capture *caps; /* owned, one per thread of the process */
+		size_t n;
+	} *pend;
+	size_t npend;
 };
 
 struct stacks_ctx *stacks_ctx_new(void)
@@ -98,10 +110,21 @@ static void threads_free(struct vm_thread *v, size_t n)
 	free(v);
 }
 
+static void pending_free(struct pending *pd)
+{
+	for (size_t i = 0; i < pd->n; i++)
+		free(pd->caps[i].buf);
+	free(pd->caps);
+	memset(pd, 0, sizeof(*pd));
+}
+
 void stacks_ctx_free(struct stacks_ctx *u)
 {
 	if (!u)
 		return;
+	for (size_t i = 0; i < u->npend; i++)
+		pending_free(&u->pend[i]);
+	free(u->pend);
 	dwinfo_free(u->dw);
 	threads_free(u->kept, u->nkept);
 	free(u);
@@ -598,7 +621,7 @@ static int thread_unwind(struct stacks_ctx *u, struct elf_cache *cache,
 	th->sp = rg.r[R_RSP];
 	exact[0] = true;
 	for (;;) {
-		uint64_t pc = rg.r[R_RA], lookup, bias;
+		uint64_t pc = rg.r[R_RA], lookup, bias, t0;
 		struct dwinfo_obj *o;
 		Dwarf_Frame *fr;
 		enum step s = STEP_NO_INFO;
@@ -618,10 +641,14 @@ static int thread_unwind(struct stacks_ctx *u, struct elf_cache *cache,
 		th->frames[th->nframes].pc = pc;
 		th->frames[th->nframes].guessed = guessed;
 		th->nframes++;
+		t0 = vm_now_ns();
 		o = dwinfo_at(u->dw, cache, p, lookup, &bias);
 		if (o && dwinfo_cfi_frame(o, lookup - bias, &fr) == 0) {
+			w.deadline += vm_now_ns() - t0;
 			s = cfi_step(&w, fr, &rg, &nr, &signal);
 			free(fr);
+		} else {
+			w.deadline += vm_now_ns() - t0;
 		}
 		if (s == STEP_OUTERMOST)
 			break;
@@ -679,15 +706,72 @@ static int thread_collect(struct stacks_ctx *u, struct tracer *t,
 	return r;
 }
 
+/* In a frozen process: copy every thread as it stands, to be unwound by
+ * stacks_finish once the process runs again. */
+static int copy_frozen(struct stacks_ctx *u, struct tracer *t,
+		       const struct vm_process *p, const struct vm_thread *v,
+		       size_t n)
+{
+	size_t window = n ? STACK_COPY_TOTAL / n : STACK_COPY_MAX;
+	struct pending *pd;
+	int r = 0;
+
+	if (window > STACK_COPY_MAX)
+		window = STACK_COPY_MAX;
+	if (window < STACK_COPY_MIN)
+		window = STACK_COPY_MIN;
+	pd = realloc(u->pend, (u->npend + 1) * sizeof(*pd));
+	if (!pd)
+		return -ENOMEM;
+	u->pend = pd;
+	pd = &u->pend[u->npend];
+	memset(pd, 0, sizeof(*pd));
+	pd->pid = p->pid;
+	pd->caps = calloc(n ? n : 1, sizeof(*pd->caps));
+	if (!pd->caps)
+		return -ENOMEM;
+	u->npend++;
+	for (size_t i = 0; i < n && r != -EINTR; i++) {
+		r = capture_thread(t, p, v[i].tid, true, window, &pd->caps[i]);
+		u->stopped_ns += pd->caps[i].stopped_ns;
+		pd->n++;
+		if (vm_should_quit())
+			r = -EINTR;
+	}
+	return r == -EINTR ? r : 0;
+}
+
+int stacks_finish(struct stacks_ctx *u, struct elf_cache *cache,
+		  struct vm_process *p)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < u->npend; i++) {
+		struct pending *pd = &u->pend[i];
+
+		if (pd->pid != p->pid)
+			continue;
+		for (size_t k = 0; k < pd->n && k < p->nthreads && r == 0; k++)
+			if (pd->caps[k].ok)
+				r = thread_unwind(u, cache, p, &pd->caps[k], &p->threads[k]);
+		pending_free(pd);
+		u->pend[i] = u->pend[--u->npend];
+		break;
+	}
+	return r;
+}
+
 static int collect_all(struct stacks_ctx *u, struct tracer *t,
 		       struct elf_cache *cache, struct vm_process *p,
 		       struct vm_thread *v, size_t n)
 {
-	bool frozen = tracer_is_frozen(t, p->pid);
 	int r = 0;
 
-	for (size_t i = 0; i < n && r == 0; i++)
-		r = thread_collect(u, t, cache, p, frozen, &v[i]);
+	if (tracer_is_frozen(t, p->pid))
+		r = copy_frozen(u, t, p, v, n);
+	else
+		for (size_t i = 0; i < n && r == 0; i++)
+			r = thread_collect(u, t, cache, p, false, &v[i]);
 	if (r < 0) {
 		threads_free(v, n);
 		return r;
