@@ -45,6 +45,10 @@ ok "the ticker thread lost at most 5% of its time"
 # Threads are unwound a slice at a time: some are shown by now, each with
 # the function it waits in.
 screen | grep -q "^thread $TPID " || fail "the main thread is not shown"
+line=$(grep -n '^		pause();' "$srcdir/tests/targets/manythreads.c" | head -n 1 | cut -d: -f1)
+screen | grep -Eq "parked_thread\+0x[0-9a-f]+ at manythreads\.c:$line " ||
+	fail "no source line manythreads.c:$line for parked_thread"
+ok "frames show their source line"
 # The round goes on to the last thread created, the ticker.
 keys End
 wait_for " ticker\+0x" 60

@@ -44,7 +44,7 @@
 #define UNWIND_STEP_BUDGET 200000
 #define UNWIND_TIME_BUDGET_NS (1000 * 1000000ull)
 /* How long to wait for one thread to stop before going on without it. */
-#define THREAD_STOP_TIMEOUT_MS 500
+#define THREAD_STOP_TIMEOUT_MS 200
 /* The live screen: one slice of unwinding per refresh, at most; the
  * target stopped at most STOP_SHARE of the wall time and vmatlas busy
  * unwinding at most BUSY_SHARE of it. */
