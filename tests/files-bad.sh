@@ -56,7 +56,7 @@ json.dump(d, open("threads.json", "w"))
 d["processes"][0]["threads"][0]["unwind_end"] = "sideways"
 json.dump(d, open("bad-unwind-end.json", "w"))
 PY
-expect_reject bad-unwind-end.json 'unknown unwind_end "sideways" (depth, no_unwind_info or no_progress)'
+expect_reject bad-unwind-end.json 'unknown unwind_end "sideways" (depth, no_unwind_info, no_progress or budget)'
 "$VMATLAS" view --format=json threads.json > "$TEST_TMP/t.json" || fail "threads.json rejected"
 expect_eq "unwind_end and guessed read back" \
 	"$(json_eval "$TEST_TMP/t.json" '[(t["unwind_end"], [f.get("guessed") for f in t["frames"]]) for t in d["processes"][0]["threads"]]')" \

@@ -20,7 +20,7 @@ header_room = {
     "util.h": "util",
     "model.h": "model", "diff.h": "model",
     "procfs.h": "collect", "pagemap.h": "collect", "elfinfo.h": "collect",
-    "classify.h": "collect", "symbols.h": "collect", "stacks.h": "collect",
+    "classify.h": "collect", "symbols.h": "collect", "stacks.h": "collect", "dwinfo.h": "collect",
     "snapshot.h": "collect", "tracer.h": "collect", "cow.h": "collect",
     "piderr.h": "collect",
     "json.h": "files", "snapread.h": "files", "outfile.h": "files",

@@ -84,39 +84,47 @@ expect_eq "dynamic build: no unwind_end, nothing guessed" \
 	"$(q '[(t.get("unwind_end"), [f for f in t["frames"] if "guessed" in f]) for t in d["threads"]]')" \
 	"[[null, []], [null, []], [null, []]]"
 
-# The same program linked statically has no .eh_frame_hdr: libunwind has no
-# unwind information past each thread's innermost frame. What frame
-# pointers give beyond it is marked guessed, and each backtrace says why
-# it ends rather than looking whole.
+# The same program linked statically has no .eh_frame_hdr: its .eh_frame
+# is read all the same, and every backtrace is whole and exact, from pause
+# or sleep down to _start or clone3.
 start_target symbols-static
+sa=$(ready_value tid_a) sb=$(ready_value tid_b)
 "$VMATLAS" stacks --format=json "$TPID" > "$TEST_TMP/static.json" || fail "stacks of a static binary exited $?"
-expect_eq "static: threads" "$(json_eval "$TEST_TMP/static.json" 'len(d["threads"])')" 3
-expect_eq "static: every backtrace ends for want of unwind information" \
-	"$(json_eval "$TEST_TMP/static.json" 'sorted(set(t.get("unwind_end") for t in d["threads"]))')" '["no_unwind_info"]'
-expect_eq "static: the innermost frames are exact, every other one guessed" \
-	"$(json_eval "$TEST_TMP/static.json" '[("guessed" in t["frames"][0], all(f.get("guessed") for f in t["frames"][1:])) for t in d["threads"]]')" \
-	"[[false, true], [false, true], [false, true]]"
+sq() { json_eval "$TEST_TMP/static.json" "$1"; }
+expect_eq "static: threads" "$(sq 'len(d["threads"])')" 3
+expect_eq "static: every backtrace is whole, nothing guessed" \
+	"$(sq '[(t.get("unwind_end"), [f for f in t["frames"] if "guessed" in f]) for t in d["threads"]]')" \
+	"[[null, []], [null, []], [null, []]]"
+expect_eq "static: the main thread" \
+	"$(sq "[f['symbol'] for t in d['threads'] if t['tid'] == $TPID for f in t['frames']]")" \
+	'["pause", "main", "__libc_start_call_main", "__libc_start_main_impl", "_start"]'
+expect_eq "static: thread_a" \
+	"$(sq "[f['symbol'] for t in d['threads'] if t['tid'] == $sa for f in t['frames']]")" \
+	'["pause", "thread_a", "start_thread", "clone3"]'
+expect_eq "static: thread_b" \
+	"$(sq "[f['symbol'] for t in d['threads'] if t['tid'] == $sb for f in t['frames']]")" \
+	'["clock_nanosleep", "nanosleep", "sleep", "thread_b", "start_thread", "clone3"]'
 "$VMATLAS" stacks "$TPID" > "$TEST_TMP/static.txt" || fail "stacks (text) of a static binary exited $?"
-expect_eq "static: the text says so for each thread" \
-	"$(grep -c '^  \.\.\. (unwinding stops: no unwind information here (no \.eh_frame_hdr' "$TEST_TMP/static.txt")" 3
+grep -q 'unwinding stops' "$TEST_TMP/static.txt" && fail "a whole static backtrace said to be cut"
 "$VMATLAS" snapshot --stacks --format=json -o "$TEST_TMP/static-snap.json" "$TPID" || fail "snapshot --stacks of a static binary exited $?"
 "$VMATLAS" view --format=json "$TEST_TMP/static-snap.json" > "$TEST_TMP/static-back.json" || fail "view of it exited $?"
-threads_of() { json_eval "$1" '[(t["tid"], t.get("unwind_end"), [f.get("guessed", False) for f in t["frames"]]) for t in d["processes"][0]["threads"]]'; }
-expect_eq "static: unwind_end and guessed read back" "$(threads_of "$TEST_TMP/static-back.json")" "$(threads_of "$TEST_TMP/static-snap.json")"
+threads_of() { json_eval "$1" '[(t["tid"], t.get("unwind_end"), [(f["symbol"], f.get("guessed", False), f.get("source")) for f in t["frames"]]) for t in d["processes"][0]["threads"]]'; }
+expect_eq "static: frames, unwind_end, guessed and source read back" "$(threads_of "$TEST_TMP/static-back.json")" "$(threads_of "$TEST_TMP/static-snap.json")"
 threads_are "$TPID" SR
-# Statically linked and 1000 calls deep: pause has no unwind information,
-# the frame pointers of the frames beneath it give deep_recurse 255 times,
-# each marked guessed, to the depth limit.
+# Statically linked, 1000 calls deep, and deep_recurse built without
+# unwind information: pause's CFI gives the first deep_recurse, the frame
+# pointers beneath it give deep_recurse 254 more times, each marked
+# guessed, to the depth limit.
 start_target deep-static
 threads_are "$TPID" S # in pause: the ready file is written just before
 "$VMATLAS" stacks --format=json "$TPID" > "$TEST_TMP/deep-static.json" || fail "stacks of deep-static exited $?"
 expect_eq "deep-static: frames, end" \
 	"$(json_eval "$TEST_TMP/deep-static.json" '[len(d["threads"][0]["frames"]), d["threads"][0].get("unwind_end")]')" '[256, "depth"]'
-expect_eq "deep-static: pause exact, then deep_recurse guessed" \
-	"$(json_eval "$TEST_TMP/deep-static.json" '[(f["symbol"], f.get("guessed", False)) for f in d["threads"][0]["frames"]][:2] + [sorted(set((f["symbol"], f.get("guessed")) for f in d["threads"][0]["frames"][1:]))]')" \
-	'[["pause", false], ["deep_recurse", true], [["deep_recurse", true]]]'
+expect_eq "deep-static: pause and deep_recurse exact, then deep_recurse guessed" \
+	"$(json_eval "$TEST_TMP/deep-static.json" '[(f["symbol"], f.get("guessed", False)) for f in d["threads"][0]["frames"]][:3] + [sorted(set((f["symbol"], f.get("guessed")) for f in d["threads"][0]["frames"][2:]))]')" \
+	'[["pause", false], ["deep_recurse", false], ["deep_recurse", true], [["deep_recurse", true]]]'
 "$VMATLAS" stacks "$TPID" > "$TEST_TMP/deep-static.txt" || fail "stacks (text) of deep-static exited $?"
-expect_eq "deep-static: [guessed] in the text" "$(grep -c ' (.*deep-static) \[guessed\]$' "$TEST_TMP/deep-static.txt")" 255
+expect_eq "deep-static: [guessed] in the text" "$(grep -c ' (.*deep-static) \[guessed\]$' "$TEST_TMP/deep-static.txt")" 254
 expect_eq "deep-static: the text explains [guessed]" "$(tail -n 1 "$TEST_TMP/deep-static.txt")" \
 	"  ([guessed]: found by frame pointers below a frame without unwind information)"
 TPID=$sym_pid
@@ -128,4 +136,11 @@ expect_eq "snapshot threads" "$(json_eval "$TEST_TMP/snap.json" 'len(d["processe
 grep -q "thread stack of thread $ta" "$TEST_TMP/snap.txt" || fail "thread $ta's stack not marked"
 grep -q "main stack of thread $TPID" "$TEST_TMP/snap.txt" || fail "the main stack not marked"
 expect_eq "TracerPid after snapshot --stacks" "$(proc_tracer "$TPID")" 0
+# With --freeze the threads are copied while the process is frozen and
+# unwound once it runs again: the same backtraces.
+"$VMATLAS" snapshot --freeze --stacks --format=json "$TPID" > "$TEST_TMP/frozen.json" || fail "snapshot --freeze --stacks failed"
+fsyms() { json_eval "$1" "[[f['symbol'] for f in t['frames']] for t in d['processes'][0]['threads']]"; }
+expect_eq "snapshot --freeze --stacks: the same backtraces" "$(fsyms "$TEST_TMP/frozen.json")" "$(fsyms "$TEST_TMP/snap.json")"
+expect_eq "TracerPid after snapshot --freeze --stacks" "$(proc_tracer "$TPID")" 0
+threads_are "$TPID" S
 exit 0

@@ -15,7 +15,7 @@ ok "sections view lists .text of the target's code"
 keys 5
 wait_for "^thread $TPID |stack unwinding is not available"
 screen | grep -q "not available in this build" && skip "this build cannot unwind stacks"
-wait_for "^  #[0-9]+ +0x[0-9a-f]+ main\+0x[0-9a-f]+ in .*tuitarget$"
+wait_for "^  #[0-9]+ +0x[0-9a-f]+ main\+0x[0-9a-f]+ (at tuitarget\.c:[0-9]+ )?in .*tuitarget$"
 ok "stacks view shows main"
 keys q
 expect_eq "exit status" "$(tui_exit_status)" 0

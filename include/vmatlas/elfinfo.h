@@ -91,6 +91,19 @@ const struct elf_segment *elf_segment_for_mapping(const struct elf_object *o,
  * and the .gnu_debuglink names): $VMATLAS_DEBUG_DIR, else /usr/lib/debug. */
 const char *elf_debug_dir(void);
 
+struct stat;
+/* Open the file mapping M of process PID maps, with the rules of
+ * elf_object_load (map_files, or the path without following symlinks; a
+ * regular file with M's identity): 0 with a readable *FD described by
+ * *ST, or -errno. */
+int elf_mapped_file_open(pid_t pid, const struct vm_mapping *m, int *fd,
+			 struct stat *st);
+/* The separate debug file of O, found and opened as for its symbols
+ * (build-id, then .gnu_debuglink with its CRC; only regular files): a
+ * readable descriptor (its path in *PATH, owned, when PATH is not NULL),
+ * or -ENOENT. */
+int elf_debug_file_fd(const struct elf_object *o, char **path);
+
 /* Cache of objects keyed by (dev, inode, mtime), so a refresh does not
  * re-read them. Bounded (256 objects, least recently used evicted). Files
  * that cannot be opened are not cached (retried next time); non-ELF files

@@ -124,7 +124,9 @@ struct vm_frame {
 	uint64_t offset;
 	char *object;  /* owned, may be NULL */
 	bool guessed;  /* a frame below had no unwind information: found by
-			* libunwind's frame-pointer heuristics, maybe wrong */
+			* following frame pointers, maybe wrong */
+	char *source_file;    /* owned: from the line table, or NULL */
+	unsigned source_line; /* valid with source_file */
 };
 
 /* Why a backtrace ends. */
@@ -135,8 +137,10 @@ enum vm_unwind_end {
 	UNWIND_END_OUTERMOST, /* the outermost frame: the whole stack */
 	UNWIND_END_DEPTH,     /* STACKS_MAX_DEPTH frames: more follow */
 	UNWIND_END_NO_INFO,   /* the last frame's code has no unwind information
-			       * (no .eh_frame_hdr: a static binary, JIT code) */
+			       * and no frame pointer chain (JIT code) */
 	UNWIND_END_NO_PROGRESS, /* a loop or a corrupt stack */
+	UNWIND_END_BUDGET,    /* the walk used up its steps or its time (a
+			       * malformed or hostile unwind table) */
 };
 
 struct vm_thread {
@@ -148,7 +152,10 @@ struct vm_thread {
 	size_t nframes;
 	enum vm_unwind_end end;
 };
-/* "depth", "no_unwind_info", "no_progress"; NULL for UNWIND_END_OUTERMOST. */
+/* Frees what T owns and zeroes it. */
+void vm_thread_fini(struct vm_thread *t);
+/* "depth", "no_unwind_info", "no_progress", "budget"; NULL for
+ * UNWIND_END_OUTERMOST. */
 const char *vm_unwind_end_name(enum vm_unwind_end e);
 /* The enum value of such a name; -1 (errno EINVAL) for any other. */
 int vm_unwind_end_from_name(const char *name);

@@ -45,6 +45,17 @@ int tracer_launch(struct tracer *t, char *const argv[], pid_t *pid);
  * -ETIMEDOUT, the others let go; -EINTR when a quit signal arrives. */
 int tracer_freeze(struct tracer *t, pid_t pid);
 int tracer_thaw(struct tracer *t, pid_t pid, unsigned long long *stopped_ns);
+/* Whether PID is frozen now (tracer_freeze). */
+bool tracer_is_frozen(const struct tracer *t, pid_t pid);
+/* Stop thread TID of PID alone (the others run on), waiting up to
+ * TIMEOUT_MS for it (-ETIMEDOUT: the thread is let go as soon as it
+ * stops), and let it go again. Within a freeze, tracer_stop_thread only
+ * says whether TID is stopped. */
+int tracer_stop_thread(struct tracer *t, pid_t pid, pid_t tid, int timeout_ms);
+void tracer_release_thread(struct tracer *t, pid_t pid, pid_t tid);
+/* The registers of TID, which is in a ptrace-stop (PTRACE_GETREGSET). */
+struct user_regs_struct;
+int tracer_get_regs(struct tracer *t, pid_t tid, struct user_regs_struct *regs);
 /* Continue a launched program stopped at its exec event. */
 int tracer_resume(struct tracer *t, pid_t pid);
 

@@ -143,14 +143,17 @@ struct tui_source *tui_source_live_new(struct tracer *tracer, pid_t pid,
 				       char *const argv[], char *err,
 				       size_t errlen);
 
-/* Stacks for the Stacks view: fill P->threads, every thread of P->pid
- * unwound while T (attached to it) holds it stopped, symbols through CACHE;
- * 0 or -errno. The signature of stacks_collect() (include/vmatlas/stacks.h);
- * NULL in a build without it, and then the Stacks view says that stacks
- * are not available. Called only while the Stacks view is shown. */
+/* Stacks for the Stacks view: fill P->threads with the latest backtrace
+ * of every thread of P->pid (T attached to it; each thread stopped alone
+ * and only while it is copied), through the unwinder U, symbols through
+ * CACHE; 0 or -errno. The signature of stacks_refresh()
+ * (include/vmatlas/stacks.h); NULL in a build without it, and then the
+ * Stacks view says that stacks are not available. Called only while the
+ * Stacks view is shown. */
 struct elf_cache;
-typedef int (*tui_stacks_fn)(struct tracer *t, struct elf_cache *cache,
-			     struct vm_process *p);
+struct stacks_ctx;
+typedef int (*tui_stacks_fn)(struct stacks_ctx *u, struct tracer *t,
+			     struct elf_cache *cache, struct vm_process *p);
 extern tui_stacks_fn tui_stacks_collect;
 
 #endif

@@ -20,6 +20,7 @@
 #include "vmatlas/pagemap.h"
 #include "vmatlas/piderr.h"
 #include "vmatlas/procfs.h"
+#include "vmatlas/dwinfo.h"
 #include "vmatlas/symbols.h"
 #include "vmatlas/util.h"
 
@@ -40,6 +41,8 @@ struct addr_report {
 	uint64_t addr;
 	ssize_t map;          /* index in the process's maps, or -1 */
 	struct sym_where where;
+	char *src_file;       /* owned: the line table's file, or NULL */
+	unsigned src_line;
 	bool have_pt;
 	struct pt_split pt;
 	bool have_entry;      /* pagemap read */
@@ -160,14 +163,16 @@ static int addr_syntax(const char *arg, uint64_t *addr, char **name,
 }
 
 static void addr_collect(struct addr_report *r, const struct vm_process *p,
-			 struct elf_cache *c, struct pagemap_ctx *pm,
-			 long page_size, bool la57)
+			 struct elf_cache *c, struct dwinfo *dw,
+			 struct pagemap_ctx *pm, long page_size, bool la57)
 {
 	r->map = vm_process_find(p, r->addr);
 	r->have_pt = pt_split_addr(r->addr, page_size, la57, &r->pt);
 	if (r->map < 0)
 		return;
 	(void)symbols_describe(c, p, r->addr, &r->where);
+	if (dw)
+		(void)dwinfo_source_at(dw, c, p, r->addr, &r->src_file, &r->src_line);
 	if (!pm || pagemap_read_entry(pm, r->addr, &r->entry) < 0)
 		return;
 	r->have_entry = true;
@@ -230,6 +235,11 @@ static json_t *addr_to_json(const struct addr_report *r,
 			"object", strj(r->where.object)));
 	else
 		json_object_set_new(o, "symbol", json_null());
+	if (r->src_file)
+		json_object_set_new(o, "source", json_pack("{s:o,s:I}",
+			"file", strj(r->src_file), "line", (json_int_t)r->src_line));
+	else
+		json_object_set_new(o, "source", json_null());
 	if (r->have_pt) {
 		pt = json_object();
 		for (int l = 0; l < r->pt.levels; l++)
@@ -314,6 +324,11 @@ static void addr_write_text(FILE *f, const struct addr_report *r,
 		} else {
 			fprintf(f, "  symbol:     -\n");
 		}
+		if (r->src_file) {
+			s = escape_untrusted(r->src_file);
+			fprintf(f, "  source:     %s:%u\n", s ? s : "?", r->src_line);
+			free(s);
+		}
 	}
 	if (r->have_pt) {
 		fprintf(f, "  page table:");
@@ -367,6 +382,7 @@ int cmd_addr(int argc, char **argv)
 	struct vm_process p = { 0 };
 	struct elf_cache *cache = NULL;
 	struct pagemap_ctx *pm = NULL;
+	struct dwinfo *dw = NULL;
 	struct addr_report *rep = NULL;
 	long page_size = sysconf(_SC_PAGESIZE);
 	size_t n = 0;
@@ -437,8 +453,9 @@ int cmd_addr(int argc, char **argv)
 	/* pread: one entry per address, whatever the default backend. */
 	pm = pagemap_open(pid, PM_BACKEND_PREAD);
 	la57 = cpu_uses_la57();
+	dw = dwinfo_new();
 	for (size_t i = 0; i < n; i++)
-		addr_collect(&rep[i], &p, cache, pm, page_size, la57);
+		addr_collect(&rep[i], &p, cache, dw, pm, page_size, la57);
 
 	if (format == FMT_JSON) {
 		json_t *doc = n == 1 ? addr_to_json(&rep[0], &p, page_size) : json_array();
@@ -460,8 +477,10 @@ out:
 	for (size_t i = 0; rep && i < n; i++) {
 		sym_where_fini(&rep[i].where);
 		free(rep[i].name);
+		free(rep[i].src_file);
 	}
 	free(rep);
+	dwinfo_free(dw);
 	pagemap_close(pm);
 	elf_cache_free(cache);
 	vm_process_fini(&p);

@@ -113,25 +113,24 @@ static int follow_parse_number(int opt, const char *arg, struct follow_opts *fo)
 
 /* Backtraces of every process of S (--stacks), through *T (created when
  * NULL). 0, or -errno after saying why in one line. */
-static int snapshot_stacks(struct tracer **t, struct vm_snapshot *s,
-			   struct elf_cache *cache)
+static int snapshot_stacks(struct stacks_ctx *u, struct tracer **t,
+			   struct vm_snapshot *s, struct elf_cache *cache)
 {
 	char msg[512];
-	int r;
+	int r = 0;
 
-	if (!*t && !(*t = tracer_new(0))) {
+	if (!u || (!*t && !(*t = tracer_new(0)))) {
 		vm_error("out of memory");
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < s->nprocs; i++) {
-		r = stacks_attach_collect(*t, cache, &s->procs[i]);
+	for (size_t i = 0; i < s->nprocs && r == 0; i++) {
+		r = stacks_attach_collect(u, *t, cache, &s->procs[i]);
 		if (r < 0) {
 			tracer_error_describe(s->procs[i].pid, r, msg, sizeof(msg));
 			vm_error("--stacks: %s", msg);
-			return r;
 		}
 	}
-	return 0;
+	return r;
 }
 
 int cmd_snapshot(int argc, char **argv)
@@ -161,6 +160,7 @@ int cmd_snapshot(int argc, char **argv)
 	bool freeze = false, stacks = false;
 	struct follow_opts fo = { 0 };
 	struct tracer *tracer = NULL;
+	struct stacks_ctx *stk = NULL;
 	struct vm_snapshot *s = NULL;
 	struct outfile out;
 	pid_t *pids = NULL, failed = 0;
@@ -307,7 +307,9 @@ int cmd_snapshot(int argc, char **argv)
 		}
 	}
 	s = snapshot_take(pids, npids, &so, &failed);
-	if (s && stacks && snapshot_stacks(&tracer, s, so.elf_cache) < 0) {
+	if (stacks)
+		stk = stacks_ctx_new();
+	if (s && stacks && snapshot_stacks(stk, &tracer, s, so.elf_cache) < 0) {
 		vm_snapshot_free(s);
 		s = NULL;
 		errno = 0;
@@ -325,6 +327,14 @@ int cmd_snapshot(int argc, char **argv)
 			s->live = false;
 			s->frozen_ms = (double)most / 1e6;
 		}
+		/* Stacks copied while frozen are unwound now that it runs. */
+		for (size_t i = 0; s && stacks && stk && i < s->nprocs; i++)
+			if (stacks_finish(stk, so.elf_cache, &s->procs[i]) == -ENOMEM) {
+				vm_error("out of memory");
+				vm_snapshot_free(s);
+				s = NULL;
+				errno = 0;
+			}
 	}
 	if (vm_should_quit()) {
 		outfile_abort(&out);
@@ -344,6 +354,7 @@ int cmd_snapshot(int argc, char **argv)
 	ret = snapshot_render(s, o.format, o.flags, &out);
 out:
 	tracer_free(tracer);
+	stacks_ctx_free(stk);
 	vm_snapshot_free(s);
 	elf_cache_free(so.elf_cache);
 	free(pids);

@@ -46,6 +46,7 @@ int cmd_stacks(int argc, char **argv)
 	struct vm_process p = { 0 };
 	struct elf_cache *cache = NULL;
 	struct tracer *t = NULL;
+	struct stacks_ctx *u = NULL;
 	char msg[512];
 	pid_t pid;
 	int c, r, ret = 1;
@@ -67,12 +68,13 @@ int cmd_stacks(int argc, char **argv)
 	}
 	cache = elf_cache_new();
 	t = tracer_new(0);
-	if (!cache || !t) {
+	u = stacks_ctx_new();
+	if (!cache || !t || !u) {
 		vm_error("out of memory");
 		goto out;
 	}
 	classify_process(&p, cache);
-	r = stacks_attach_collect(t, cache, &p);
+	r = stacks_attach_collect(u, t, cache, &p);
 	/* Let go before printing: the process runs again as found. */
 	tracer_detach_all(t);
 	if (r == -EINTR || vm_should_quit())
@@ -99,6 +101,7 @@ int cmd_stacks(int argc, char **argv)
 	ret = 0;
 out:
 	tracer_free(t);
+	stacks_ctx_free(u);
 	elf_cache_free(cache);
 	vm_process_fini(&p);
 	return ret;

@@ -1213,3 +1213,25 @@ const struct elf_object *elf_cache_get_symbols(struct elf_cache *c, pid_t pid,
 {
 	return cache_get(c, pid, m, true);
 }
+
+int elf_mapped_file_open(pid_t pid, const struct vm_mapping *m, int *fd,
+			 struct stat *st)
+{
+	return mapped_file_open(pid, m, fd, st);
+}
+
+int elf_debug_file_fd(const struct elf_object *o, char **path)
+{
+	char *p = NULL;
+	int fd;
+	Elf *e = debug_file_open(o, &fd, &p);
+
+	if (!e)
+		return -ENOENT;
+	elf_end(e);
+	if (path)
+		*path = p;
+	else
+		free(p);
+	return fd;
+}

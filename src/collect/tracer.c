@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,6 +56,7 @@ enum {
 	TS_EVSTOP   = 1u << 2, /* the current stop is a PTRACE_EVENT_STOP */
 	TS_EXITHOLD = 1u << 3, /* held at PTRACE_EVENT_EXIT until next poll */
 	TS_NOSTOP   = 1u << 4, /* did not stop for a freeze (uninterruptible) */
+	TS_HELD     = 1u << 5, /* kept stopped alone (tracer_stop_thread) */
 };
 
 struct ttask {
@@ -437,7 +440,7 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 	/* task_add/proc_add above may have moved the arrays. */
 	k = task_find(t, tid);
 	p = k ? proc_find(t, k->pid) : NULL;
-	if (k && !proc_holds(p))
+	if (k && !proc_holds(p) && !(k->st & TS_HELD))
 		task_resume(t, k);
 }
 
@@ -998,6 +1001,73 @@ int tracer_thaw(struct tracer *t, pid_t pid, unsigned long long *stopped_ns)
 		*stopped_ns = vm_now_ns() - p->freeze_t0;
 	proc_release(t, pid);
 	return 0;
+}
+
+bool tracer_is_frozen(const struct tracer *t, pid_t pid)
+{
+	for (size_t i = 0; i < t->nprocs; i++)
+		if (t->procs[i].pid == pid)
+			return t->procs[i].freeze > 0;
+	return false;
+}
+
+int tracer_stop_thread(struct tracer *t, pid_t pid, pid_t tid, int timeout_ms)
+{
+	struct tproc *p = proc_find(t, pid);
+	struct ttask *k = task_find(t, tid);
+	uint64_t deadline = vm_now_ns() + (uint64_t)timeout_ms * 1000000u;
+	int r = 0;
+
+	if (!p || !k || k->pid != pid)
+		return -ESRCH;
+	if (proc_holds(p))
+		return k->st & TS_STOPPED ? 0 : -ETIMEDOUT;
+	k->st |= TS_HELD;
+	if (!(k->st & TS_STOPPED))
+		ptrace(PTRACE_INTERRUPT, tid, 0L, 0L);
+	while ((k = task_find(t, tid)) && !(k->st & TS_STOPPED)) {
+		uint64_t now = vm_now_ns();
+
+		if (now >= deadline) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		r = wait_one(t, (int)((deadline - now) / 1000000u) + 1);
+		if (r < 0)
+			break;
+		r = 0;
+	}
+	if (!k)
+		return -ESRCH;
+	if (r < 0) {
+		/* The interrupt stays pending: its stop, when it comes, is
+		 * answered at once by the dispatcher. */
+		k->st &= ~TS_HELD;
+		return r;
+	}
+	return 0;
+}
+
+void tracer_release_thread(struct tracer *t, pid_t pid, pid_t tid)
+{
+	struct ttask *k = task_find(t, tid);
+
+	if (!k || k->pid != pid || !(k->st & TS_HELD))
+		return;
+	k->st &= ~TS_HELD;
+	if (!proc_holds(proc_find(t, pid)) && !(k->st & TS_EXITHOLD))
+		task_resume(t, k);
+}
+
+int tracer_get_regs(struct tracer *t, pid_t tid, struct user_regs_struct *regs)
+{
+	struct ttask *k = task_find(t, tid);
+	struct iovec iov = { regs, sizeof(*regs) };
+
+	if (!k || !(k->st & TS_STOPPED))
+		return -ESRCH;
+	/* NT_PRSTATUS (1, linux/elf.h): the general registers, any arch. */
+	return ptrace(PTRACE_GETREGSET, tid, (void *)1L, &iov) < 0 ? -errno : 0;
 }
 
 int tracer_poll(struct tracer *t, struct tracer_event *ev, int timeout_ms)

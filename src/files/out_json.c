@@ -300,6 +300,13 @@ json_t *threads_to_json(const struct vm_process *p)
 			put_str(fo, "object", f->object);
 			if (f->guessed)
 				put(fo, "guessed", json_true());
+			if (f->source_file) {
+				json_t *so = json_object();
+
+				put_str(so, "file", f->source_file);
+				put(so, "line", json_integer(f->source_line));
+				put(fo, "source", so);
+			}
 			json_array_append_new(frames, fo);
 		}
 		json_t *to = json_object();

@@ -689,6 +689,8 @@ static int read_mm(struct rd *r, const json_t *o, struct vm_mm *mm)
 static int read_frame(struct rd *r, const json_t *o, void *elem, void *ctx)
 {
 	struct vm_frame *fr = elem;
+	json_t *src;
+	size_t old;
 	int e;
 
 	if ((e = rd_expect(r, o, JSON_OBJECT, "a frame object")) ||
@@ -698,6 +700,17 @@ static int read_frame(struct rd *r, const json_t *o, void *elem, void *ctx)
 	    (e = get_str(r, o, "object", false, true, 65536, &fr->object)) ||
 	    (e = get_bool(r, o, "guessed", false, &fr->guessed)))
 		return e;
+	src = rd_member(r, o, "source", false, &old, &e);
+	if (src && !json_is_null(src)) {
+		uint64_t line = 0;
+
+		if ((e = rd_expect(r, src, JSON_OBJECT, "a source object or null")) ||
+		    (e = get_str(r, src, "file", true, false, 65536, &fr->source_file)) ||
+		    (e = get_uint(r, src, "line", true, UINT_MAX, &line, NULL)))
+			return e;
+		fr->source_line = (unsigned)line;
+	}
+	rd_pop(r, old);
 	return 0;
 }
 
@@ -715,7 +728,7 @@ static int read_thread(struct rd *r, const json_t *o, void *elem, void *ctx)
 	    (e = get_state(r, o, &th->state)) ||
 	    (e = get_hex(r, o, "sp", false, &th->sp)) ||
 	    (e = get_name(r, o, "unwind_end", false, vm_unwind_end_from_name,
-			  "depth, no_unwind_info or no_progress", &end)))
+			  "depth, no_unwind_info, no_progress or budget", &end)))
 		return e;
 	th->tid = (pid_t)tid;
 	th->end = (enum vm_unwind_end)end;

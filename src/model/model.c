@@ -31,9 +31,12 @@ static const struct {
 	[UNWIND_END_DEPTH] = { "depth", "unwinding stops at " VM_STR(STACKS_MAX_DEPTH) " frames" },
 	[UNWIND_END_NO_INFO] = { "no_unwind_info",
 				 "unwinding stops: no unwind information here "
-				 "(no .eh_frame_hdr: a static binary, or JIT code)" },
+				 "and no frame pointer to follow (JIT code?)" },
 	[UNWIND_END_NO_PROGRESS] = { "no_progress",
 				     "unwinding stops: a frame made no progress (a loop or a corrupt stack)" },
+	[UNWIND_END_BUDGET] = { "budget",
+				"unwinding stops: its budget of steps or time is spent "
+				"(a malformed or hostile unwind table?)" },
 };
 
 const char *vm_unwind_end_name(enum vm_unwind_end e)
@@ -134,14 +137,16 @@ void vm_mapping_fini(struct vm_mapping *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static void thread_fini(struct vm_thread *t)
+void vm_thread_fini(struct vm_thread *t)
 {
 	free(t->name);
 	for (size_t i = 0; i < t->nframes; i++) {
 		free(t->frames[i].symbol);
 		free(t->frames[i].object);
+		free(t->frames[i].source_file);
 	}
 	free(t->frames);
+	memset(t, 0, sizeof(*t));
 }
 
 void vm_process_fini(struct vm_process *p)
@@ -157,7 +162,7 @@ void vm_process_fini(struct vm_process *p)
 		vm_mapping_fini(&p->maps[i]);
 	free(p->maps);
 	for (size_t i = 0; i < p->nthreads; i++)
-		thread_fini(&p->threads[i]);
+		vm_thread_fini(&p->threads[i]);
 	free(p->threads);
 	memset(p, 0, sizeof(*p));
 }

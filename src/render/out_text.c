@@ -293,15 +293,20 @@ int stacks_write_text(FILE *f, const struct vm_process *p)
 			const struct vm_frame *fr = &t->frames[j];
 			char *sym = fr->symbol ? escape_untrusted(fr->symbol) : NULL;
 			char *obj = fr->object ? escape_untrusted(fr->object) : NULL;
+			char *src = fr->source_file ? escape_untrusted(fr->source_file) : NULL;
 
 			fprintf(f, "  #%-3zu 0x%016" PRIx64 " ", j, fr->pc);
 			if (sym)
 				fprintf(f, "%s+0x%" PRIx64, sym, fr->offset);
 			else
 				fprintf(f, "??");
-			fprintf(f, " (%s)%s\n", obj ? obj : "?", fr->guessed ? " [guessed]" : "");
+			fprintf(f, " (%s)", obj ? obj : "?");
+			if (src)
+				fprintf(f, " at %s:%u", src, fr->source_line);
+			fprintf(f, "%s\n", fr->guessed ? " [guessed]" : "");
 			free(sym);
 			free(obj);
+			free(src);
 		}
 		/* gdb says "(More stack frames follow...)": a cut list is not a whole one. */
 		if (vm_unwind_end_note(t->end))

@@ -173,6 +173,15 @@ void tui_stacks_draw(struct tui *t, int top, int height)
 			}
 			if (f->guessed)
 				cx += tui_put(y, cx, "[guessed] ", t->cols - cx);
+			if (f->source_file && cx < t->cols - 4) {
+				/* The file's last component: the object says where. */
+				const char *base = strrchr(f->source_file, '/');
+
+				cx += tui_put(y, cx, "at ", t->cols - cx);
+				cx += tui_put_untrusted(t, y, cx, base ? base + 1 : f->source_file, t->cols - cx);
+				snprintf(buf, sizeof(buf), ":%u ", f->source_line);
+				cx += tui_put(y, cx, buf, t->cols - cx);
+			}
 			if (f->object && cx < t->cols - 4) {
 				attron(tui_attr(t, TC_DIM));
 				tui_put(y, cx, "in ", t->cols - cx);

@@ -53,6 +53,7 @@ struct live {
 	bool launched;
 	struct vm_snapshot *first;  /* taken before the screen starts */
 	struct elf_cache *elf;
+	struct stacks_ctx *stk;     /* the unwinder's handles and last stacks */
 	struct pagemap_ctx *pm;     /* for page_info */
 	pid_t pm_pid;
 	/* The symbol page_info found last (the cursor rests on one page). */
@@ -328,8 +329,8 @@ static struct vm_snapshot *live_take(struct live *l, pid_t pid,
 	/* Unwinding needs the process attached: not with --no-trace, nor for
 	 * a child only read from /proc. A failure leaves threads NULL: the
 	 * view says no stacks. */
-	if (w && w->stacks && tui_stacks_collect && live_traces(l, pid))
-		tui_stacks_collect(l->tr, l->elf, &s->procs[0]);
+	if (w && w->stacks && tui_stacks_collect && l->stk && live_traces(l, pid))
+		tui_stacks_collect(l->stk, l->tr, l->elf, &s->procs[0]);
 	/* A child that exits meanwhile: no pair this time. */
 	child = w && w->cow ? lp_cow_child(l, pid, w->cow_child) : 0;
 	if (child && live_add_proc(l, s, child) == 0)
@@ -657,6 +658,7 @@ static void live_close(struct tui_source *src)
 	l = src->priv;
 	tracer_free(l->tr); /* detaches: attached ones left as found, launched killed */
 	pagemap_close(l->pm);
+	stacks_ctx_free(l->stk);
 	elf_cache_free(l->elf);
 	vm_snapshot_free(l->first);
 	for (size_t i = 0; i < l->nprocs; i++)
@@ -697,6 +699,7 @@ struct tui_source *tui_source_live_new(struct tracer *tracer, pid_t pid,
 	l->follow = tracer && tracer_follows(tracer);
 	l->pid = pid;
 	l->elf = elf_cache_new();
+	l->stk = stacks_ctx_new();
 	if (argv) {
 		const char *base = strrchr(argv[0], '/');
 		char *e2 = escape_untrusted(base && base[1] ? base + 1 : argv[0]);
