@@ -84,32 +84,50 @@ static int threads_list(pid_t pid, struct vm_thread **out, size_t *nout)
 
 /* Record frame PC of TH. LOOKUP is the address whose symbol is wanted: a
  * return address minus one, so that a call at the very end of a function
- * (noreturn) is not blamed on the next one, as gdb does. */
-static int frame_add(struct vm_thread *th, struct elf_cache *c,
-		     const struct vm_process *p, uint64_t pc, uint64_t lookup)
+ * (noreturn) is not blamed on the next one, as gdb does. Only addresses
+ * are taken while the target is stopped (PC - LOOKUP is kept in offset):
+ * frames_name reads the symbols once it runs again. */
+static int frame_add(struct vm_thread *th, uint64_t pc, uint64_t lookup)
 {
 	struct vm_frame *f = &th->frames[th->nframes];
-	struct sym_where w;
-	int r;
 
 	memset(f, 0, sizeof(*f));
 	f->pc = pc;
-	r = symbols_describe(c, p, lookup, &w);
-	if (r < 0)
-		return r;
-	f->symbol = w.symbol;
-	f->object = w.object;
-	f->offset = w.offset + (pc - lookup);
-	w.symbol = w.object = NULL;
-	sym_where_fini(&w);
-	if (!f->object) {
-		ssize_t i = vm_process_find(p, pc);
-
-		if (i >= 0 && p->maps[i].path && p->maps[i].path[0] &&
-		    !(f->object = strdup(p->maps[i].path)))
-			return -ENOMEM;
-	}
+	f->offset = pc - lookup;
 	th->nframes++;
+	return 0;
+}
+
+/* Name the frames of the N threads V, with P running again: symbols,
+ * debug files and demangling are read only now. */
+static int frames_name(struct vm_thread *v, size_t n, struct elf_cache *c,
+		       const struct vm_process *p)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < v[i].nframes; j++) {
+			struct vm_frame *f = &v[i].frames[j];
+			uint64_t lookup = f->pc - f->offset;
+			struct sym_where w;
+			int r;
+
+			if (vm_should_quit())
+				return -EINTR;
+			r = symbols_describe(c, p, lookup, &w);
+			if (r < 0)
+				return r;
+			f->symbol = w.symbol;
+			f->object = w.object;
+			f->offset = w.offset + (f->pc - lookup);
+			w.symbol = w.object = NULL;
+			sym_where_fini(&w);
+			if (!f->object) {
+				ssize_t k = vm_process_find(p, f->pc);
+
+				if (k >= 0 && p->maps[k].path && p->maps[k].path[0] &&
+				    !(f->object = strdup(p->maps[k].path)))
+					return -ENOMEM;
+			}
+		}
 	return 0;
 }
 
@@ -153,8 +171,7 @@ static int thread_unwind(struct vm_thread *th, unw_addr_space_t as,
 			th->end = UNWIND_END_NO_PROGRESS;
 			break;
 		}
-		r = frame_add(th, c, p, pc,
-			      th->nframes && !prev_signal && pc ? pc - 1 : pc);
+		r = frame_add(th, pc, th->nframes && !prev_signal && pc ? pc - 1 : pc);
 		if (r < 0)
 			break;
 		th->frames[th->nframes - 1].guessed = guessed;
@@ -217,6 +234,8 @@ static int stacks_unwind(struct tracer *t, struct elf_cache *cache,
 	r2 = tracer_thaw(t, p->pid, NULL);
 	if (r == 0)
 		r = r2;
+	if (r == 0)
+		r = frames_name(v, n, cache, p);
 out:
 	unw_destroy_addr_space(as);
 	if (r < 0) {
