@@ -81,9 +81,12 @@ const struct elf_symbol *elf_object_symbol_at(const struct elf_object *o,
 /* The symbol named NAME: as in the table, demangled, or demangled up to
  * its parameter list ("ns::f" for "ns::f(int)"); with GLOBAL only global,
  * weak and unique ones (what the dynamic linker binds to). Functions and
- * objects before untyped ones. NULL when there is none. */
+ * objects before untyped ones. NULL when there is none (errno 0), or when
+ * the walk passed DEADLINE_NS (vm_now_ns; 0: none, errno ETIMEDOUT) or a
+ * quit signal came (EINTR). */
 const struct elf_symbol *elf_object_symbol_named(const struct elf_object *o,
-						 const char *name, bool global);
+						 const char *name, bool global,
+						 uint64_t deadline_ns);
 
 /* The demangled form of C++ name RAW (malloc'd), or NULL: errno EINVAL
  * when RAW is not a C++ name, is longer than 4096 bytes, or demangles to

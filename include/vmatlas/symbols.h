@@ -45,7 +45,9 @@ enum sym_order {
  * in load order (the link map: an interposing malloc wins over libc's);
  * objects the link map does not list come after. Only when no object
  * defines NAME so, local symbols in the same order. *ORDER (may be NULL)
- * says which order was used. 0, -ENOENT or -ENOMEM. */
+ * says which order was used. 0, -ENOENT, -ENOMEM, -ETIMEDOUT (the lookup
+ * took more than 10 s: demangling compares bounded names one by one) or
+ * -EINTR (a quit signal). */
 int symbols_resolve(struct elf_cache *c, const struct vm_process *p,
 		    const char *name, uint64_t *addr, enum sym_order *order);
 

@@ -463,6 +463,8 @@ int cmd_addr(int argc, char **argv)
 			vm_error("out of memory");
 			goto out;
 		}
+		if (r == -EINTR)
+			goto out;
 		if (r == 0 && base + rep[i].off >= base) {
 			rep[i].addr = base + rep[i].off;
 			continue;
@@ -471,6 +473,8 @@ int cmd_addr(int argc, char **argv)
 		if (r == 0)
 			vm_error("addr: '%s' is past the end of the address space (the symbol is at 0x%" PRIx64 ")",
 				 e ? e : "?", base);
+		else if (r == -ETIMEDOUT)
+			vm_error("addr: looking up '%s' in process %d took more than 10 s: given up", e ? e : "?", (int)pid);
 		else if ((obj = symbols_incomplete(cache, &p, &dropped)) != NULL)
 			vm_error("addr: no symbol '%s' in process %d among the symbols read (%zu symbols of %s were not: more than VMATLAS_MAX_SYMBOLS)",
 				 e ? e : "?", (int)pid, dropped, (eo = escape_untrusted(obj)) ? eo : "?");

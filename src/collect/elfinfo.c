@@ -755,7 +755,8 @@ static bool symbol_name_is(const struct elf_symbol *s, const char *name,
 }
 
 const struct elf_symbol *elf_object_symbol_named(const struct elf_object *o,
-						 const char *name, bool global)
+						 const char *name, bool global,
+						 uint64_t deadline_ns)
 {
 	const struct elf_symbol *best = NULL;
 	char key[256];
@@ -763,6 +764,12 @@ const struct elf_symbol *elf_object_symbol_named(const struct elf_object *o,
 	name_key(name, key, sizeof(key));
 	for (size_t i = 0; i < o->nsyms; i++) {
 		const struct elf_symbol *s = &o->syms[i];
+
+		if ((i & 4095) == 0 &&
+		    (vm_should_quit() || (deadline_ns && vm_now_ns() > deadline_ns))) {
+			errno = vm_should_quit() ? EINTR : ETIMEDOUT;
+			return NULL;
+		}
 
 		if (global && s->bind != STB_GLOBAL && s->bind != STB_WEAK &&
 		    s->bind != STB_GNU_UNIQUE)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "vmatlas/symbols.h"
+#include "vmatlas/util.h"
 
 void sym_where_fini(struct sym_where *w)
 {
@@ -125,6 +126,8 @@ nomem:
 /* Bounds on what the target's memory may make us walk. */
 #define LINK_MAP_MAX 4096 /* objects in one link map */
 #define DYN_MAX 4096      /* entries of the executable's dynamic section */
+/* Time one name lookup may take over every object's symbols. */
+#define SYMBOLS_LOOKUP_NS (10ull * 1000000000ull)
 
 /* LEN bytes of PID's memory at ADDR, read while it runs. 0 or -errno. */
 static int mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
@@ -256,6 +259,7 @@ int symbols_resolve(struct elf_cache *c, const struct vm_process *p,
 		    const char *name, uint64_t *addr, enum sym_order *order)
 {
 	size_t *inst = malloc((p->nmaps ? p->nmaps : 1) * sizeof(*inst)), n;
+	uint64_t deadline = vm_now_ns() + SYMBOLS_LOOKUP_NS;
 	enum sym_order how;
 	int ret = -ENOENT;
 
@@ -268,20 +272,25 @@ int symbols_resolve(struct elf_cache *c, const struct vm_process *p,
 	/* What the dynamic linker would bind first; a local symbol only when
 	 * nothing exports NAME. */
 	for (int global = 1; global >= 0 && ret == -ENOENT; global--)
-		for (size_t k = 0; k < n; k++) {
+		for (size_t k = 0; k < n && ret == -ENOENT; k++) {
 			const struct elf_object *o;
 			const struct elf_symbol *sym;
 			uint64_t bias;
 
 			o = object_at(c, p, inst[k], &bias);
-			if (!o || !(sym = elf_object_symbol_named(o, name, global)))
+			if (!o)
 				continue;
-			*addr = sym->addr + bias;
-			ret = 0;
-			break;
+			errno = 0;
+			sym = elf_object_symbol_named(o, name, global, deadline);
+			if (sym) {
+				*addr = sym->addr + bias;
+				ret = 0;
+			} else if (errno == ETIMEDOUT || errno == EINTR) {
+				ret = -errno;
+			}
 		}
 	free(inst);
-	if (ret < 0 && errno == ENOMEM)
+	if (ret == -ENOENT && errno == ENOMEM)
 		ret = -ENOMEM;
 	return ret;
 }

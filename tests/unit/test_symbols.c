@@ -39,7 +39,7 @@ static unsigned char *read_self(size_t *len)
 
 static const struct elf_symbol *find(const struct elf_object *o, const char *name)
 {
-	return elf_object_symbol_named(o, name, false);
+	return elf_object_symbol_named(o, name, false, 0);
 }
 
 static void test_self(const unsigned char *img, size_t len)
@@ -62,7 +62,11 @@ static void test_self(const unsigned char *img, size_t len)
 
 		at = elf_object_symbol_at(o, s->addr + 1, &nearest);
 		CHECK(at == s && !nearest);
-		CHECK(elf_object_symbol_named(o, "test_symbols_known", true) == s);
+		CHECK(elf_object_symbol_named(o, "test_symbols_known", true, 0) == s);
+		/* A deadline already past ends the walk. */
+		errno = 0;
+		CHECK(elf_object_symbol_named(o, "test_symbols_known", true, 1) == NULL &&
+		      errno == ETIMEDOUT);
 		sec = elf_object_section_at(o, s->addr);
 		CHECK(sec && strcmp(sec->name, ".text") == 0);
 	}
@@ -88,8 +92,8 @@ static void parse_all(const unsigned char *img, size_t len)
 		sum += strlen(o->syms[i].raw);
 		(void)elf_object_symbol_at(o, o->syms[i].addr, &nearest);
 	}
-	(void)elf_object_symbol_named(o, "main", false);
-	(void)elf_object_symbol_named(o, "ns::f(int)", true);
+	(void)elf_object_symbol_named(o, "main", false, 0);
+	(void)elf_object_symbol_named(o, "ns::f(int)", true, 0);
 	elf_object_free(o);
 }
 
