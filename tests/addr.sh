@@ -115,13 +115,28 @@ addr_json "$TPID" 0x10 "$func"
 expect_eq "unmapped address" "$(q 'd[0]["mapping"]')" null
 expect_eq "the other address still" "$(q 'd[1]["symbol"]["name"]')" vm_known_func
 "$VMATLAS" addr "$TPID" 0x10 | grep -q 'mapping: *none' || fail "text does not say the address is unmapped"
-for bad in 'vm_known_func+' 0xzz '+4' 'main+xyz' ''; do
+for bad in 0xzz 12abc '+4' 'main+0xzz' 'main+12q' ''; do
 	"$VMATLAS" addr "$TPID" "$bad" > /dev/null 2> "$TEST_TMP/err"
 	expect_eq "exit status for '$bad'" $? 2
 	expect_eq "one line on stderr for '$bad'" "$(wc -l < "$TEST_TMP/err")" 1
 done
-"$VMATLAS" addr "$TPID" no_such_symbol_here > /dev/null 2>&1
-expect_eq "exit status for an unknown symbol" $? 1
+# Anything not starting with a digit is a name: a "+" not followed by a
+# digit is part of it.
+for name in no_such_symbol_here 'vm_known_func+' 'main+xyz'; do
+	expect_error "unknown symbol '$name'" 1 "no symbol '$name' in process $TPID" addr "$TPID" "$name"
+done
+
+# 6a. A limit on the symbols read from one object is said, not silent:
+# readelf counts the entries kept (functions, objects, untyped; defined;
+# named) of .symtab and .dynsym.
+nsyms=$(readelf -sW "$T" | awk '$1 ~ /^[0-9]+:$/ && $1 != "0:" && $4 ~ /^(FUNC|OBJECT|NOTYPE|IFUNC)$/ &&
+	$7 != "UND" && $7 != "ABS" && $7 != "COM" && $8 != "" && $8 !~ /^[$]/ && $8 !~ /^[.]L/ { n++ } END { print n }')
+[ "$nsyms" -gt 10 ] || hard_error "only $nsyms symbols in $T"
+VMATLAS_MAX_SYMBOLS=10 "$VMATLAS" addr "$TPID" "$func" > /dev/null 2> "$TEST_TMP/err" || fail "addr with a symbol limit exited $?"
+expect_eq "the warning of a symbol limit" "$(cat "$TEST_TMP/err")" \
+	"vmatlas: warning: $((nsyms - 10)) symbols of $T were not read (more than VMATLAS_MAX_SYMBOLS, default 8388608)"
+VMATLAS_MAX_SYMBOLS=$nsyms "$VMATLAS" addr "$TPID" "$func" 2>&1 > /dev/null | grep . && fail "a warning with room for every symbol"
+ok "no warning with room for all $nsyms symbols"
 
 # 6b. The vdso, read from the target's memory: its dump's nm -D names.
 python3 -c 'import sys

@@ -15,7 +15,9 @@ expect_error "addr: no such process" 1 "no such process: $nopid" addr "$nopid" 0
 expect_error "addr: zombie" 1 "process $ZOMBIE is a zombie" addr "$ZOMBIE" 0x1000
 expect_error "addr: bad hex" 2 "addr: '0xzz' is not an address" addr "$TPID" 0xzz
 expect_error "addr: 65-bit" 2 "addr: '0x1ffffffffffffffff' is not an address" addr "$TPID" 0x1ffffffffffffffff
-expect_error "addr: bad offset" 2 "addr: 'main+zz' is not an address" addr "$TPID" main+zz
+expect_error "addr: bad offset" 2 "addr: 'main+0xzz' is not an address" addr "$TPID" main+0xzz
+# A "+" not followed by a digit is part of a name (operator+).
+expect_error "addr: a name with +" 1 "addr: no symbol 'main+zz' in process $TPID" addr "$TPID" main+zz
 expect_error "addr: unknown symbol" 1 "addr: no symbol 'no_such_symbol_q' in process $TPID" addr "$TPID" no_such_symbol_q
 expect_error "addr: svg" 2 "addr: unknown format 'svg' (text or json)" addr --format=svg "$TPID" 0x1000
 expect_error "addr: unknown option" 2 "addr: unrecognized option '--bogus'" addr --bogus "$TPID" 0x1000

@@ -18,10 +18,11 @@ struct elf_section {
 	uint64_t addr, size;
 };
 
-/* A function, object or untyped symbol with a defined address. */
+/* A function, object or untyped symbol with a defined address. Names are
+ * kept as in the table: demangling is done only for names shown
+ * (elf_demangle). */
 struct elf_symbol {
-	uint64_t addr, size;   /* link-time address */
-	const char *name;      /* demangled when it was a C++ name */
+	uint64_t addr, size;   /* link-time address; size 0: unknown */
 	const char *raw;       /* as in the symbol table */
 	unsigned char bind, type;
 };
@@ -34,6 +35,9 @@ struct elf_object {
 	int64_t mtime_ns;
 	bool is_elf;
 	unsigned e_type;          /* ET_EXEC, ET_DYN */
+	unsigned elf_class;       /* ELFCLASS32, ELFCLASS64 */
+	bool has_dynamic;         /* PT_DYNAMIC, at link-time address: */
+	uint64_t dynamic_vaddr, dynamic_size;
 	struct elf_segment *loads; /* PT_LOAD segments, owned */
 	size_t nloads;
 	struct elf_section *sections; /* owned, sorted by addr */
@@ -45,6 +49,8 @@ struct elf_object {
 	bool symbols_read;        /* the tables below were read (maybe empty) */
 	struct elf_symbol *syms;  /* owned, sorted by addr */
 	size_t nsyms;
+	size_t syms_dropped;      /* symbols not kept: past $VMATLAS_MAX_SYMBOLS
+				   * (default 8388608) or the names' bound */
 	char *debug_file;         /* owned: separate debug file used, or NULL */
 	struct elf_strpool *pool; /* owned: names of sections and symbols */
 };
@@ -65,14 +71,31 @@ struct elf_object *elf_object_from_memory(const void *image, size_t size);
  * of SIZE bytes. Malformed tables give no symbols. 0 or -ENOMEM. */
 int elf_object_read_symbols(struct elf_object *o, int fd, uint64_t size);
 
-/* The symbol covering link-time address VADDR, else the nearest one at or
- * below it within the same section; NULL when there is none. */
+/* The symbol whose extent covers link-time address VADDR, as gdb's "info
+ * symbol" finds it; else, when a symbol without a size lies between VADDR
+ * and the nearest sized symbol below it (in VADDR's section), that one,
+ * with *NEAREST set (its extent is unknown). NULL when there is none:
+ * padding between functions has no symbol. */
 const struct elf_symbol *elf_object_symbol_at(const struct elf_object *o,
-					      uint64_t vaddr);
-/* The symbol named NAME (as in the table, or demangled); functions and
- * objects before untyped ones. NULL when there is none. */
+					      uint64_t vaddr, bool *nearest);
+/* The symbol named NAME: as in the table, demangled, or demangled up to
+ * its parameter list ("ns::f" for "ns::f(int)"); with GLOBAL only global,
+ * weak and unique ones (what the dynamic linker binds to). Functions and
+ * objects before untyped ones. NULL when there is none (errno 0), or when
+ * the walk passed DEADLINE_NS (vm_now_ns; 0: none, errno ETIMEDOUT) or a
+ * quit signal came (EINTR). */
 const struct elf_symbol *elf_object_symbol_named(const struct elf_object *o,
-						 const char *name);
+						 const char *name, bool global,
+						 uint64_t deadline_ns);
+
+/* The demangled form of C++ name RAW (malloc'd), or NULL: errno EINVAL
+ * when RAW is not a C++ name, is longer than 4096 bytes, or demangles to
+ * more than 64 KiB (a "demangler bomb": show RAW), ENOMEM. Each call is
+ * bounded in time and memory by those limits. */
+char *elf_demangle(const char *raw);
+/* Whether RAW demangles to NAME, or to NAME and a parameter list; the
+ * demangling stops at the first difference. */
+bool elf_demangled_is(const char *raw, const char *name);
 /* The allocated section holding link-time address VADDR, or NULL. */
 const struct elf_section *elf_object_section_at(const struct elf_object *o,
 						uint64_t vaddr);

@@ -26,6 +26,20 @@ int parse_pid(const char *s, pid_t *pid);
 /* Parse an unsigned 64-bit number (0x hex or decimal). 0 or -EINVAL/-ERANGE. */
 int parse_u64(const char *s, uint64_t *v);
 
+/* Open PATH, a file someone else may control (a target's debug file, a
+ * snapshot file given on the command line), for reading: nothing but a
+ * regular file is ever opened (a FIFO, device or socket is refused before
+ * it is opened, -EINVAL; a directory, -EISDIR: no blocked writer wakes, no
+ * device is touched), O_NONBLOCK | O_NOCTTY | O_CLOEXEC. With
+ * OPEN_LINKS_ROOT a symlink is followed only where it lies in a directory
+ * owned by root and writable by no one else (never in one the target's
+ * owner could write: -ELOOP); OPEN_LINKS_ANY follows every symlink (the
+ * user's own path). *ST describes what PATH names, also when it is refused
+ * as not regular. A descriptor or -errno. */
+struct stat;
+enum open_links { OPEN_LINKS_ROOT, OPEN_LINKS_ANY };
+int open_untrusted(const char *path, enum open_links links, struct stat *st);
+
 /* Program name for messages ("vmatlas"). */
 extern const char *vm_progname;
 /* Print "vmatlas: FMT\n" to stderr. */

@@ -39,6 +39,8 @@ struct addr_report {
 	char *name;           /* owned: the symbol part of ARG, or NULL */
 	uint64_t off;         /* added to the symbol's address */
 	uint64_t addr;
+	bool failed;          /* reported on stderr, not printed */
+	enum sym_order order; /* how NAME was looked up */
 	ssize_t map;          /* index in the process's maps, or -1 */
 	struct sym_where where;
 	char *src_file;       /* owned: the line table's file, or NULL */
@@ -58,7 +60,9 @@ static void addr_usage(FILE *f)
 		"Usage: vmatlas addr [--format=text|json] PID ADDR...\n"
 		"Describe addresses of a process: mapping, ELF section, symbol,\n"
 		"page-table indices and page state.\n\n"
-		"ADDR is 0xHEX (or a decimal number), SYMBOL, or SYMBOL+OFFSET.\n\n"
+		"ADDR is 0xHEX (or a decimal number), SYMBOL, or SYMBOL+OFFSET: any\n"
+		"argument that does not start with a digit is a symbol name, spaces\n"
+		"and all ('ns::f(unsigned long)', 'Ring<double, 16>::push(double)').\n\n"
 		"  -f, --format=FMT   text (default) or json\n"
 		"  -h, --help         this help\n");
 }
@@ -135,9 +139,12 @@ static bool pt_split_addr(uint64_t addr, long page_size, bool la57,
 #endif
 }
 
-/* Split ARG: 0xHEX or decimal (*NAME NULL, *ADDR set), or SYMBOL or
- * SYMBOL+OFF (*NAME malloc'd, *OFF set). 0, -EINVAL (bad syntax: a usage
- * error) or -ENOMEM. */
+/* Split ARG: a number when it starts with a digit (0xHEX or decimal:
+ * *NAME NULL, *ADDR set), else a symbol name, C++ names with their spaces
+ * and parameter lists included, with an optional +OFFSET after its last
+ * "+" (*NAME malloc'd, *OFF set): a "+" followed by anything but a digit
+ * belongs to the name ("operator+", "operator++(int)"). 0, -EINVAL (bad
+ * syntax: a usage error) or -ENOMEM. */
 static int addr_syntax(const char *arg, uint64_t *addr, char **name,
 		       uint64_t *off)
 {
@@ -149,12 +156,7 @@ static int addr_syntax(const char *arg, uint64_t *addr, char **name,
 		return -EINVAL;
 	if (arg[0] >= '0' && arg[0] <= '9')
 		return parse_u64(arg, addr) < 0 ? -EINVAL : 0;
-	for (const char *c = arg; *c; c++)
-		if ((unsigned char)*c <= ' ' || *c == 0x7f)
-			return -EINVAL;
-	/* "operator+", "operator+=", "operator++" are names, not NAME+OFF. */
-	if (plus && strstr(arg, "operator") &&
-	    (plus[1] == '\0' || plus[1] == '+' || plus[1] == '='))
+	if (plus && !(plus[1] >= '0' && plus[1] <= '9'))
 		plus = NULL;
 	if (plus && (plus == arg || parse_u64(plus + 1, off) < 0))
 		return -EINVAL;
@@ -229,10 +231,12 @@ static json_t *addr_to_json(const struct addr_report *r,
 	}
 	json_object_set_new(o, "section", strj(r->where.section));
 	if (r->where.symbol)
-		json_object_set_new(o, "symbol", json_pack("{s:o,s:o,s:o}",
+		json_object_set_new(o, "symbol", json_pack("{s:o,s:o,s:o,s:o,s:b}",
 			"name", strj(r->where.symbol),
 			"offset", hexj(r->where.offset),
-			"object", strj(r->where.object)));
+			"size", hexj(r->where.size),
+			"object", strj(r->where.object),
+			"nearest", r->where.nearest));
 	else
 		json_object_set_new(o, "symbol", json_null());
 	if (r->src_file)
@@ -240,6 +244,9 @@ static json_t *addr_to_json(const struct addr_report *r,
 			"file", strj(r->src_file), "line", (json_int_t)r->src_line));
 	else
 		json_object_set_new(o, "source", json_null());
+	if (r->name)
+		json_object_set_new(o, "lookup", json_string(
+			r->order == SYM_ORDER_LINK_MAP ? "link_map" : "mappings"));
 	if (r->have_pt) {
 		pt = json_object();
 		for (int l = 0; l < r->pt.levels; l++)
@@ -317,18 +324,21 @@ static void addr_write_text(FILE *f, const struct addr_report *r,
 			char *obj = escape_untrusted(r->where.object);
 
 			s = escape_untrusted(r->where.symbol);
-			fprintf(f, "  symbol:     %s+0x%" PRIx64 " in %s\n", s ? s : "?",
-				r->where.offset, obj ? obj : "?");
+			fprintf(f, "  symbol:     %s+0x%" PRIx64 " in %s%s\n", s ? s : "?",
+				r->where.offset, obj ? obj : "?",
+				r->where.nearest ? " (nearest below: the symbol has no size)" : "");
 			free(obj);
 			free(s);
 		} else {
-			fprintf(f, "  symbol:     -\n");
+			fprintf(f, "  symbol:     none (no symbol covers this address)\n");
 		}
 		if (r->src_file) {
 			s = escape_untrusted(r->src_file);
 			fprintf(f, "  source:     %s:%u\n", s ? s : "?", r->src_line);
 			free(s);
 		}
+		if (r->name && r->order == SYM_ORDER_MAPPINGS)
+			fprintf(f, "  lookup:     in the order of the mappings (no link map could be read)\n");
 	}
 	if (r->have_pt) {
 		fprintf(f, "  page table:");
@@ -376,6 +386,28 @@ static void addr_write_text(FILE *f, const struct addr_report *r,
 	}
 }
 
+/* Say once per object when some of its symbols were not read: an address
+ * with no symbol may then have one. */
+static void dropped_warn(const struct addr_report *rep, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+		char *e;
+
+		if (!rep[i].where.syms_dropped || !rep[i].where.object)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = rep[j].where.object &&
+			       strcmp(rep[j].where.object, rep[i].where.object) == 0;
+		if (seen)
+			continue;
+		e = escape_untrusted(rep[i].where.object);
+		vm_error("warning: %zu symbols of %s were not read (more than VMATLAS_MAX_SYMBOLS, default 8388608)",
+			 rep[i].where.syms_dropped, e ? e : "?");
+		free(e);
+	}
+}
+
 int cmd_addr(int argc, char **argv)
 {
 	enum snapshot_fmt format = FMT_TEXT;
@@ -385,7 +417,7 @@ int cmd_addr(int argc, char **argv)
 	struct dwinfo *dw = NULL;
 	struct addr_report *rep = NULL;
 	long page_size = sysconf(_SC_PAGESIZE);
-	size_t n = 0;
+	size_t n = 0, failed = 0;
 	pid_t pid;
 	bool la57;
 	int c, r, ret = 1;
@@ -432,47 +464,72 @@ int cmd_addr(int argc, char **argv)
 		goto out;
 	}
 	classify_process(&p, cache);
+	/* A name that cannot be resolved is reported; the others are still
+	 * printed, and the exit status says that one failed. */
 	for (size_t i = 0; i < n; i++) {
+		char *e, *eo = NULL;
+		const char *obj;
+		size_t dropped;
 		uint64_t base;
 
 		if (!rep[i].name)
 			continue;
-		r = symbols_resolve(cache, &p, rep[i].name, &base);
-		if (r < 0) {
-			char *e = escape_untrusted(rep[i].name);
-
-			if (r == -ENOENT)
-				vm_error("addr: no symbol '%s' in process %d", e ? e : "?", (int)pid);
-			else
-				vm_error("out of memory");
-			free(e);
+		r = symbols_resolve(cache, &p, rep[i].name, &base, &rep[i].order);
+		if (r == -ENOMEM) {
+			vm_error("out of memory");
 			goto out;
 		}
-		rep[i].addr = base + rep[i].off;
+		if (r == -EINTR)
+			goto out;
+		if (r == 0 && base + rep[i].off >= base) {
+			rep[i].addr = base + rep[i].off;
+			continue;
+		}
+		e = escape_untrusted(rep[i].arg);
+		if (r == 0)
+			vm_error("addr: '%s' is past the end of the address space (the symbol is at 0x%" PRIx64 ")",
+				 e ? e : "?", base);
+		else if (r == -ETIMEDOUT)
+			vm_error("addr: looking up '%s' in process %d took more than 10 s: given up", e ? e : "?", (int)pid);
+		else if ((obj = symbols_incomplete(cache, &p, &dropped)) != NULL)
+			vm_error("addr: no symbol '%s' in process %d among the symbols read (%zu symbols of %s were not: more than VMATLAS_MAX_SYMBOLS)",
+				 e ? e : "?", (int)pid, dropped, (eo = escape_untrusted(obj)) ? eo : "?");
+		else
+			vm_error("addr: no symbol '%s' in process %d", e ? e : "?", (int)pid);
+		free(eo);
+		free(e);
+		rep[i].failed = true;
+		failed++;
 	}
 	/* pread: one entry per address, whatever the default backend. */
 	pm = pagemap_open(pid, PM_BACKEND_PREAD);
 	la57 = cpu_uses_la57();
 	dw = dwinfo_new();
 	for (size_t i = 0; i < n; i++)
-		addr_collect(&rep[i], &p, cache, dw, pm, page_size, la57);
+		if (!rep[i].failed)
+			addr_collect(&rep[i], &p, cache, dw, pm, page_size, la57);
+	dropped_warn(rep, n);
+	if (failed == n)
+		goto out;
 
 	if (format == FMT_JSON) {
 		json_t *doc = n == 1 ? addr_to_json(&rep[0], &p, page_size) : json_array();
 
 		for (size_t i = 0; n > 1 && i < n; i++)
-			json_array_append_new(doc, addr_to_json(&rep[i], &p, page_size));
+			if (!rep[i].failed)
+				json_array_append_new(doc, addr_to_json(&rep[i], &p, page_size));
 		r = json_write(stdout, doc, false);
 		json_decref(doc);
 	} else {
 		for (size_t i = 0; i < n; i++)
-			addr_write_text(stdout, &rep[i], &p, page_size);
+			if (!rep[i].failed)
+				addr_write_text(stdout, &rep[i], &p, page_size);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		vm_error("cannot write standard output: %s", strerror(errno));
 		goto out;
 	}
-	ret = 0;
+	ret = failed ? 1 : 0;
 out:
 	for (size_t i = 0; rep && i < n; i++) {
 		sym_where_fini(&rep[i].where);

@@ -6,6 +6,7 @@
  * SIGBUS. Every field is checked against the file size before use. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -24,6 +25,7 @@
 #include <zlib.h>
 
 #include "vmatlas/elfinfo.h"
+#include "vmatlas/util.h"
 
 /* Files larger than this are not parsed (treated as non-ELF). */
 #define ELF_MAX_SIZE (1ull << 30)
@@ -33,18 +35,14 @@
 #define ELF_CACHE_MAX 256
 /* Bounds for what an untrusted object may make us allocate. */
 #define ELF_MAX_SHNUM 65535u
-#define ELF_MAX_SYMS (8u << 20)
 #define ELF_MAX_POOL (256u << 20)
-/* Longest mangled name handed to the demangler (its recursion is bounded
- * by libiberty's limit, its memory by the name's length). */
-#define DEMANGLE_MAX 8192
+/* Symbols kept from one object at most, unless $VMATLAS_MAX_SYMBOLS says
+ * otherwise (each costs 32 bytes and its name): the others are counted in
+ * syms_dropped, never dropped silently. */
+#define ELF_MAX_SYMS_DEFAULT (8u << 20)
+#define ELF_MAX_SYMS_CEILING (256u << 20)
 /* The vdso is a page or two; more is not a vdso. */
 #define VDSO_MAX (1u << 20)
-
-/* libstdc++'s demangler (the Itanium C++ ABI's, extern "C"); elfutils'
- * tools use it the same way. */
-extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
-			    int *status);
 
 /* Names live in chunks that never move, so pointers into them stay valid. */
 struct pool_chunk {
@@ -70,8 +68,8 @@ static void pool_free(struct elf_strpool *p)
 	free(p);
 }
 
-/* Copy S (LEN bytes) into *PP's pool. NULL + ENOMEM when memory or the
- * pool's bound is exhausted. */
+/* Copy S (LEN bytes) into *PP's pool. NULL + ENOMEM when memory is
+ * exhausted, NULL + E2BIG when the pool's bound is. */
 static const char *pool_add(struct elf_strpool **pp, const char *s, size_t len)
 {
 	struct elf_strpool *p = *pp;
@@ -81,7 +79,7 @@ static const char *pool_add(struct elf_strpool **pp, const char *s, size_t len)
 	if (!p && !(p = *pp = calloc(1, sizeof(*p))))
 		return NULL;
 	if (len >= ELF_MAX_POOL || p->total + len + 1 > ELF_MAX_POOL) {
-		errno = ENOMEM;
+		errno = E2BIG;
 		return NULL;
 	}
 	c = p->head;
@@ -158,6 +156,11 @@ static int loads_read(struct elf_object *o, Elf *e, const GElf_Ehdr *eh,
 
 		if (!gelf_getphdr(e, (int)i, &ph))
 			break; /* short read: keep what was read */
+		if (ph.p_type == PT_DYNAMIC && !o->has_dynamic) {
+			o->has_dynamic = true;
+			o->dynamic_vaddr = ph.p_vaddr;
+			o->dynamic_size = ph.p_memsz;
+		}
 		prev = o->nloads ? &o->loads[o->nloads - 1] : NULL;
 		if (ph.p_type != PT_LOAD || !load_is_sane(&ph, size, prev))
 			continue;
@@ -306,6 +309,7 @@ static int elf_object_parse(struct elf_object *o, Elf *e, uint64_t size)
 		return 0;
 	o->is_elf = true;
 	o->e_type = eh.e_type;
+	o->elf_class = (unsigned)cls;
 	ret = loads_read(o, e, &eh, entsize, size);
 	if (ret == 0)
 		ret = sections_read(o, e);
@@ -335,21 +339,16 @@ static bool symbol_wanted(const GElf_Sym *sym, const char *name)
 	return name[0] != '\0' && name[0] != '$' && strncmp(name, ".L", 2) != 0;
 }
 
-/* The display name of RAW: demangled when it is a C++ name. */
-static const char *symbol_display_name(struct elf_strpool **pool,
-				       const char *raw, size_t len)
+/* The most symbols kept from one object: $VMATLAS_MAX_SYMBOLS, else the
+ * default. */
+static size_t max_symbols(void)
 {
-	const char *name = NULL;
-	char *dem;
-	int status = -1;
+	const char *e = getenv("VMATLAS_MAX_SYMBOLS");
+	uint64_t v;
 
-	if (len < 3 || len > DEMANGLE_MAX || strncmp(raw, "_Z", 2) != 0)
-		return NULL;
-	dem = __cxa_demangle(raw, NULL, NULL, &status);
-	if (dem && status == 0)
-		name = pool_add(pool, dem, strlen(dem));
-	free(dem);
-	return name;
+	if (e && parse_u64(e, &v) == 0 && v > 0 && v <= ELF_MAX_SYMS_CEILING)
+		return (size_t)v;
+	return ELF_MAX_SYMS_DEFAULT;
 }
 
 /* Append the symbols of table SCN (SH its header) to SV. elf_getdata
@@ -361,11 +360,12 @@ static int symtab_read(struct elf_object *o, Elf *e, Elf_Scn *scn,
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
 	size_t symsz = gelf_fsize(e, ELF_T_SYM, 1, EV_CURRENT), n;
+	size_t max = max_symbols();
 
 	if (!d || symsz == 0)
 		return 0;
 	n = d->d_size / symsz;
-	for (size_t i = 1; i < n && sv->n < ELF_MAX_SYMS; i++) {
+	for (size_t i = 1; i < n; i++) {
 		struct elf_symbol *s;
 		const char *raw;
 		GElf_Sym sym;
@@ -376,6 +376,10 @@ static int symtab_read(struct elf_object *o, Elf *e, Elf_Scn *scn,
 		raw = elf_strptr(e, sh->sh_link, sym.st_name);
 		if (!raw || !symbol_wanted(&sym, raw))
 			continue;
+		if (sv->n >= max) {
+			o->syms_dropped++;
+			continue;
+		}
 		if (sv->n == sv->cap) {
 			size_t cap = sv->cap ? sv->cap * 2 : 256;
 			struct elf_symbol *v = realloc(sv->v, cap * sizeof(*v));
@@ -388,11 +392,12 @@ static int symtab_read(struct elf_object *o, Elf *e, Elf_Scn *scn,
 		s = &sv->v[sv->n];
 		len = strlen(raw);
 		s->raw = pool_add(&o->pool, raw, len);
+		if (!s->raw && errno == E2BIG) {
+			o->syms_dropped++;
+			continue;
+		}
 		if (!s->raw)
 			return -ENOMEM;
-		s->name = symbol_display_name(&o->pool, s->raw, len);
-		if (!s->name)
-			s->name = s->raw;
 		s->addr = sym.st_value;
 		s->size = sym.st_size;
 		s->bind = GELF_ST_BIND(sym.st_info);
@@ -483,17 +488,18 @@ const char *elf_debug_dir(void)
 	return d && d[0] == '/' ? d : "/usr/lib/debug";
 }
 
-/* Open PATH as a candidate debug file of O: a regular file, not O itself. */
+/* Open PATH as a candidate debug file of O: a regular file, not O itself,
+ * reached through no symlink that anyone but root could have made (the
+ * name and its directory are the target's to choose). */
 static int debug_open(const char *path, const struct elf_object *o,
 		      uint64_t *size)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = open_untrusted(path, OPEN_LINKS_ROOT, &st);
 
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size > ELF_MAX_SIZE ||
+		return fd;
+	if ((uint64_t)st.st_size > ELF_MAX_SIZE ||
 	    (st.st_dev == o->dev && st.st_ino == o->inode)) {
 		close(fd);
 		return -EINVAL;
@@ -640,13 +646,23 @@ const struct elf_section *elf_object_section_at(const struct elf_object *o,
 	return NULL;
 }
 
+/* As gdb's minimal symbols (lookup_minimal_symbol_by_pc_section): from
+ * VADDR down, the first symbol with a size is the answer if it covers
+ * VADDR (of several at its address, the best ranked that does); a symbol
+ * without a size (a label, a stripped .dynsym's entry, a size nobody set)
+ * is the answer only if it lies above that one, in VADDR's section, and it
+ * is then only the nearest below. Bounded, and never below VADDR's
+ * section. */
 const struct elf_symbol *elf_object_symbol_at(const struct elf_object *o,
-					      uint64_t vaddr)
+					      uint64_t vaddr, bool *nearest)
 {
 	const struct elf_section *sec = elf_object_section_at(o, vaddr);
 	const struct elf_symbol *best = NULL, *zero = NULL;
+	uint64_t sized_at = 0;
+	bool sized = false;
 	size_t lo = 0, hi = o->nsyms, steps = 0;
 
+	*nearest = false;
 	/* The first symbol above VADDR. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -656,49 +672,112 @@ const struct elf_symbol *elf_object_symbol_at(const struct elf_object *o,
 		else
 			hi = mid;
 	}
-	/* Walk down: a sized symbol must cover VADDR; a zero-sized one (a
-	 * label, or a size nobody set) is kept in case no sized one does, as
-	 * gdb does. Bounded, and never below VADDR's section. */
 	while (lo-- > 0 && steps++ < 512) {
 		const struct elf_symbol *s = &o->syms[lo];
 
+		if (sized && s->addr != sized_at)
+			break; /* every symbol at the first sized one's address seen */
 		if (sec && s->addr < sec->addr)
 			break;
-		if (best && s->addr != best->addr)
-			break;
 		if (s->size == 0) {
-			if (!zero || (s->addr == zero->addr &&
-				      symbol_rank(s) > symbol_rank(zero)))
+			if (!sized && sec && (!zero || (s->addr == zero->addr &&
+					      symbol_rank(s) > symbol_rank(zero))))
 				zero = s;
-		} else if (vaddr - s->addr < s->size &&
-			   (!best || symbol_rank(s) > symbol_rank(best))) {
-			best = s;
+			continue;
 		}
+		sized = true;
+		sized_at = s->addr;
+		if (vaddr - s->addr < s->size &&
+		    (!best || symbol_rank(s) > symbol_rank(best)))
+			best = s;
 	}
-	return best ? best : zero;
+	if (best)
+		return best;
+	if (zero && sized && zero->addr == sized_at)
+		zero = NULL; /* a label at the start of what does not reach VADDR */
+	*nearest = zero != NULL;
+	return zero;
 }
 
-/* NAME equals S's name, or its demangled name up to the parameter list
- * ("ns::f" for "ns::f(int)"). */
-static bool symbol_name_is(const struct elf_symbol *s, const char *name)
+/* The identifier that NAME's mangled form must spell as "<length><id>":
+ * the last one of its name before the parameter list ("push" for
+ * "Ring<double, 16>::push(double)"), so that only a few symbols need
+ * demangling to be compared. Empty when none can be told (an operator). */
+static void name_key(const char *name, char *key, size_t keylen)
 {
-	size_t n = strlen(name);
+	size_t end = strlen(name), depth = 0, start;
 
-	if (strcmp(s->raw, name) == 0 || strcmp(s->name, name) == 0)
+	key[0] = '\0';
+	/* The parameter list: the first "(" outside <> that follows a name
+	 * ("(anonymous namespace)" starts one, it does not follow one). */
+	for (size_t i = 0; name[i]; i++) {
+		if (name[i] == '<')
+			depth++;
+		else if (name[i] == '>' && depth)
+			depth--;
+		else if (name[i] == '(' && depth == 0 && i > 0 &&
+			 (isalnum((unsigned char)name[i - 1]) || name[i - 1] == '_' ||
+			  name[i - 1] == '>')) {
+			end = i;
+			break;
+		}
+	}
+	/* Template arguments at the end: "f<int>" is spelt "1fIiE". */
+	if (end > 0 && name[end - 1] == '>') {
+		depth = 0;
+		while (end > 0) {
+			end--;
+			if (name[end] == '>')
+				depth++;
+			else if (name[end] == '<' && --depth == 0)
+				break;
+		}
+	}
+	start = end;
+	while (start > 0 && (isalnum((unsigned char)name[start - 1]) || name[start - 1] == '_'))
+		start--;
+	if (start == end || isdigit((unsigned char)name[start]) ||
+	    strstr(name, "operator") || end - start + 12 > keylen)
+		return;
+	snprintf(key, keylen, "%zu%.*s", end - start, (int)(end - start), name + start);
+}
+
+/* NAME is S's name as in the table, or its demangled name, or that up to
+ * the parameter list ("ns::f" for "ns::f(int)"). KEY: name_key's. */
+static bool symbol_name_is(const struct elf_symbol *s, const char *name,
+			   const char *key)
+{
+	if (strcmp(s->raw, name) == 0)
 		return true;
-	return s->name != s->raw && strncmp(s->name, name, n) == 0 &&
-	       s->name[n] == '(';
+	if (s->raw[0] != '_' || s->raw[1] != 'Z' || (key[0] && !strstr(s->raw, key)))
+		return false;
+	return elf_demangled_is(s->raw, name);
 }
 
 const struct elf_symbol *elf_object_symbol_named(const struct elf_object *o,
-						 const char *name)
+						 const char *name, bool global,
+						 uint64_t deadline_ns)
 {
 	const struct elf_symbol *best = NULL;
+	char key[256];
 
-	for (size_t i = 0; i < o->nsyms; i++)
-		if (symbol_name_is(&o->syms[i], name) &&
-		    (!best || symbol_rank(&o->syms[i]) > symbol_rank(best)))
-			best = &o->syms[i];
+	name_key(name, key, sizeof(key));
+	for (size_t i = 0; i < o->nsyms; i++) {
+		const struct elf_symbol *s = &o->syms[i];
+
+		if ((i & 4095) == 0 &&
+		    (vm_should_quit() || (deadline_ns && vm_now_ns() > deadline_ns))) {
+			errno = vm_should_quit() ? EINTR : ETIMEDOUT;
+			return NULL;
+		}
+
+		if (global && s->bind != STB_GLOBAL && s->bind != STB_WEAK &&
+		    s->bind != STB_GNU_UNIQUE)
+			continue;
+		if ((!best || symbol_rank(s) > symbol_rank(best)) &&
+		    symbol_name_is(s, name, key))
+			best = s;
+	}
 	return best;
 }
 

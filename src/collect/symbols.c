@@ -1,12 +1,17 @@
 /* Addresses of a process in terms of its ELF objects (see symbols.h). */
 #include "config.h"
 
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "vmatlas/symbols.h"
+#include "vmatlas/util.h"
 
 void sym_where_fini(struct sym_where *w)
 {
@@ -86,6 +91,7 @@ int symbols_describe(struct elf_cache *c, const struct vm_process *p,
 	const struct elf_symbol *sym;
 	ssize_t i = vm_process_find(p, addr), fm;
 	uint64_t vaddr;
+	bool nearest;
 
 	memset(w, 0, sizeof(*w));
 	if (i < 0 || (fm = object_mapping(p, (size_t)i)) < 0)
@@ -95,52 +101,215 @@ int symbols_describe(struct elf_cache *c, const struct vm_process *p,
 		return 0;
 	vaddr = addr - w->bias;
 	sec = elf_object_section_at(o, vaddr);
-	sym = elf_object_symbol_at(o, vaddr);
+	sym = elf_object_symbol_at(o, vaddr, &nearest);
+	w->syms_dropped = o->syms_dropped;
 	if (dup_into(&w->object, p->maps[fm].path) < 0 ||
-	    dup_into(&w->section, sec ? sec->name : NULL) < 0 ||
-	    dup_into(&w->symbol, sym ? sym->name : NULL) < 0) {
-		sym_where_fini(w);
-		return -ENOMEM;
-	}
-	if (sym)
+	    dup_into(&w->section, sec ? sec->name : NULL) < 0)
+		goto nomem;
+	if (sym) {
+		/* Demangled here, for the one name shown. */
+		w->symbol = elf_demangle(sym->raw);
+		if (!w->symbol && (errno == ENOMEM || dup_into(&w->symbol, sym->raw) < 0))
+			goto nomem;
 		w->offset = vaddr - sym->addr;
+		w->size = sym->size;
+		w->nearest = nearest;
+	}
 	return 0;
+nomem:
+	sym_where_fini(w);
+	return -ENOMEM;
 }
 
-/* Look NAME up in the objects of P; with EXE_ONLY only in the
- * executable's, else in the others. */
-static bool resolve_in(struct elf_cache *c, const struct vm_process *p,
-		       const char *name, bool exe_only, uint64_t *addr)
-{
-	for (size_t i = 0; i < p->nmaps; i++) {
-		const struct vm_mapping *m = &p->maps[i];
-		const struct elf_object *o;
-		const struct elf_symbol *sym;
-		bool exe;
-		uint64_t bias;
+/* ---- lookup order ----------------------------------------------------- */
 
-		if (!is_file(m) && !is_vdso(m))
-			continue;
-		if (i > 0 && same_file(&p->maps[i - 1], m))
-			continue; /* one look per object instance */
-		exe = p->exe && is_file(m) && strcmp(m->path, p->exe) == 0;
-		if (exe != exe_only)
-			continue;
-		o = object_at(c, p, i, &bias);
-		if (!o || !(sym = elf_object_symbol_named(o, name)))
-			continue;
-		*addr = sym->addr + bias;
-		return true;
+/* Bounds on what the target's memory may make us walk. */
+#define LINK_MAP_MAX 4096 /* objects in one link map */
+#define DYN_MAX 4096      /* entries of the executable's dynamic section */
+/* Time one name lookup may take over every object's symbols. */
+#define SYMBOLS_LOOKUP_NS (10ull * 1000000000ull)
+
+/* LEN bytes of PID's memory at ADDR, read while it runs. 0 or -errno. */
+static int mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	char path[64];
+	ssize_t got = -1;
+	int fd;
+
+#ifdef HAVE_PROCESS_VM_READV
+	{
+		struct iovec local = { buf, len };
+		struct iovec remote = { (void *)(uintptr_t)addr, len };
+
+		got = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+		if (got == (ssize_t)len)
+			return 0;
 	}
-	return false;
+#endif
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	got = pread(fd, buf, len, (off_t)addr);
+	close(fd);
+	return got == (ssize_t)len ? 0 : -EIO;
+}
+
+/* The first mapping of the object instance that mapping I belongs to, or
+ * -1 when it belongs to none. */
+static ssize_t instance_of(const struct vm_process *p, ssize_t i)
+{
+	if (i < 0 || (i = object_mapping(p, (size_t)i)) < 0)
+		return -1;
+	while (i > 0 && same_file(&p->maps[i - 1], &p->maps[i]))
+		i--;
+	return i;
+}
+
+static bool is_exe(const struct vm_process *p, const struct vm_mapping *m)
+{
+	return p->exe && is_file(m) && strcmp(m->path, p->exe) == 0;
+}
+
+/* The address of the dynamic linker's struct r_debug in P: the executable's
+ * DT_DEBUG entry, which ld.so fills in at start (glibc elf/rtld.c), read
+ * from the target's memory. 0 when there is none (a static program). */
+static uint64_t r_debug_addr(struct elf_cache *c, const struct vm_process *p)
+{
+	const struct elf_object *o = NULL;
+	uint64_t bias = 0, dyn, r = 0;
+	Elf64_Dyn d[64];
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->nmaps && !o; i++)
+		if (is_exe(p, &p->maps[i]) && instance_of(p, (ssize_t)i) == (ssize_t)i)
+			o = object_at(c, p, i, &bias);
+	if (!o || !o->has_dynamic || o->elf_class != ELFCLASS64)
+		return 0;
+	dyn = bias + o->dynamic_vaddr;
+	while (n < DYN_MAX && n < o->dynamic_size / sizeof(d[0])) {
+		size_t k = o->dynamic_size / sizeof(d[0]) - n;
+
+		if (k > 64)
+			k = 64;
+		if (mem_read(p->pid, dyn + n * sizeof(d[0]), d, k * sizeof(d[0])) < 0)
+			return 0;
+		for (size_t j = 0; j < k; j++) {
+			if (d[j].d_tag == DT_NULL)
+				return r;
+			if (d[j].d_tag == DT_DEBUG)
+				r = d[j].d_un.d_ptr;
+		}
+		n += k;
+	}
+	return r;
+}
+
+/* The object instances of P (their first mappings) in the dynamic linker's
+ * order, from the link map, into ORDER (room for P->nmaps); then every
+ * other object instance in address order. The link map is read from the
+ * running target: its l_ld (the object's dynamic section) says which
+ * mapping an entry is, so l_name need not be trusted. */
+static size_t lookup_order(struct elf_cache *c, const struct vm_process *p,
+			   size_t *order, enum sym_order *how)
+{
+	uint64_t rd = r_debug_addr(c, p), lm = 0;
+	bool *seen = calloc(p->nmaps ? p->nmaps : 1, sizeof(*seen));
+	size_t n = 0;
+
+	*how = SYM_ORDER_MAPPINGS;
+	if (!seen)
+		return 0;
+	/* struct r_debug (link.h): int r_version; struct link_map *r_map. */
+	if (rd && mem_read(p->pid, rd + 8, &lm, sizeof(lm)) == 0) {
+		for (size_t steps = 0; lm && steps < LINK_MAP_MAX; steps++) {
+			/* struct link_map: l_addr, l_name, l_ld, l_next, l_prev. */
+			uint64_t node[5];
+			ssize_t i;
+
+			if (mem_read(p->pid, lm, node, sizeof(node)) < 0)
+				break;
+			i = instance_of(p, vm_process_find(p, node[2]));
+			if (i >= 0 && !seen[i]) {
+				seen[i] = true;
+				order[n++] = (size_t)i;
+				*how = SYM_ORDER_LINK_MAP;
+			}
+			lm = node[3];
+		}
+	}
+	/* The fallback, and what the link map does not list: the executable
+	 * first, then the others by address. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < p->nmaps; i++) {
+			const struct vm_mapping *m = &p->maps[i];
+
+			if ((!is_file(m) && !is_vdso(m)) || seen[i] ||
+			    instance_of(p, (ssize_t)i) != (ssize_t)i ||
+			    is_exe(p, m) != (pass == 0))
+				continue;
+			seen[i] = true;
+			order[n++] = i;
+		}
+	free(seen);
+	return n;
 }
 
 int symbols_resolve(struct elf_cache *c, const struct vm_process *p,
-		    const char *name, uint64_t *addr)
+		    const char *name, uint64_t *addr, enum sym_order *order)
 {
+	size_t *inst = malloc((p->nmaps ? p->nmaps : 1) * sizeof(*inst)), n;
+	uint64_t deadline = vm_now_ns() + SYMBOLS_LOOKUP_NS;
+	enum sym_order how;
+	int ret = -ENOENT;
+
+	if (!inst)
+		return -ENOMEM;
 	errno = 0;
-	if (resolve_in(c, p, name, true, addr) ||
-	    resolve_in(c, p, name, false, addr))
-		return 0;
-	return errno == ENOMEM ? -ENOMEM : -ENOENT;
+	n = lookup_order(c, p, inst, &how);
+	if (order)
+		*order = how;
+	/* What the dynamic linker would bind first; a local symbol only when
+	 * nothing exports NAME. */
+	for (int global = 1; global >= 0 && ret == -ENOENT; global--)
+		for (size_t k = 0; k < n && ret == -ENOENT; k++) {
+			const struct elf_object *o;
+			const struct elf_symbol *sym;
+			uint64_t bias;
+
+			o = object_at(c, p, inst[k], &bias);
+			if (!o)
+				continue;
+			errno = 0;
+			sym = elf_object_symbol_named(o, name, global, deadline);
+			if (sym) {
+				*addr = sym->addr + bias;
+				ret = 0;
+			} else if (errno == ETIMEDOUT || errno == EINTR) {
+				ret = -errno;
+			}
+		}
+	free(inst);
+	if (ret == -ENOENT && errno == ENOMEM)
+		ret = -ENOMEM;
+	return ret;
+}
+
+const char *symbols_incomplete(struct elf_cache *c, const struct vm_process *p,
+			       size_t *dropped)
+{
+	for (size_t i = 0; i < p->nmaps; i++) {
+		const struct elf_object *o;
+		uint64_t bias;
+
+		if ((!is_file(&p->maps[i]) && !is_vdso(&p->maps[i])) ||
+		    instance_of(p, (ssize_t)i) != (ssize_t)i)
+			continue;
+		o = object_at(c, p, i, &bias);
+		if (o && o->syms_dropped) {
+			*dropped = o->syms_dropped;
+			return p->maps[i].path;
+		}
+	}
+	return NULL;
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@ static unsigned char *read_self(size_t *len)
 
 static const struct elf_symbol *find(const struct elf_object *o, const char *name)
 {
-	return elf_object_symbol_named(o, name);
+	return elf_object_symbol_named(o, name, false, 0);
 }
 
 static void test_self(const unsigned char *img, size_t len)
@@ -57,8 +58,15 @@ static void test_self(const unsigned char *img, size_t len)
 	CHECK(s != NULL);
 	if (s) {
 		CHECK(s->type == STT_FUNC);
-		at = elf_object_symbol_at(o, s->addr + 1);
-		CHECK(at == s);
+		bool nearest;
+
+		at = elf_object_symbol_at(o, s->addr + 1, &nearest);
+		CHECK(at == s && !nearest);
+		CHECK(elf_object_symbol_named(o, "test_symbols_known", true, 0) == s);
+		/* A deadline already past ends the walk. */
+		errno = 0;
+		CHECK(elf_object_symbol_named(o, "test_symbols_known", true, 1) == NULL &&
+		      errno == ETIMEDOUT);
 		sec = elf_object_section_at(o, s->addr);
 		CHECK(sec && strcmp(sec->name, ".text") == 0);
 	}
@@ -79,10 +87,13 @@ static void parse_all(const unsigned char *img, size_t len)
 	for (size_t i = 0; i < o->nsections; i++)
 		sum += strlen(o->sections[i].name);
 	for (size_t i = 0; i < o->nsyms; i++) {
-		sum += strlen(o->syms[i].name) + strlen(o->syms[i].raw);
-		(void)elf_object_symbol_at(o, o->syms[i].addr);
+		bool nearest;
+
+		sum += strlen(o->syms[i].raw);
+		(void)elf_object_symbol_at(o, o->syms[i].addr, &nearest);
 	}
-	(void)elf_object_symbol_named(o, "main");
+	(void)elf_object_symbol_named(o, "main", false, 0);
+	(void)elf_object_symbol_named(o, "ns::f(int)", true, 0);
 	elf_object_free(o);
 }
 
@@ -115,6 +126,38 @@ static void test_corrupt(const unsigned char *img, size_t len)
 	free(c);
 }
 
+/* Demangling: names as c++filt gives them, and a bomb (23 levels of
+ * nested substitutions, about 200 MB demangled) refused at once. */
+static void test_demangle(void)
+{
+	static const char bomb[] =
+		"_Z1f1a1bIS_S_ES0_IS1_S1_ES0_IS2_S2_ES0_IS3_S3_ES0_IS4_S4_ES0_IS5"
+		"_S5_ES0_IS6_S6_ES0_IS7_S7_ES0_IS8_S8_ES0_IS9_S9_ES0_ISA_SA_ES0_I"
+		"SB_SB_ES0_ISC_SC_ES0_ISD_SD_ES0_ISE_SE_ES0_ISF_SF_ES0_ISG_SG_ES0"
+		"_ISH_SH_ES0_ISI_SI_ES0_ISJ_SJ_ES0_ISK_SK_ES0_ISL_SL_ES0_ISM_SM_ES0_ISN_SN_E";
+	char *d = elf_demangle("_ZN12vmatlas_test7Counter4bumpEi");
+
+	CHECK(d && strcmp(d, "vmatlas_test::Counter::bump(int)") == 0);
+	free(d);
+	d = elf_demangle("_ZN4RingIdLi16EE4pushEd");
+	CHECK(d && strcmp(d, "Ring<double, 16>::push(double)") == 0);
+	free(d);
+	errno = 0;
+	CHECK(elf_demangle("main") == NULL && errno == EINVAL);
+	errno = 0;
+	CHECK(elf_demangle("_Zfoo") == NULL && errno == EINVAL);
+	errno = 0;
+	CHECK(elf_demangle(bomb) == NULL && errno == EINVAL);
+	CHECK(elf_demangled_is("_ZN4RingIdLi16EE4pushEd", "Ring<double, 16>::push(double)"));
+	CHECK(elf_demangled_is("_ZN4RingIdLi16EE4pushEd", "Ring<double, 16>::push"));
+	CHECK(!elf_demangled_is("_ZN4RingIdLi16EE4pushEd", "Ring<double, 16>::pus"));
+	CHECK(!elf_demangled_is("_ZN4RingIdLi16EE4pushEd", "Ring<double, 16>::push(double) const"));
+	CHECK(elf_demangled_is("_ZN12_GLOBAL__N_11fEv", "(anonymous namespace)::f()"));
+	CHECK(!elf_demangled_is(bomb, "f(a, b<a, a>)"));
+	/* Its name before the parameter list: found without printing those. */
+	CHECK(elf_demangled_is(bomb, "f"));
+}
+
 int main(void)
 {
 	size_t len = 0;
@@ -124,6 +167,7 @@ int main(void)
 		fprintf(stderr, "cannot read /proc/self/exe\n");
 		return 99;
 	}
+	test_demangle();
 	test_self(img, len);
 	test_corrupt(img, len);
 	free(img);
