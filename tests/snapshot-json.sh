@@ -24,7 +24,7 @@ for k in ("start_code", "end_code", "start_data", "end_data", "start_brk", "brk"
           "start_stack", "arg_start", "arg_end", "env_start", "env_end"):
     assert HEX.match(p["mm"][k]), (k, p["mm"][k])
 kinds = {"text", "rodata", "data", "bss", "heap", "stack", "anon", "file", "shm",
-         "vdso", "vvar", "vsyscall", "guard", "other"}
+         "vdso", "vvar", "vsyscall", "guard", "reserved", "other"}
 states = {"resident", "file", "zero", "thp", "swapped", "not_present"}
 prev_end = 0
 for m in p["mappings"]:

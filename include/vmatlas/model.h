@@ -25,7 +25,8 @@ enum vm_kind {
 	VK_VDSO,
 	VK_VVAR,
 	VK_VSYSCALL,
-	VK_GUARD,
+	VK_GUARD,    /* small no-access pages: a stack guard, an object's gap */
+	VK_RESERVED, /* no-access address space set aside for later */
 	VK_OTHER,
 	VK__COUNT
 };

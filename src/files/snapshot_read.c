@@ -635,7 +635,7 @@ static int read_mapping(struct rd *r, const json_t *o, void *elem, void *ctx)
 
 	if ((e = get_name(r, o, "kind", true, vm_kind_from_name,
 			  "text, rodata, data, bss, heap, stack, anon, file, shm, vdso, vvar, "
-			  "vsyscall, guard or other", &k)))
+			  "vsyscall, guard, reserved or other", &k)))
 		return e;
 	m->kind = (enum vm_kind)k;
 

@@ -15,7 +15,8 @@ static const char *const kind_names[VK__COUNT] = {
 	[VK_BSS] = "bss",           [VK_HEAP] = "heap",     [VK_STACK] = "stack",
 	[VK_ANON] = "anon",         [VK_FILE] = "file",     [VK_SHM] = "shm",
 	[VK_VDSO] = "vdso",         [VK_VVAR] = "vvar",     [VK_VSYSCALL] = "vsyscall",
-	[VK_GUARD] = "guard",       [VK_OTHER] = "other",
+	[VK_GUARD] = "guard",       [VK_RESERVED] = "reserved",
+	[VK_OTHER] = "other",
 };
 
 static const char *const state_names[PS__COUNT] = {
