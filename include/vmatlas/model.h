@@ -199,8 +199,21 @@ struct vm_cow_mapping {
 	size_t nruns;
 };
 
+/* How the two processes of a pair are related (by /proc's parent links). */
+enum vm_cow_relation {
+	COW_REL_CHILD,      /* the child's parent is the parent */
+	COW_REL_DESCENDANT, /* the parent is a further ancestor of the child */
+	COW_REL_ANCESTOR,   /* the other way round: the "child" is an ancestor */
+	COW_REL_KIN,        /* both descend from one ancestor (not pid 1) */
+	COW_REL_UNRELATED,  /* neither: nothing copy-on-write ties them */
+};
+/* "child", "descendant", "ancestor", "kin", "unrelated". */
+const char *vm_cow_relation_name(enum vm_cow_relation r);
+
 struct vm_cow_pair {
 	pid_t parent, child;
+	enum vm_cow_relation relation;
+	pid_t ancestor;       /* the common ancestor, for COW_REL_KIN */
 	bool pfn;             /* PFNs compared; false: exclusive-bit estimate */
 	struct vm_cow_mapping *maps; /* owned */
 	size_t nmaps;

@@ -314,9 +314,10 @@ static void vdso_sections(const struct vm_process *p, struct vm_mapping *m,
 /* A no-access mapping is a guard when it protects or separates what is
  * around it: part of a file's mapping (ld.so makes the gaps between an
  * object's segments PROT_NONE), between two mappings of one object, or at
- * most GUARD_MAX_BYTES next to accessible memory (a thread stack's guard
- * below it, a JVM's stack zones). Any other is address space set aside
- * for later: a JVM heap's uncommitted part, Go's arenas, malloc's arena
+ * most GUARD_MAX_BYTES (a thread stack's guard page, a JVM's stack zones;
+ * by size alone, so that a guard stays one when its neighbour comes and
+ * goes). Any other is address space set aside for later: a JVM heap's
+ * uncommitted part, Go's arenas (512 KiB and more), malloc's arena
  * reserve, mmap(PROT_NONE). */
 #define GUARD_MAX_BYTES (64ULL << 10)
 
@@ -334,10 +335,8 @@ static enum vm_kind kind_of_no_access(const struct vm_process *p, size_t i)
 	const struct vm_mapping *next = i + 1 < p->nmaps && p->maps[i + 1].start == m->end ?
 					&p->maps[i + 1] : NULL;
 
-	if (m->inode != 0 || (prev && next && same_object(prev, next)))
-		return VK_GUARD;
-	if (m->end - m->start <= GUARD_MAX_BYTES &&
-	    ((prev && !perms_none(prev)) || (next && !perms_none(next))))
+	if (m->inode != 0 || (prev && next && same_object(prev, next)) ||
+	    m->end - m->start <= GUARD_MAX_BYTES)
 		return VK_GUARD;
 	return VK_RESERVED;
 }

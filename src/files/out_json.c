@@ -383,6 +383,9 @@ json_t *cow_pairs_to_json(const struct vm_snapshot *s, unsigned flags)
 
 		put(o, "parent", json_integer(c->parent));
 		put(o, "child", json_integer(c->child));
+		put(o, "relation", json_string(vm_cow_relation_name(c->relation)));
+		if (c->relation == COW_REL_KIN)
+			put(o, "ancestor", json_integer(c->ancestor));
 		put(o, "precision", json_string(vm_cow_pair_precision(c)));
 		for (size_t j = 0; maps && j < c->nmaps; j++)
 			json_array_append_new(maps, cow_mapping_to_json(&c->maps[j], flags));

@@ -56,6 +56,17 @@ const char *vm_unwind_end_note(enum vm_unwind_end e)
 	return (unsigned)e < sizeof(unwind_ends) / sizeof(unwind_ends[0]) ? unwind_ends[e].note : NULL;
 }
 
+const char *vm_cow_relation_name(enum vm_cow_relation r)
+{
+	static const char *const names[] = {
+		[COW_REL_CHILD] = "child", [COW_REL_DESCENDANT] = "descendant",
+		[COW_REL_ANCESTOR] = "ancestor", [COW_REL_KIN] = "kin",
+		[COW_REL_UNRELATED] = "unrelated",
+	};
+
+	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "unrelated";
+}
+
 const char *vm_kind_name(enum vm_kind k)
 {
 	return (unsigned)k < VK__COUNT ? kind_names[k] : "other";
