@@ -39,3 +39,14 @@ expect_eq "Go: kinds of the no-access mappings" \
 	"$(json_eval "$out" "sorted(set(m['kind'] for m in $P['mappings'] if m['perms'] == '---p'))")" '["reserved"]'
 expect_eq "Go: as many as /proc/PID/maps has" \
 	"$(json_eval "$out" "len([m for m in $P['mappings'] if m['kind'] == 'reserved'])")" "$(grep -c ' ---p ' "/proc/$TPID/maps")"
+
+# Its threads' stack pointers lie in the Go heap (goroutine and g0
+# stacks), or in [stack] for the first thread: never a "thread stack".
+[ "$(id -u)" = 0 ] || exit 0
+"$VMATLAS" stacks --format=json "$TPID" > "$TEST_TMP/stacks.json" || fail "stacks of the Go program exited $?"
+expect_eq "Go: where the threads' stack pointers are" \
+	"$(json_eval "$TEST_TMP/stacks.json" "sorted(set(t['stack']['type'] for t in d['threads']))")" '["goroutine", "main"]'
+"$VMATLAS" stacks "$TPID" | grep -q " in goroutine stack (Go heap) " || fail "stacks text does not say goroutine stack (Go heap)"
+ok "stacks text: in goroutine stack (Go heap)"
+"$VMATLAS" stacks "$TPID" | grep -q " in thread stack " && fail "stacks text calls the Go heap a thread stack"
+ok "stacks text: no thread stack in a Go program"

@@ -248,11 +248,16 @@ int vm_runs_append(struct vm_page_run **runs, size_t *nruns, size_t *cap,
 ssize_t vm_process_find(const struct vm_process *p, uint64_t addr);
 
 /* Which stack the stack pointer SP of a thread of P lies in: "main" (the
- * kernel's [stack]), "thread" (any other mapping: a thread stack is an
- * anonymous mapping made by the thread library), or NULL (no mapping).
- * *MAP gets the mapping's index when not NULL. */
+ * kernel's [stack]), "goroutine" (anonymous memory of a Go program: its
+ * heap arenas hold goroutine stacks), "thread" (a mapping with a guard
+ * right below it, as a thread library makes), "heap" ([heap]), "anon"
+ * (other anonymous memory: a coroutine's, a signal stack), or NULL (no
+ * mapping). *MAP gets the mapping's index when not NULL. */
 const char *vm_process_sp_place(const struct vm_process *p, uint64_t sp,
 				ssize_t *map);
+/* PLACE in words: "main stack", "thread stack", "goroutine stack (Go
+ * heap)", "stack in the heap", "stack in anonymous memory". */
+const char *vm_sp_place_phrase(const char *place);
 
 /* Pages counted in C. */
 uint64_t vm_cow_counts_total(const struct vm_cow_counts *c);

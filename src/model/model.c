@@ -235,16 +235,61 @@ ssize_t vm_process_find(const struct vm_process *p, uint64_t addr)
 	return -1;
 }
 
+/* A Go program: its executable has the Go linker's sections. */
+static bool process_is_go(const struct vm_process *p)
+{
+	for (size_t i = 0; i < p->nmaps; i++) {
+		const struct vm_mapping *m = &p->maps[i];
+
+		if (!p->exe || !m->path || strcmp(m->path, p->exe) != 0)
+			continue;
+		for (size_t j = 0; j < m->nsections; j++)
+			if (strcmp(m->sections[j].name, ".go.buildinfo") == 0 ||
+			    strcmp(m->sections[j].name, ".gopclntab") == 0)
+				return true;
+	}
+	return false;
+}
+
 const char *vm_process_sp_place(const struct vm_process *p, uint64_t sp,
 			    ssize_t *map)
 {
 	ssize_t i = vm_process_find(p, sp);
 
+	const struct vm_mapping *m;
+
 	if (map)
 		*map = i;
 	if (i < 0)
 		return NULL;
-	return p->maps[i].kind == VK_STACK ? "main" : "thread";
+	m = &p->maps[i];
+	if (m->kind == VK_STACK)
+		return "main";
+	/* Go's goroutine stacks, and its threads' own (g0) stacks without
+	 * cgo, are allocated in its heap arenas (runtime/stack.go). */
+	if (process_is_go(p) && m->kind == VK_ANON)
+		return "goroutine";
+	/* A thread library's stack has its guard right below it. */
+	if (i > 0 && p->maps[i - 1].end == m->start &&
+	    (p->maps[i - 1].kind == VK_GUARD || p->maps[i - 1].kind == VK_RESERVED))
+		return "thread";
+	return m->kind == VK_HEAP ? "heap" : "anon";
+}
+
+const char *vm_sp_place_phrase(const char *place)
+{
+	static const char *const phrase[][2] = {
+		{ "main", "main stack" },
+		{ "thread", "thread stack" },
+		{ "goroutine", "goroutine stack (Go heap)" },
+		{ "heap", "stack in the heap" },
+		{ "anon", "stack in anonymous memory" },
+	};
+
+	for (size_t i = 0; place && i < sizeof(phrase) / sizeof(phrase[0]); i++)
+		if (strcmp(place, phrase[i][0]) == 0)
+			return phrase[i][1];
+	return "stack";
 }
 
 uint64_t vm_cow_counts_total(const struct vm_cow_counts *c)
