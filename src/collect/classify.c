@@ -381,8 +381,19 @@ void classify_process(struct vm_process *p, struct elf_cache *cache)
 			if (bss_by_perms ? strcmp(m->perms, "rw-p") == 0
 					 : m->end <= bss_end)
 				k = VK_BSS;
-			if (k == VK_BSS)
-				sections_of_tail(tail, ntail, m);
+			/* Sections lie by address whatever the mappings: a
+			 * tail the kernel merged with anonymous memory after
+			 * it stays anon and still holds the .bss; a tail split
+			 * in pieces (mprotect) holds it in each. */
+			sections_of_tail(tail, ntail, m);
+			if (!bss_by_perms && m->end < bss_end) {
+				st.bss_start = m->end;
+				st.bss_end = bss_end;
+				st.tail = tail;
+				st.ntail = ntail;
+				tail = NULL;
+				ntail = 0;
+			}
 		}
 		sections_free(&tail, &ntail);
 		if (k == VK_HEAP && heap < 0)
