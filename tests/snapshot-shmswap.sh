@@ -46,7 +46,7 @@ PY
 
 sw() { json_eval "$out" "mapping(d['processes'][0],'$(ready_value $1)')['pages']['$2']"; }
 # RUNS KEY: the mapping's runs, compact: "swapped 2, file 2, ...".
-runs() { json_eval "$out" "', '.join('%s %d' % (s, n) for s, n in mapping(d['processes'][0],'$(ready_value $1)')['runs'])"; }
+runs() { json_eval "$out" "', '.join('%s %d' % (s, n) for s, n in runs(mapping(d['processes'][0],'$(ready_value $1)')))"; }
 
 for backend in auto pread; do
 	"$VMATLAS" snapshot --backend=$backend --pages --format=json "$TPID" > "$out" || fail "snapshot exited $?"

@@ -59,6 +59,10 @@ enum vm_page_state {
 
 const char *vm_page_state_name(enum vm_page_state s);
 int vm_page_state_from_name(const char *name); /* -1 + EINVAL if unknown */
+/* The state's letter in a runs string: n r f z h s (not_present, resident,
+ * file, zero, thp, swapped); the state of a letter, or -1 + EINVAL. */
+char vm_page_state_letter(enum vm_page_state s);
+int vm_page_state_from_letter(int c);
 enum vm_page_state vm_page_state_of(unsigned flags);
 
 struct vm_page_run {

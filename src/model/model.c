@@ -91,6 +91,26 @@ const char *vm_page_state_name(enum vm_page_state s)
 	return (unsigned)s < PS__COUNT ? state_names[s] : "not_present";
 }
 
+/* The letters of the runs strings (man/vmatlas-snapshot.5). */
+static const char state_letters[PS__COUNT] = {
+	[PS_NOT_PRESENT] = 'n', [PS_RESIDENT] = 'r', [PS_FILE] = 'f',
+	[PS_ZERO] = 'z', [PS_THP] = 'h', [PS_SWAPPED] = 's',
+};
+
+char vm_page_state_letter(enum vm_page_state s)
+{
+	return (unsigned)s < PS__COUNT ? state_letters[s] : 'n';
+}
+
+int vm_page_state_from_letter(int c)
+{
+	for (int s = 0; s < PS__COUNT; s++)
+		if (state_letters[s] == c)
+			return s;
+	errno = EINVAL;
+	return -1;
+}
+
 int vm_page_state_from_name(const char *name)
 {
 	return name_index(state_names, PS__COUNT, name);
