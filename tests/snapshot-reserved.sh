@@ -22,6 +22,37 @@ expect_eq "libgap.so gaps" "$lib" '[["guard", "---p"], ["guard", "---p"], ["guar
 	fail "the text table has no 1.0G reserved row"
 ok "the text table says reserved 1.0G"
 
+# A JVM: its heap's and class space's reservations are reserved, the zones
+# guarding its thread stacks are guards.
+if command -v java > /dev/null; then
+	cat > "$TEST_TMP/Sleep.java" <<'JAVA'
+public class Sleep {
+    public static void main(String[] a) throws Exception {
+        java.nio.file.Files.writeString(java.nio.file.Path.of(a[0]), "ready\n");
+        Thread.sleep(3600_000);
+    }
+}
+JAVA
+	java -Xmx1g -XX:CompressedClassSpaceSize=1g "$TEST_TMP/Sleep.java" "$TEST_TMP/java.ready" > "$TEST_TMP/java.log" 2>&1 &
+	JPID=$!
+	TEST_PIDS="$TEST_PIDS $JPID"
+	for i in $(seq 1 400); do grep -q '^ready' "$TEST_TMP/java.ready" 2>/dev/null && break; sleep 0.05; done
+	grep -q '^ready' "$TEST_TMP/java.ready" 2>/dev/null || hard_error "the JVM did not get ready: $(head -n 3 "$TEST_TMP/java.log")"
+	"$VMATLAS" snapshot --format=json "$JPID" > "$TEST_TMP/jvm.json" || fail "snapshot of the JVM exited $?"
+	J="d['processes'][0]['mappings']"
+	NA="[m for m in $J if m['perms'].startswith('---')]"
+	SZ="(int(m['end'],16) - int(m['start'],16))"
+	expect_eq "JVM: no-access mappings over 64 KiB" \
+		"$(json_eval "$TEST_TMP/jvm.json" "sorted(set(m['kind'] for m in $NA if $SZ > 65536))")" '["reserved"]'
+	expect_eq "JVM: reservations of 512 MiB and more (heap, class space)" \
+		"$(json_eval "$TEST_TMP/jvm.json" "len([m for m in $NA if $SZ >= 512 << 20]) >= 2")" true
+	expect_eq "JVM: thread stack guards" \
+		"$(json_eval "$TEST_TMP/jvm.json" "len([m for m in $NA if m['kind'] == 'guard']) > 0")" true
+	kill "$JPID"
+else
+	echo "java is not installed: the JVM's layout is not checked"
+fi
+
 # A Go program: every no-access mapping of its runtime is a reservation.
 command -v go > /dev/null || skip "go is not installed"
 mkdir "$TEST_TMP/go" && cp "$srcdir/tests/go/reserve.go" "$TEST_TMP/go/" || hard_error "cannot copy the Go program"
