@@ -61,7 +61,7 @@ expect_eq "precision" "$(json_eval "$TEST_TMP/pfn.json" "d['cow'][0]['precision'
 check_counts "$TEST_TMP/pfn.json" "pfn"
 # Every page's state, in order: diverged every 8th page of the first 1000.
 expect_eq "runs: diverged every 8th page, then 10 C, 20 P, 50 neither" \
-	"$(json_eval "$TEST_TMP/pfn.json" "[m['runs'] for m in d['cow'][0]['mappings'] if int(m['start'],16)==$ADDR][0] == \
+	"$(json_eval "$TEST_TMP/pfn.json" "[runs(m) for m in d['cow'][0]['mappings'] if int(m['start'],16)==$ADDR][0] == \
 		[['diverged',1],['shared',7]]*125 + [['child_only',10],['parent_only',20],['neither',50]]")" true
 
 # An independent check: both pagemaps read here, PFN against PFN.

@@ -24,7 +24,7 @@ d = json.load(open(sys.argv[1]))
 kv = dict(l.strip().split("=", 1) for l in open(sys.argv[2]) if "=" in l)
 kv2 = dict(l.strip().split("=", 1) for l in open(sys.argv[3]) if "=" in l)
 R = int(kv["reserve"], 16); MiB = 1 << 20
-notguard = lambda ms: [m for m in ms if m["kind"] != "guard"]
+notguard = lambda ms: [m for m in ms if m["kind"] not in ("guard", "reserved")]
 
 rem = notguard(d["removed"])
 assert [(m["start"], m["end"]) for m in rem] == [(hex(R + MiB), hex(R + 5 * MiB))], rem

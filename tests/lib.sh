@@ -48,15 +48,23 @@ start_target() {
 # ready_value KEY: a value the target wrote as "KEY=VALUE" to its ready file.
 ready_value() { sed -n "s/^$1=//p" "$READY" | head -n 1; }
 
-# jq-like queries without jq: json_eval FILE PYTHON-EXPRESSION (d = document)
+# jq-like queries without jq: json_eval FILE PYTHON-EXPRESSION (d = document;
+# runs(m) gives a mapping's runs as [[STATE, COUNT], ...] whichever way the
+# document writes them).
 json_eval() {
-	python3 -c 'import json,sys
+	python3 -c 'import json,sys,re
 d=json.load(open(sys.argv[1]))
 def mapping(p, addr):
     a=int(addr,16) if isinstance(addr,str) else addr
     for m in p["mappings"]:
         if int(m["start"],16) <= a < int(m["end"],16): return m
     raise SystemExit("no mapping at %#x" % a)
+def runs(m):
+    r=m["runs"]
+    if not isinstance(r,str): return r
+    names=dict(n="neither",s="shared",d="diverged",p="parent_only",c="child_only") if "shared" in m else \
+        dict(n="not_present",r="resident",f="file",z="zero",h="thp",s="swapped")
+    return [[names[l], int(c or 1)] for c, l in re.findall(r"([0-9]*)([a-z])", r)]
 r=eval(sys.argv[2])
 print(json.dumps(r) if not isinstance(r,str) else r)' "$1" "$2"
 }

@@ -12,7 +12,7 @@ import json, re, sys
 d = json.load(open(sys.argv[1]))
 anon32 = int(sys.argv[2], 16)
 HEX = re.compile(r"^0x[0-9a-f]+$")
-assert d["format"] == "vmatlas-snapshot" and d["version"] == 1
+assert d["format"] == "vmatlas-snapshot" and d["version"] == 2
 assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$", d["taken_at"]), d["taken_at"]
 h = d["host"]
 assert isinstance(h["kernel"], str) and h["page_size"] == 4096
@@ -24,7 +24,7 @@ for k in ("start_code", "end_code", "start_data", "end_data", "start_brk", "brk"
           "start_stack", "arg_start", "arg_end", "env_start", "env_end"):
     assert HEX.match(p["mm"][k]), (k, p["mm"][k])
 kinds = {"text", "rodata", "data", "bss", "heap", "stack", "anon", "file", "shm",
-         "vdso", "vvar", "vsyscall", "guard", "other"}
+         "vdso", "vvar", "vsyscall", "guard", "reserved", "other"}
 states = {"resident", "file", "zero", "thp", "swapped", "not_present"}
 prev_end = 0
 for m in p["mappings"]:
@@ -37,7 +37,11 @@ for m in p["mappings"]:
     pg = m["pages"]
     assert pg["total"] == (e - s) // 4096
     assert pg["resident"] + pg["swapped"] + pg["not_present"] == pg["total"]
-    runs = m["runs"]
+    # "r7n": a count (1 when left out) before each state's letter.
+    assert re.match(r"^([1-9][0-9]*)?[nrfzhs]([1-9][0-9]*[nrfzhs]|[nrfzhs])*$", m["runs"]), m["runs"][:40]
+    names = dict(n="not_present", r="resident", f="file", z="zero", h="thp", s="swapped")
+    runs = [[names[l], int(c or 1)] for c, l in re.findall(r"([0-9]*)([a-z])", m["runs"])]
+    assert all(a[0] != b[0] for a, b in zip(runs, runs[1:])), "neighbours of one state"
     assert sum(n for _, n in runs) == pg["total"], m
     assert all(st in states for st, _ in runs)
     present = sum(n for st, n in runs if st in ("resident", "file", "zero", "thp"))
@@ -46,6 +50,7 @@ for m in p["mappings"]:
     if m["start"] == hex(anon32):
         expect = [["resident", 1], ["not_present", 7]] * 999 + [["resident", 1], ["not_present", 199]]
         assert runs == expect, runs[:6]
+        assert m["runs"] == "r7n" * 999 + "r199n", m["runs"][:20]
 t = p["totals"]
 assert t["virtual_kb"] == sum((int(m["end"], 16) - int(m["start"], 16)) // 1024 for m in p["mappings"])
 assert sum(k["virtual_kb"] for k in t["by_kind"].values()) == t["virtual_kb"]

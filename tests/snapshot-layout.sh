@@ -30,7 +30,7 @@ expect_eq "shfile resident" "$(json_eval "$out" "mapping($P,'$sh')['pages']['res
 expect_eq "shfile file_or_shared" "$(json_eval "$out" "mapping($P,'$sh')['pages'].get('file_or_shared')")" 10
 expect_eq "shfile path" "$(json_eval "$out" "mapping($P,'$sh')['path']")" "$(ready_value shfile_path)"
 
-expect_eq "guard kind" "$(json_eval "$out" "mapping($P,'$g')['kind']")" guard
+expect_eq "16 MiB PROT_NONE kind" "$(json_eval "$out" "mapping($P,'$g')['kind']")" reserved
 expect_eq "guard resident" "$(json_eval "$out" "mapping($P,'$g')['pages']['resident']")" 0
 
 expect_eq "main is text" "$(json_eval "$out" "mapping($P,'$(ready_value main)')['kind']")" text

@@ -16,4 +16,4 @@ thp=$(json_eval "$TEST_TMP/s.json" "mapping(d['processes'][0],'$addr')['pages'].
 expect_eq "thp pages = AnonHugePages" "$thp" "$((ahp / 4))"
 expect_eq "resident" "$(json_eval "$TEST_TMP/s.json" "mapping(d['processes'][0],'$addr')['pages']['resident']")" 2048
 "$VMATLAS" snapshot --format=json --pages "$TPID" > "$TEST_TMP/p.json" || fail "snapshot --pages exited $?"
-expect_eq "runs say thp" "$(json_eval "$TEST_TMP/p.json" "sum(n for s,n in mapping(d['processes'][0],'$addr')['runs'] if s=='thp')")" "$((ahp / 4))"
+expect_eq "runs say thp" "$(json_eval "$TEST_TMP/p.json" "sum(n for s,n in runs(mapping(d['processes'][0],'$addr')) if s=='thp')")" "$((ahp / 4))"

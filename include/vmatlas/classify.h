@@ -16,7 +16,10 @@ enum vm_kind classify_by_name(const struct vm_mapping *m);
  * then file mappings of ELF objects are typed by permissions only, as are
  * those whose file cannot be opened). A mapping of a PT_LOAD is typed by
  * the segment's flags: the RELRO part of a writable segment is data even
- * though it is mapped r--. Sets p->mm.brk when mm is valid and brk is 0. */
+ * though it is mapped r--. A no-access mapping is a guard (part of a file
+ * mapping, between two mappings of one object, or at most 64 KiB) or else
+ * reserved. Sets p->mm.brk when mm is valid and
+ * brk is 0. */
 void classify_process(struct vm_process *p, struct elf_cache *cache);
 
 #endif

@@ -9,8 +9,10 @@
 #include "vmatlas/model.h"
 #include "vmatlas/pagemap.h"
 
-/* Compare every mapping that starts at the same address in P (parent) and
- * C (child), both already collected, over the range both still cover,
+/* Compare every pair of mappings of P (parent) and C (child), both already
+ * collected, that overlap and are the same memory (the same file at the
+ * same offsets, or anonymous memory of the same name), over the range both
+ * cover,
  * reading pagemaps through PCTX and CCTX (borrowed). With RUNS, each
  * mapping gets per-page states. OUT is overwritten; the caller frees it
  * with vm_cow_pair_fini(). 0 or -errno (-ESRCH when either is gone). */
@@ -21,7 +23,12 @@ int cow_compare_ctx(struct pagemap_ctx *pctx, struct pagemap_ctx *cctx,
 int cow_compare(const struct vm_process *p, const struct vm_process *c,
 		bool runs, struct vm_cow_pair *out);
 
-/* Append to S the pair (S->procs[PARENT], S->procs[CHILD]). 0 or -errno. */
+/* How PARENT and CHILD are related, from /proc's parent links; *COMMON
+ * gets the common ancestor for COW_REL_KIN, else 0. */
+void cow_relation(pid_t parent, pid_t child, enum vm_cow_relation *rel, pid_t *common);
+
+/* Append to S the pair (S->procs[PARENT], S->procs[CHILD]), with their
+ * relation. 0 or -errno. */
 int cow_snapshot_add_pair(struct vm_snapshot *s, size_t parent, size_t child,
 			  bool runs);
 /* Append a pair for every process of S whose parent is also in S; a

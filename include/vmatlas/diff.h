@@ -3,7 +3,11 @@
  * ([heap], [stack], [vdso], ...) by its name, the anonymous bss after an
  * object by that object's path, other anonymous memory by its address and
  * kind. A library loaded at another address in another run still matches;
- * the n-th mapping with a given identity matches the n-th on the other side. */
+ * the n-th mapping with a given identity matches the n-th on the other side.
+ * An anonymous mapping whose start changed (it grew downwards, or merged
+ * with the one below) matches the one of its kind and name it overlaps
+ * most. Overlapping mappings are grown or shrunk, never moved, and their
+ * pages are compared address by address. */
 #ifndef VMATLAS_DIFF_H
 #define VMATLAS_DIFF_H
 

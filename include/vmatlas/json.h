@@ -10,9 +10,10 @@
 
 #include "vmatlas/model.h"
 
-/* JSON snapshot document, schema version 1 (man/vmatlas-snapshot.5). */
+/* JSON snapshot document, schema version 2 (man/vmatlas-snapshot.5);
+ * the reader takes version 1 as well. */
 #define VMATLAS_SNAPSHOT_FORMAT "vmatlas-snapshot"
-#define VMATLAS_SNAPSHOT_VERSION 1
+#define VMATLAS_SNAPSHOT_VERSION 2
 json_t *snapshot_to_json(const struct vm_snapshot *s, unsigned flags);
 json_t *process_to_json(const struct vm_process *p, unsigned flags);
 json_t *mapping_to_json(const struct vm_mapping *m, unsigned flags);

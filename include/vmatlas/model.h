@@ -25,7 +25,8 @@ enum vm_kind {
 	VK_VDSO,
 	VK_VVAR,
 	VK_VSYSCALL,
-	VK_GUARD,
+	VK_GUARD,    /* small no-access pages: a stack guard, an object's gap */
+	VK_RESERVED, /* no-access address space set aside for later */
 	VK_OTHER,
 	VK__COUNT
 };
@@ -58,6 +59,10 @@ enum vm_page_state {
 
 const char *vm_page_state_name(enum vm_page_state s);
 int vm_page_state_from_name(const char *name); /* -1 + EINVAL if unknown */
+/* The state's letter in a runs string: n r f z h s (not_present, resident,
+ * file, zero, thp, swapped); the state of a letter, or -1 + EINVAL. */
+char vm_page_state_letter(enum vm_page_state s);
+int vm_page_state_from_letter(int c);
 enum vm_page_state vm_page_state_of(unsigned flags);
 
 struct vm_page_run {
@@ -205,8 +210,21 @@ struct vm_cow_mapping {
 	size_t nruns;
 };
 
+/* How the two processes of a pair are related (by /proc's parent links). */
+enum vm_cow_relation {
+	COW_REL_CHILD,      /* the child's parent is the parent */
+	COW_REL_DESCENDANT, /* the parent is a further ancestor of the child */
+	COW_REL_ANCESTOR,   /* the other way round: the "child" is an ancestor */
+	COW_REL_KIN,        /* both descend from one ancestor (not pid 1) */
+	COW_REL_UNRELATED,  /* neither: nothing copy-on-write ties them */
+};
+/* "child", "descendant", "ancestor", "kin", "unrelated". */
+const char *vm_cow_relation_name(enum vm_cow_relation r);
+
 struct vm_cow_pair {
 	pid_t parent, child;
+	enum vm_cow_relation relation;
+	pid_t ancestor;       /* the common ancestor, for COW_REL_KIN */
 	bool pfn;             /* PFNs compared; false: exclusive-bit estimate */
 	struct vm_cow_mapping *maps; /* owned */
 	size_t nmaps;
@@ -241,11 +259,16 @@ int vm_runs_append(struct vm_page_run **runs, size_t *nruns, size_t *cap,
 ssize_t vm_process_find(const struct vm_process *p, uint64_t addr);
 
 /* Which stack the stack pointer SP of a thread of P lies in: "main" (the
- * kernel's [stack]), "thread" (any other mapping: a thread stack is an
- * anonymous mapping made by the thread library), or NULL (no mapping).
- * *MAP gets the mapping's index when not NULL. */
+ * kernel's [stack]), "goroutine" (anonymous memory of a Go program: its
+ * heap arenas hold goroutine stacks), "thread" (a mapping with a guard
+ * right below it, as a thread library makes), "heap" ([heap]), "anon"
+ * (other anonymous memory: a coroutine's, a signal stack), or NULL (no
+ * mapping). *MAP gets the mapping's index when not NULL. */
 const char *vm_process_sp_place(const struct vm_process *p, uint64_t sp,
 				ssize_t *map);
+/* PLACE in words: "main stack", "thread stack", "goroutine stack (Go
+ * heap)", "stack in the heap", "stack in anonymous memory". */
+const char *vm_sp_place_phrase(const char *place);
 
 /* Pages counted in C. */
 uint64_t vm_cow_counts_total(const struct vm_cow_counts *c);

@@ -22,7 +22,7 @@ static void cow_usage(FILE *f)
 	fprintf(f,
 		"Usage: vmatlas cow [--format=text|json] [--pages] [-o FILE [--force]] PARENT CHILD\n"
 		"Compare the pages of two processes (a parent and its forked child, or any\n"
-		"two sharing an ancestor's pages), per mapping at the same address: shared,\n"
+		"two sharing an ancestor's pages), per mapping both have: shared,\n"
 		"diverged (copied on write), parent only, child only, neither.\n"
 		"As root physical frames are compared (exact); otherwise the result is an\n"
 		"estimate from the exclusive-mapping bit, and every output says so.\n\n"

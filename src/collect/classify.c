@@ -311,6 +311,36 @@ static void vdso_sections(const struct vm_process *p, struct vm_mapping *m,
 			      &m->nsections);
 }
 
+/* A no-access mapping is a guard when it protects or separates what is
+ * around it: part of a file's mapping (ld.so makes the gaps between an
+ * object's segments PROT_NONE), between two mappings of one object, or at
+ * most GUARD_MAX_BYTES (a thread stack's guard page, a JVM's stack zones;
+ * by size alone, so that a guard stays one when its neighbour comes and
+ * goes). Any other is address space set aside for later: a JVM heap's
+ * uncommitted part, Go's arenas (512 KiB and more), malloc's arena
+ * reserve, mmap(PROT_NONE). */
+#define GUARD_MAX_BYTES (64ULL << 10)
+
+static bool same_object(const struct vm_mapping *a, const struct vm_mapping *b)
+{
+	return a->inode && a->inode == b->inode && a->dev_major == b->dev_major &&
+	       a->dev_minor == b->dev_minor;
+}
+
+static enum vm_kind kind_of_no_access(const struct vm_process *p, size_t i)
+{
+	const struct vm_mapping *m = &p->maps[i];
+	const struct vm_mapping *prev = i > 0 && p->maps[i - 1].end == m->start ?
+					&p->maps[i - 1] : NULL;
+	const struct vm_mapping *next = i + 1 < p->nmaps && p->maps[i + 1].start == m->end ?
+					&p->maps[i + 1] : NULL;
+
+	if (m->inode != 0 || (prev && next && same_object(prev, next)) ||
+	    m->end - m->start <= GUARD_MAX_BYTES)
+		return VK_GUARD;
+	return VK_RESERVED;
+}
+
 void classify_process(struct vm_process *p, struct elf_cache *cache)
 {
 	struct classify_state st = { 0 };
@@ -352,8 +382,19 @@ void classify_process(struct vm_process *p, struct elf_cache *cache)
 			if (bss_by_perms ? strcmp(m->perms, "rw-p") == 0
 					 : m->end <= bss_end)
 				k = VK_BSS;
-			if (k == VK_BSS)
-				sections_of_tail(tail, ntail, m);
+			/* Sections lie by address whatever the mappings: a
+			 * tail the kernel merged with anonymous memory after
+			 * it stays anon and still holds the .bss; a tail split
+			 * in pieces (mprotect) holds it in each. */
+			sections_of_tail(tail, ntail, m);
+			if (!bss_by_perms && m->end < bss_end) {
+				st.bss_start = m->end;
+				st.bss_end = bss_end;
+				st.tail = tail;
+				st.ntail = ntail;
+				tail = NULL;
+				ntail = 0;
+			}
 		}
 		sections_free(&tail, &ntail);
 		if (k == VK_HEAP && heap < 0)
@@ -362,6 +403,9 @@ void classify_process(struct vm_process *p, struct elf_cache *cache)
 	}
 	free(exec);
 	sections_free(&st.tail, &st.ntail);
+	for (size_t i = 0; i < p->nmaps; i++)
+		if (p->maps[i].kind == VK_GUARD)
+			p->maps[i].kind = kind_of_no_access(p, i);
 
 	/* /proc/PID/stat exports start_brk but not brk (fs/proc/array.c);
 	 * the [heap] mapping ends at brk rounded up to a page. Without a

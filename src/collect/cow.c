@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vmatlas/cow.h"
+#include "vmatlas/procfs.h"
 #include "vmatlas/tracer.h"
 
 static void cow_counts_add(struct vm_cow_counts *to, const struct vm_cow_counts *c)
@@ -18,9 +19,25 @@ static void cow_counts_add(struct vm_cow_counts *to, const struct vm_cow_counts 
 	to->neither += c->neither;
 }
 
-/* Mappings are sorted by start: walk both lists together and compare
- * those that start at the same address. A mapping that grew or shrank in
- * one of them (a heap after brk) is compared over the part both have. */
+/* Whether PM and CM, which overlap, are the same memory seen in both: the
+ * same file at the same file offset for each address, or anonymous memory
+ * of the same name ("[stack]", "[heap]", ""). Permissions may differ (one
+ * side called mprotect). */
+static bool cow_same_identity(const struct vm_mapping *pm, const struct vm_mapping *cm)
+{
+	if (pm->inode != cm->inode || pm->dev_major != cm->dev_major ||
+	    pm->dev_minor != cm->dev_minor)
+		return false;
+	if (pm->inode)
+		return pm->start - pm->offset == cm->start - cm->offset;
+	return strcmp(pm->path ? pm->path : "", cm->path ? cm->path : "") == 0;
+}
+
+/* Mappings are sorted by start: walk both lists together and compare the
+ * range every pair of the same identity overlaps in, so that a mapping
+ * that grew or shrank in one of them (a heap after brk, a child's stack
+ * grown down, a region merged with a neighbour) is compared over the part
+ * both have. */
 int cow_compare_ctx(struct pagemap_ctx *pctx, struct pagemap_ctx *cctx,
 		    const struct vm_process *p, const struct vm_process *c,
 		    bool runs, struct vm_cow_pair *out)
@@ -34,6 +51,8 @@ int cow_compare_ctx(struct pagemap_ctx *pctx, struct pagemap_ctx *cctx,
 	out->pfn = pagemap_pfn_visible(pctx) && pagemap_pfn_visible(cctx);
 	while (i < p->nmaps && j < c->nmaps) {
 		const struct vm_mapping *pm = &p->maps[i], *cm = &c->maps[j];
+		uint64_t lo = pm->start > cm->start ? pm->start : cm->start;
+		uint64_t hi = pm->end < cm->end ? pm->end : cm->end;
 		struct vm_cow_mapping *m;
 		struct cow_counts cc;
 
@@ -42,16 +61,12 @@ int cow_compare_ctx(struct pagemap_ctx *pctx, struct pagemap_ctx *cctx,
 			r = -EINTR;
 			goto fail;
 		}
-		if (pm->start < cm->start) {
+		if (pm->end <= cm->end)
 			i++;
-			continue;
-		}
-		if (cm->start < pm->start) {
+		else
 			j++;
+		if (lo >= hi || !cow_same_identity(pm, cm))
 			continue;
-		}
-		i++;
-		j++;
 		if (out->nmaps == cap) {
 			size_t ncap = cap ? 2 * cap : 16;
 			void *n = realloc(out->maps, ncap * sizeof(*out->maps));
@@ -64,8 +79,8 @@ int cow_compare_ctx(struct pagemap_ctx *pctx, struct pagemap_ctx *cctx,
 		}
 		m = &out->maps[out->nmaps];
 		memset(m, 0, sizeof(*m));
-		m->start = pm->start;
-		m->end = pm->end < cm->end ? pm->end : cm->end;
+		m->start = lo;
+		m->end = hi;
 		m->kind = pm->kind;
 		m->path = strdup(pm->path ? pm->path : "");
 		if (!m->path) {
@@ -111,6 +126,59 @@ out:
 	return r;
 }
 
+/* The ancestors of PID, nearest first, into A (at most N; stops at pid 1).
+ * Returns how many. */
+static size_t cow_ancestors(pid_t pid, pid_t *a, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && pid > 1) {
+		char path[32], *buf = NULL;
+		struct proc_stat st;
+		size_t len;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		if (procfs_read_file(path, 4096, &buf, &len) < 0)
+			break;
+		if (stat_parse(buf, len, &st) < 0 || st.ppid <= 0) {
+			free(buf);
+			break;
+		}
+		free(buf);
+		a[k++] = pid = st.ppid;
+	}
+	return k;
+}
+
+#define COW_MAX_ANCESTORS 256
+
+void cow_relation(pid_t parent, pid_t child, enum vm_cow_relation *rel, pid_t *common)
+{
+	pid_t pa[COW_MAX_ANCESTORS], ca[COW_MAX_ANCESTORS];
+	size_t np = cow_ancestors(parent, pa, COW_MAX_ANCESTORS);
+	size_t nc = cow_ancestors(child, ca, COW_MAX_ANCESTORS);
+
+	*common = 0;
+	*rel = COW_REL_UNRELATED;
+	for (size_t i = 0; i < nc; i++)
+		if (ca[i] == parent) {
+			*rel = i == 0 ? COW_REL_CHILD : COW_REL_DESCENDANT;
+			return;
+		}
+	for (size_t i = 0; i < np; i++)
+		if (pa[i] == child) {
+			*rel = COW_REL_ANCESTOR;
+			return;
+		}
+	for (size_t i = 0; i < np; i++)
+		for (size_t j = 0; j < nc; j++)
+			if (pa[i] == ca[j] && pa[i] > 1) {
+				*rel = COW_REL_KIN;
+				*common = pa[i];
+				return;
+			}
+}
+
 int cow_snapshot_add_pair(struct vm_snapshot *s, size_t parent, size_t child,
 			  bool runs)
 {
@@ -122,6 +190,10 @@ int cow_snapshot_add_pair(struct vm_snapshot *s, size_t parent, size_t child,
 	r = cow_compare(&s->procs[parent], &s->procs[child], runs, &pair);
 	if (r < 0)
 		return r;
+	if (s->procs[child].ppid == s->procs[parent].pid)
+		pair.relation = COW_REL_CHILD;
+	else
+		cow_relation(pair.parent, pair.child, &pair.relation, &pair.ancestor);
 	n = realloc(s->cows, (s->ncows + 1) * sizeof(*s->cows));
 	if (!n) {
 		vm_cow_pair_fini(&pair);

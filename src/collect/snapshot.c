@@ -8,6 +8,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "shmswap.h"
 #include "vmatlas/classify.h"
 #include "vmatlas/procfs.h"
 #include "vmatlas/snapshot.h"
@@ -43,6 +44,7 @@ int snapshot_collect_process(pid_t pid, const struct snapshot_opts *o,
 			     struct vm_process *p, struct vm_host *h)
 {
 	struct pagemap_ctx *ctx = NULL;
+	struct shmswap *shm = NULL;
 	int r;
 
 	r = procfs_collect(pid, p);
@@ -57,9 +59,15 @@ int snapshot_collect_process(pid_t pid, const struct snapshot_opts *o,
 		r = -errno;
 		goto fail;
 	}
+	shm = shmswap_open(pid, h->page_size);
+	if (!shm) {
+		r = -ENOMEM;
+		goto fail;
+	}
 	for (size_t i = 0; i < p->nmaps; i++) {
-		const struct vm_mapping *m = &p->maps[i];
+		struct vm_mapping *m = &p->maps[i];
 		unsigned want = o->pm_want;
+		bool runs_asked;
 
 		/* A quit signal: unwind so the caller can detach and exit. */
 		if (vm_should_quit()) {
@@ -68,18 +76,32 @@ int snapshot_collect_process(pid_t pid, const struct snapshot_opts *o,
 		}
 		if (m->start < o->range_end && o->range_start < m->end)
 			want |= o->pm_want_range;
-		r = pagemap_scan_mapping(ctx, &p->maps[i], want);
+		runs_asked = want & PM_WANT_RUNS;
+		if (shmswap_wants_runs(shm, m))
+			want |= PM_WANT_RUNS;
+		r = pagemap_scan_mapping(ctx, m, want);
+		if (r == 0)
+			r = shmswap_mapping(shm, m);
 		if (r < 0)
 			goto fail;
+		if (!runs_asked) {
+			free(m->runs);
+			m->runs = NULL;
+			m->nruns = 0;
+		}
 	}
+	if ((r = shmswap_finish(shm, p)) < 0)
+		goto fail;
 	if (pagemap_pfn_visible(ctx))
 		h->pfn_visible = true;
 done:
 	vm_process_compute_totals(p, h->page_size);
 	pagemap_close(ctx);
+	shmswap_close(shm);
 	return 0;
 fail:
 	pagemap_close(ctx);
+	shmswap_close(shm);
 	vm_process_fini(p);
 	return r;
 }

@@ -37,15 +37,26 @@ static bool same_file(const struct vm_mapping *a, const struct vm_mapping *b)
 	       a->dev_major == b->dev_major && a->dev_minor == b->dev_minor;
 }
 
-/* The mapping of P's object that mapping I belongs to (I itself for a file
- * mapping or the vdso, the data mapping before a bss tail), or -1. */
-static ssize_t object_mapping(const struct vm_process *p, size_t i)
+/* Whether ADDR lies in one of M's sections. */
+static bool in_sections(const struct vm_mapping *m, uint64_t addr)
+{
+	for (size_t i = 0; i < m->nsections; i++)
+		if (addr >= m->sections[i].start && addr < m->sections[i].end)
+			return true;
+	return false;
+}
+
+/* The mapping of P's object that ADDR in mapping I belongs to (I itself
+ * for a file mapping or the vdso, the data mapping before a bss tail, also
+ * one the kernel merged with anonymous memory after it), or -1. */
+static ssize_t object_mapping(const struct vm_process *p, size_t i, uint64_t addr)
 {
 	const struct vm_mapping *m = &p->maps[i];
 
 	if (is_file(m) || is_vdso(m))
 		return (ssize_t)i;
-	if (m->kind == VK_BSS && i > 0 && is_file(&p->maps[i - 1]))
+	if ((m->kind == VK_BSS || (m->kind == VK_ANON && in_sections(m, addr))) && i > 0 &&
+	    is_file(&p->maps[i - 1]))
 		return (ssize_t)i - 1;
 	return -1;
 }
@@ -94,7 +105,7 @@ int symbols_describe(struct elf_cache *c, const struct vm_process *p,
 	bool nearest;
 
 	memset(w, 0, sizeof(*w));
-	if (i < 0 || (fm = object_mapping(p, (size_t)i)) < 0)
+	if (i < 0 || (fm = object_mapping(p, (size_t)i, addr)) < 0)
 		return 0;
 	o = object_at(c, p, (size_t)fm, &w->bias);
 	if (!o)

@@ -183,9 +183,52 @@ static json_t *pages_to_json(const struct vm_page_counts *c)
 	return o;
 }
 
+/* Runs as schema version 2 writes them: one string, each run its count
+ * in decimal (left out when 1) and its state's letter, "r7n" for one
+ * resident page and seven not present: a page that alternates costs a
+ * byte, not a JSON array. */
+struct runs_text {
+	char *b;
+	size_t n, cap;
+	bool oom;
+};
+
+static void runs_text_add(struct runs_text *t, uint64_t count, char letter)
+{
+	char tmp[24];
+	int k = count > 1 ? snprintf(tmp, sizeof(tmp), "%" PRIu64, count) : 0;
+
+	tmp[k++] = letter;
+	if (t->n + (size_t)k > t->cap) {
+		size_t ncap = t->cap ? 2 * t->cap : 256;
+		char *nb;
+
+		while (ncap < t->n + (size_t)k)
+			ncap *= 2;
+		nb = t->oom ? NULL : realloc(t->b, ncap);
+		if (!nb) {
+			t->oom = true;
+			return;
+		}
+		t->b = nb;
+		t->cap = ncap;
+	}
+	memcpy(t->b + t->n, tmp, (size_t)k);
+	t->n += (size_t)k;
+}
+
+/* The JSON string of T, which is freed; NULL when out of memory. */
+static json_t *runs_text_json(struct runs_text *t)
+{
+	json_t *j = t->oom ? NULL : json_stringn(t->b ? t->b : "", t->n);
+
+	free(t->b);
+	return j;
+}
+
 static json_t *runs_to_json(const struct vm_mapping *m)
 {
-	json_t *a = json_array();
+	struct runs_text t = { 0 };
 	enum vm_page_state cur = PS__COUNT;
 	uint64_t n = 0;
 
@@ -199,11 +242,11 @@ static json_t *runs_to_json(const struct vm_mapping *m)
 			continue;
 		}
 		if (n)
-			json_array_append_new(a, json_pack("[sI]", vm_page_state_name(cur), (json_int_t)n));
+			runs_text_add(&t, n, vm_page_state_letter(cur));
 		cur = s;
 		n = i < m->nruns ? m->runs[i].count : 0;
 	}
-	return a;
+	return runs_text_json(&t);
 }
 
 json_t *mapping_to_json(const struct vm_mapping *m, unsigned flags)
@@ -367,12 +410,17 @@ static void put_counts(json_t *o, const struct vm_cow_counts *c)
 
 static json_t *cow_runs_to_json(const struct vm_cow_mapping *m)
 {
-	json_t *a = json_array();
+	/* shared, diverged, parent_only, child_only, neither */
+	static const char letter[COW__COUNT] = {
+		[COW_NEITHER] = 'n', [COW_SHARED] = 's', [COW_DIVERGED] = 'd',
+		[COW_PARENT_ONLY] = 'p', [COW_CHILD_ONLY] = 'c',
+	};
+	struct runs_text t = { 0 };
 
-	for (size_t i = 0; a && i < m->nruns; i++)
-		json_array_append_new(a, json_pack("[sI]", cow_state_name(m->runs[i].flags),
-						   (json_int_t)m->runs[i].count));
-	return a;
+	for (size_t i = 0; i < m->nruns; i++)
+		runs_text_add(&t, m->runs[i].count,
+			      m->runs[i].flags < COW__COUNT ? letter[m->runs[i].flags] : 'n');
+	return runs_text_json(&t);
 }
 
 static json_t *cow_mapping_to_json(const struct vm_cow_mapping *m, unsigned flags)
@@ -399,6 +447,9 @@ json_t *cow_pairs_to_json(const struct vm_snapshot *s, unsigned flags)
 
 		put(o, "parent", json_integer(c->parent));
 		put(o, "child", json_integer(c->child));
+		put(o, "relation", json_string(vm_cow_relation_name(c->relation)));
+		if (c->relation == COW_REL_KIN)
+			put(o, "ancestor", json_integer(c->ancestor));
 		put(o, "precision", json_string(vm_cow_pair_precision(c)));
 		for (size_t j = 0; maps && j < c->nmaps; j++)
 			json_array_append_new(maps, cow_mapping_to_json(&c->maps[j], flags));

@@ -475,13 +475,77 @@ static const uint8_t state_flags[PS__COUNT] = {
 	[PS_SWAPPED] = PG_SWAPPED,
 };
 
+/* The runs' totals against the mapping's pages. */
+static int runs_check(struct rd *r, const struct vm_mapping *m, uint64_t sum,
+		      const uint64_t *by_state)
+{
+	if (sum != m->pages.total)
+		return rd_fail(r, "runs cover %" PRIu64 " pages, the mapping has %" PRIu64, sum,
+			       m->pages.total);
+	if (by_state[PS_SWAPPED] != m->pages.swapped ||
+	    by_state[PS_NOT_PRESENT] != m->pages.not_present)
+		return rd_fail(r, "runs disagree with pages: %" PRIu64 " swapped and %" PRIu64
+			       " not present, pages says %" PRIu64 " and %" PRIu64,
+			       by_state[PS_SWAPPED], by_state[PS_NOT_PRESENT], m->pages.swapped,
+			       m->pages.not_present);
+	return 0;
+}
+
+/* Schema version 2: "r7n...", a decimal count (1 when left out) before
+ * each state's letter. */
+static int read_runs_text(struct rd *r, const json_t *j, struct vm_mapping *m)
+{
+	const char *s = json_string_value(j);
+	size_t len = json_string_length(j), i = 0, cap = 0;
+	uint64_t sum = 0, by_state[PS__COUNT] = { 0 };
+
+	while (i < len) {
+		size_t at = i;
+		uint64_t cnt = 1;
+		bool digits = false;
+		int st;
+
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			uint64_t d = (uint64_t)(s[i] - '0');
+
+			if (!digits)
+				cnt = 0;
+			digits = true;
+			if (cnt > (UINT64_MAX - d) / 10)
+				return rd_fail(r, "character %zu: a count beyond 64 bits", at);
+			cnt = cnt * 10 + d;
+		}
+		if (i == len)
+			return rd_fail(r, "character %zu: a count without its state letter", at);
+		st = vm_page_state_from_letter((unsigned char)s[i]);
+		if (st < 0)
+			return rd_fail(r, "character %zu: unknown page state letter '%c' (n, r, f, z, h "
+				       "or s)", i, s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?');
+		i++;
+		if (cnt == 0)
+			return rd_fail(r, "character %zu: a run of 0 pages", at);
+		if (cnt > m->pages.total - sum)
+			return rd_fail(r, "character %zu: runs cover more than the mapping's %" PRIu64
+				       " pages", at, m->pages.total);
+		sum += cnt;
+		by_state[st] += cnt;
+		if (vm_runs_append(&m->runs, &m->nruns, &cap, state_flags[st], cnt) < 0)
+			return oom(r);
+	}
+	return runs_check(r, m, sum, by_state);
+}
+
 static int read_runs(struct rd *r, const json_t *a, struct vm_mapping *m)
 {
 	uint64_t sum = 0, by_state[PS__COUNT] = { 0 };
 	size_t n, i, cap = 0;
 	int e;
 
-	if ((e = rd_expect(r, a, JSON_ARRAY, "an array of [STATE, COUNT]")))
+	if (json_is_string(a))
+		return read_runs_text(r, a, m);
+	/* Schema version 1: [[STATE, COUNT], ...]. */
+	if ((e = rd_expect(r, a, JSON_ARRAY, "a string of runs (\"r7n\") or an array of "
+			   "[STATE, COUNT]")))
 		return e;
 	n = json_array_size(a);
 	for (i = 0; i < n; i++) {
@@ -519,16 +583,7 @@ static int read_runs(struct rd *r, const json_t *a, struct vm_mapping *m)
 		if ((e = vm_runs_append(&m->runs, &m->nruns, &cap, state_flags[st], cnt)) < 0)
 			return oom(r);
 	}
-	if (sum != m->pages.total)
-		return rd_fail(r, "runs cover %" PRIu64 " pages, the mapping has %" PRIu64, sum,
-			       m->pages.total);
-	if (by_state[PS_SWAPPED] != m->pages.swapped ||
-	    by_state[PS_NOT_PRESENT] != m->pages.not_present)
-		return rd_fail(r, "runs disagree with pages: %" PRIu64 " swapped and %" PRIu64
-			       " not present, pages says %" PRIu64 " and %" PRIu64,
-			       by_state[PS_SWAPPED], by_state[PS_NOT_PRESENT], m->pages.swapped,
-			       m->pages.not_present);
-	return 0;
+	return runs_check(r, m, sum, by_state);
 out:
 	return e;
 }
@@ -635,7 +690,7 @@ static int read_mapping(struct rd *r, const json_t *o, void *elem, void *ctx)
 
 	if ((e = get_name(r, o, "kind", true, vm_kind_from_name,
 			  "text, rodata, data, bss, heap, stack, anon, file, shm, vdso, vvar, "
-			  "vsyscall, guard or other", &k)))
+			  "vsyscall, guard, reserved or other", &k)))
 		return e;
 	m->kind = (enum vm_kind)k;
 

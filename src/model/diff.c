@@ -147,39 +147,52 @@ static int ranges_add(struct diff_entry *e, size_t *cap, uint64_t start, uint64_
 	return 0;
 }
 
-/* Page ranges whose state differs, page i of A against page i of B. */
+static bool overlap(const struct vm_mapping *a, const struct vm_mapping *b)
+{
+	return a->start < b->end && b->start < a->end;
+}
+
+/* Page ranges whose state differs. Mappings that overlap (one grew or
+ * shrank at either end) are compared address by address; a moved one
+ * page i of A against page i of B. Addresses are B's, or A's shifted to
+ * B's start for pages only a moved A has. */
 static int ranges_build(struct diff_entry *e, long ps)
 {
 	struct run_iter ia = { e->a, 0, 0 }, ib = { e->b, 0, 0 };
-	uint64_t na = e->a->pages.total, nb = e->b->pages.total, p = 0, total = na > nb ? na : nb;
+	uint64_t ups = (uint64_t)ps;
+	/* Where A's first page is, in B's addresses. */
+	uint64_t a0 = overlap(e->a, e->b) ? e->a->start : e->b->start;
+	uint64_t a1 = a0 + e->a->pages.total * ups, b0 = e->b->start, b1 = e->b->end;
+	uint64_t pos = a0 < b0 ? a0 : b0, end = a1 > b1 ? a1 : b1;
 	size_t cap = 0;
 
-	while (p < total) {
+	while (pos < end) {
+		bool ina = pos >= a0 && pos < a1, inb = pos >= b0 && pos < b1;
 		uint64_t ca = UINT64_MAX, cb = UINT64_MAX, n;
-		int sa = p < na ? run_next(&ia, &ca) : DIFF_UNMAPPED;
-		int sb = p < nb ? run_next(&ib, &cb) : DIFF_UNMAPPED;
+		int sa = ina ? run_next(&ia, &ca) : DIFF_UNMAPPED;
+		int sb = inb ? run_next(&ib, &cb) : DIFF_UNMAPPED;
 
 		/* Runs shorter than their mapping: not from the reader or the
 		 * collectors, which both check the sum. */
-		if ((p < na && sa == DIFF_UNMAPPED) || (p < nb && sb == DIFF_UNMAPPED))
+		if ((ina && sa == DIFF_UNMAPPED) || (inb && sb == DIFF_UNMAPPED))
 			return -EINVAL;
 		n = ca < cb ? ca : cb;
-		/* Do not run past where one side ends. */
-		if (p < na && n > na - p)
-			n = na - p;
-		if (p < nb && n > nb - p)
-			n = nb - p;
-		if (sa != sb) {
-			uint64_t base = p < nb ? e->b->start : e->a->start;
-			if (ranges_add(e, &cap, base + p * (uint64_t)ps, base + (p + n) * (uint64_t)ps,
-				       sa, sb) < 0)
-				return -ENOMEM;
-		}
-		if (p < na)
+		/* Do not run past where either side begins or ends. */
+		if (ina && n > (a1 - pos) / ups)
+			n = (a1 - pos) / ups;
+		if (!ina && pos < a0 && n > (a0 - pos) / ups)
+			n = (a0 - pos) / ups;
+		if (inb && n > (b1 - pos) / ups)
+			n = (b1 - pos) / ups;
+		if (!inb && pos < b0 && n > (b0 - pos) / ups)
+			n = (b0 - pos) / ups;
+		if (sa != sb && ranges_add(e, &cap, pos, pos + n * ups, sa, sb) < 0)
+			return -ENOMEM;
+		if (ina)
 			ia.left -= n;
-		if (p < nb)
+		if (inb)
 			ib.left -= n;
-		p += n;
+		pos += n * ups;
 	}
 	return 0;
 }
@@ -210,7 +223,9 @@ static void entry_fill(struct diff_entry *e, long psa, long psb)
 		e->what = DIFF_REMOVED;
 		return;
 	}
-	if (a->start != b->start)
+	/* Growth at the low end (a stack, a region merged with the one
+	 * below) keeps the mapping where it was: only a jump is a move. */
+	if (a->start != b->start && !overlap(a, b))
 		e->what |= DIFF_MOVED;
 	if (b->end - b->start > a->end - a->start)
 		e->what |= DIFF_GROWN;
@@ -238,6 +253,51 @@ static int entry_cmp(const void *x, const void *y)
 		return a < b ? -1 : 1;
 	/* At one address, what went away is listed before what came. */
 	return ((const struct diff_entry *)x)->b == NULL ? -1 : 1;
+}
+
+/* Anonymous memory is keyed by its start, which growth downwards changes:
+ * a removed and an added anonymous mapping of one kind that overlap are
+ * one mapping that grew or shrank (the largest overlap wins). */
+static void pair_by_overlap(struct vm_diff *d, long psa, long psb)
+{
+	size_t n = d->nentries, out = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct diff_entry *r = &d->entries[i];
+		size_t best = n;
+		uint64_t best_len = 0;
+
+		if (!(r->what & DIFF_REMOVED) || is_file_backed(r->a))
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			const struct diff_entry *a = &d->entries[j];
+			uint64_t lo, hi;
+
+			if (!(a->what & DIFF_ADDED) || is_file_backed(a->b) ||
+			    a->b->kind != r->a->kind || !overlap(a->b, r->a) ||
+			    strcmp(a->b->path ? a->b->path : "", r->a->path ? r->a->path : "") != 0)
+				continue;
+			lo = a->b->start > r->a->start ? a->b->start : r->a->start;
+			hi = a->b->end < r->a->end ? a->b->end : r->a->end;
+			if (hi - lo > best_len) {
+				best_len = hi - lo;
+				best = j;
+			}
+		}
+		if (best == n)
+			continue;
+		r->b = d->entries[best].b;
+		d->entries[best].what = 0; /* consumed */
+		r->what = 0;
+		r->d_pages_resident = r->d_pages_swapped = r->d_pages_not_present = 0;
+		entry_fill(r, psa, psb);
+		if (!r->what)
+			d->nunchanged++;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (d->entries[i].what)
+			d->entries[out++] = d->entries[i];
+	d->nentries = out;
 }
 
 void diff_free(struct vm_diff *d)
@@ -290,21 +350,21 @@ int diff_processes(const struct vm_process *a, long psa, const struct vm_process
 			d->nunchanged++;
 			continue;
 		}
-		if ((opts & DIFF_OPT_RANGES) && e->a && e->b) {
-			if (!e->a->runs || !e->b->runs) {
-				r = -EINVAL;
-				d->nentries++;
-				goto out;
-			}
-			if (e->what & (DIFF_PAGES | DIFF_GROWN | DIFF_SHRUNK)) {
-				r = ranges_build(e, psb);
-				d->nentries++;
-				if (r < 0)
-					goto out;
-				continue;
-			}
-		}
 		d->nentries++;
+	}
+	pair_by_overlap(d, psa, psb);
+	for (size_t k = 0; (opts & DIFF_OPT_RANGES) && k < d->nentries; k++) {
+		struct diff_entry *e = &d->entries[k];
+
+		if (!e->a || !e->b)
+			continue;
+		if (!e->a->runs || !e->b->runs) {
+			r = -EINVAL;
+			goto out;
+		}
+		if ((e->what & (DIFF_PAGES | DIFF_GROWN | DIFF_SHRUNK)) &&
+		    (r = ranges_build(e, psb)) < 0)
+			goto out;
 	}
 	qsort(d->entries, d->nentries, sizeof(*d->entries), entry_cmp);
 out:

@@ -15,7 +15,8 @@ static const char *const kind_names[VK__COUNT] = {
 	[VK_BSS] = "bss",           [VK_HEAP] = "heap",     [VK_STACK] = "stack",
 	[VK_ANON] = "anon",         [VK_FILE] = "file",     [VK_SHM] = "shm",
 	[VK_VDSO] = "vdso",         [VK_VVAR] = "vvar",     [VK_VSYSCALL] = "vsyscall",
-	[VK_GUARD] = "guard",       [VK_OTHER] = "other",
+	[VK_GUARD] = "guard",       [VK_RESERVED] = "reserved",
+	[VK_OTHER] = "other",
 };
 
 static const char *const state_names[PS__COUNT] = {
@@ -58,6 +59,17 @@ const char *vm_unwind_end_note(enum vm_unwind_end e)
 	return (unsigned)e < sizeof(unwind_ends) / sizeof(unwind_ends[0]) ? unwind_ends[e].note : NULL;
 }
 
+const char *vm_cow_relation_name(enum vm_cow_relation r)
+{
+	static const char *const names[] = {
+		[COW_REL_CHILD] = "child", [COW_REL_DESCENDANT] = "descendant",
+		[COW_REL_ANCESTOR] = "ancestor", [COW_REL_KIN] = "kin",
+		[COW_REL_UNRELATED] = "unrelated",
+	};
+
+	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "unrelated";
+}
+
 const char *vm_kind_name(enum vm_kind k)
 {
 	return (unsigned)k < VK__COUNT ? kind_names[k] : "other";
@@ -80,6 +92,26 @@ int vm_kind_from_name(const char *name)
 const char *vm_page_state_name(enum vm_page_state s)
 {
 	return (unsigned)s < PS__COUNT ? state_names[s] : "not_present";
+}
+
+/* The letters of the runs strings (man/vmatlas-snapshot.5). */
+static const char state_letters[PS__COUNT] = {
+	[PS_NOT_PRESENT] = 'n', [PS_RESIDENT] = 'r', [PS_FILE] = 'f',
+	[PS_ZERO] = 'z', [PS_THP] = 'h', [PS_SWAPPED] = 's',
+};
+
+char vm_page_state_letter(enum vm_page_state s)
+{
+	return (unsigned)s < PS__COUNT ? state_letters[s] : 'n';
+}
+
+int vm_page_state_from_letter(int c)
+{
+	for (int s = 0; s < PS__COUNT; s++)
+		if (state_letters[s] == c)
+			return s;
+	errno = EINVAL;
+	return -1;
 }
 
 int vm_page_state_from_name(const char *name)
@@ -228,16 +260,61 @@ ssize_t vm_process_find(const struct vm_process *p, uint64_t addr)
 	return -1;
 }
 
+/* A Go program: its executable has the Go linker's sections. */
+static bool process_is_go(const struct vm_process *p)
+{
+	for (size_t i = 0; i < p->nmaps; i++) {
+		const struct vm_mapping *m = &p->maps[i];
+
+		if (!p->exe || !m->path || strcmp(m->path, p->exe) != 0)
+			continue;
+		for (size_t j = 0; j < m->nsections; j++)
+			if (strcmp(m->sections[j].name, ".go.buildinfo") == 0 ||
+			    strcmp(m->sections[j].name, ".gopclntab") == 0)
+				return true;
+	}
+	return false;
+}
+
 const char *vm_process_sp_place(const struct vm_process *p, uint64_t sp,
 			    ssize_t *map)
 {
 	ssize_t i = vm_process_find(p, sp);
 
+	const struct vm_mapping *m;
+
 	if (map)
 		*map = i;
 	if (i < 0)
 		return NULL;
-	return p->maps[i].kind == VK_STACK ? "main" : "thread";
+	m = &p->maps[i];
+	if (m->kind == VK_STACK)
+		return "main";
+	/* Go's goroutine stacks, and its threads' own (g0) stacks without
+	 * cgo, are allocated in its heap arenas (runtime/stack.go). */
+	if (process_is_go(p) && m->kind == VK_ANON)
+		return "goroutine";
+	/* A thread library's stack has its guard right below it. */
+	if (i > 0 && p->maps[i - 1].end == m->start &&
+	    (p->maps[i - 1].kind == VK_GUARD || p->maps[i - 1].kind == VK_RESERVED))
+		return "thread";
+	return m->kind == VK_HEAP ? "heap" : "anon";
+}
+
+const char *vm_sp_place_phrase(const char *place)
+{
+	static const char *const phrase[][2] = {
+		{ "main", "main stack" },
+		{ "thread", "thread stack" },
+		{ "goroutine", "goroutine stack (Go heap)" },
+		{ "heap", "stack in the heap" },
+		{ "anon", "stack in anonymous memory" },
+	};
+
+	for (size_t i = 0; place && i < sizeof(phrase) / sizeof(phrase[0]); i++)
+		if (strcmp(place, phrase[i][0]) == 0)
+			return phrase[i][1];
+	return "stack";
 }
 
 uint64_t vm_cow_counts_total(const struct vm_cow_counts *c)

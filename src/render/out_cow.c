@@ -98,6 +98,32 @@ static void print_who(FILE *f, const char *role, const struct vm_snapshot *s, pi
 
 #define STRIP_WIDTH 64
 
+/* What the comparison means when CHILD is not PARENT's child. */
+static void cow_write_relation(FILE *f, const struct vm_cow_pair *c)
+{
+	switch (c->relation) {
+	case COW_REL_CHILD:
+		return;
+	case COW_REL_DESCENDANT:
+		fprintf(f, "\nrelation: %d descends from %d (not its child)", (int)c->child,
+			(int)c->parent);
+		return;
+	case COW_REL_ANCESTOR:
+		fprintf(f, "\nrelation: reversed: %d is an ancestor of %d", (int)c->child,
+			(int)c->parent);
+		return;
+	case COW_REL_KIN:
+		fprintf(f, "\nrelation: not parent and child: both descend from %d; they share "
+			"copy-on-write pages only if neither has exec'd since", (int)c->ancestor);
+		return;
+	case COW_REL_UNRELATED:
+		fprintf(f, "\nrelation: NOT RELATED: neither descends from the other, so no page is "
+			"copy-on-write between them; \"shared\" counts the frames both map anyway "
+			"(libraries, files, shared memory, the zero page)");
+		return;
+	}
+}
+
 int cow_write_text(FILE *f, const struct vm_snapshot *s, unsigned flags)
 {
 	uint8_t cells[STRIP_WIDTH];
@@ -111,6 +137,7 @@ int cow_write_text(FILE *f, const struct vm_snapshot *s, unsigned flags)
 		print_who(f, "parent", s, c->parent);
 		fprintf(f, " -> ");
 		print_who(f, "child", s, c->child);
+		cow_write_relation(f, c);
 		if (c->pfn)
 			fprintf(f, "\nprecision: pfn (physical frames compared: exact)\n\n");
 		else

@@ -35,7 +35,7 @@ static const char *const kind_colour[VK__COUNT] = {
 	[VK_BSS] = "#8cd17d",    [VK_HEAP] = "#f28e2b",   [VK_STACK] = "#e15759",
 	[VK_ANON] = "#edc948",   [VK_FILE] = "#b07aa1",   [VK_SHM] = "#ff9da7",
 	[VK_VDSO] = "#9c755f",   [VK_VVAR] = "#bab0ac",   [VK_VSYSCALL] = "#d37295",
-	[VK_GUARD] = "#d4d4d4",  [VK_OTHER] = "#a0cbe8",
+	[VK_GUARD] = "#d4d4d4",  [VK_RESERVED] = "#ececec", [VK_OTHER] = "#a0cbe8",
 };
 
 static const char *colour(enum vm_kind k)

@@ -82,8 +82,8 @@ static void print_row_notes(FILE *f, const struct vm_process *p,
 		const struct vm_thread *t = &p->threads[i];
 
 		if (t->sp >= m->start && t->sp < m->end)
-			fprintf(f, "    %s stack of thread %d (sp %" PRIx64 ")\n",
-				m->kind == VK_STACK ? "main" : "thread",
+			fprintf(f, "    %s of thread %d (sp %" PRIx64 ")\n",
+				vm_sp_place_phrase(vm_process_sp_place(p, t->sp, NULL)),
 				(int)t->tid, t->sp);
 	}
 }
@@ -282,8 +282,8 @@ int stacks_write_text(FILE *f, const struct vm_process *p)
 		fprintf(f, "thread %d (%s) state %c  sp 0x%" PRIx64, (int)t->tid,
 			name ? name : "?", t->state ? t->state : '?', t->sp);
 		if (place)
-			fprintf(f, " in %s stack %" PRIx64 "-%" PRIx64 "\n",
-				place, p->maps[m].start, p->maps[m].end);
+			fprintf(f, " in %s %" PRIx64 "-%" PRIx64 "\n",
+				vm_sp_place_phrase(place), p->maps[m].start, p->maps[m].end);
 		else
 			fprintf(f, "%s\n", t->nframes ? " (in no mapping)" : "");
 		free(name);

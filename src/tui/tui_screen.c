@@ -66,7 +66,8 @@ static void screen_colors(struct tui *t)
 		[VK_ANON] = COLOR_BLUE, [VK_FILE] = COLOR_WHITE,
 		[VK_SHM] = COLOR_MAGENTA, [VK_VDSO] = COLOR_CYAN,
 		[VK_VVAR] = COLOR_CYAN, [VK_VSYSCALL] = COLOR_CYAN,
-		[VK_GUARD] = COLOR_BLACK, [VK_OTHER] = COLOR_WHITE,
+		[VK_GUARD] = COLOR_BLACK, [VK_RESERVED] = COLOR_BLACK,
+		[VK_OTHER] = COLOR_WHITE,
 	};
 	static const short page_fg[PS__COUNT] = {
 		[PS_NOT_PRESENT] = COLOR_BLUE, [PS_RESIDENT] = COLOR_GREEN,
@@ -86,7 +87,7 @@ static void screen_colors(struct tui *t)
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
 		mono_of[roles[i].c] = roles[i].mono;
 	for (int k = 0; k < VK__COUNT; k++)
-		mono_of[TC_KIND + k] = (k == VK_GUARD) ? A_DIM : A_REVERSE;
+		mono_of[TC_KIND + k] = (k == VK_GUARD || k == VK_RESERVED) ? A_DIM : A_REVERSE;
 	mono_of[TC_PAGE + PS_NOT_PRESENT] = A_DIM;
 	mono_of[TC_PAGE + PS_SWAPPED] = A_BOLD;
 	mono_of[TC_COW + COW_NEITHER] = A_DIM;
@@ -99,7 +100,7 @@ static void screen_colors(struct tui *t)
 		pair_of[roles[i].c] = n++;
 	}
 	for (int k = 0; k < VK__COUNT; k++) {
-		init_pair(n, k == VK_GUARD ? COLOR_WHITE : COLOR_BLACK, kind_bg[k]);
+		init_pair(n, k == VK_GUARD || k == VK_RESERVED ? COLOR_WHITE : COLOR_BLACK, kind_bg[k]);
 		pair_of[TC_KIND + k] = n++;
 	}
 	for (int s = 0; s < PS__COUNT; s++) {
@@ -118,7 +119,7 @@ int tui_attr(const struct tui *t, enum tui_color c)
 		return A_NORMAL;
 	if (!t->color)
 		return mono_of[c];
-	if (c == TC_KIND + VK_GUARD || c == TC_PAGE + PS_NOT_PRESENT || c == TC_DIM ||
+	if (c == TC_KIND + VK_GUARD || c == TC_KIND + VK_RESERVED || c == TC_PAGE + PS_NOT_PRESENT || c == TC_DIM ||
 	    c == TC_COW + COW_NEITHER || c == TC_COW + COW_DIVERGED)
 		return COLOR_PAIR(pair_of[c]) | A_BOLD;
 	return COLOR_PAIR(pair_of[c]);

@@ -41,7 +41,7 @@ const char *tui_mapping_name(const struct vm_mapping *m)
 {
 	if (m->path && *m->path)
 		return m->path;
-	return m->kind == VK_GUARD ? "[guard]" : "[anon]";
+	return m->kind == VK_GUARD ? "[guard]" : m->kind == VK_RESERVED ? "[reserved]" : "[anon]";
 }
 
 ssize_t tui_selected_index(const struct tui *t)

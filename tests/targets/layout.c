@@ -7,7 +7,8 @@
  *   shfile   4 MiB MAP_SHARED file (in the ready file's directory); 10 pages
  *            written: 10 resident, 10 file_or_shared (writes do not fault
  *            around, reads would).
- *   guard    16 MiB PROT_NONE: kind guard, nothing present.
+ *   guard    16 MiB PROT_NONE: kind reserved (too big for a guard),
+ *            nothing present.
  *   Each region lies between two PROT_NONE guard pages (never merged).
  *   out      with argv[2] = "pageout": 256 pages of anon32 (the first 256
  *            written ones) are paged out with MADV_PAGEOUT after writing.

@@ -94,7 +94,7 @@ int main(void)
 		     "t.json: line 1: processes[0].mappings[1]: starts at 0x2000, below the end of the "
 		     "previous mapping (0x3000): mappings must be sorted and not overlap");
 	expect_error("{\"format\":\"vmatlas-snapshot\",\"version\":3}",
-		     "t.json: line 1: version: 3 is newer than this vmatlas reads (1): use a newer vmatlas");
+		     "t.json: line 1: version: 3 is newer than this vmatlas reads (2): use a newer vmatlas");
 	expect_error("{\"format\":\"vmatlas-snapshot\",\n \"version\":1,\n \"taken_at\":\"x\"}",
 		     "t.json: taken_at: expected an RFC 3339 time such as \"2026-11-21T00:12:12.345Z\"");
 	CHECK_DONE();
