@@ -70,6 +70,7 @@ struct live {
 	uint64_t seq;
 	struct tui_want want;       /* of the last refresh */
 	pid_t cow_child;            /* child compared in the last refresh */
+	pid_t kept[2];              /* held at exit for a last picture: shown, child */
 	pid_t served_last;          /* exited pid whose last picture was handed out */
 };
 
@@ -120,10 +121,26 @@ static bool lp_read_stat(struct lproc *p)
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->pid);
 	ok = procfs_read_file(path, 64u << 10, &buf, &len) == 0 &&
-	     stat_parse(buf, len, &st) == 0 && st.state != 'Z' && st.state != 'X';
+	     stat_parse(buf, len, &st) == 0;
 	free(buf);
 	if (!ok)
 		return false;
+	if (st.state == 'Z' || st.state == 'X') {
+		/* A zombie leader whose other threads run (pthread_exit, or
+		 * an exec by another thread right now) is a live process:
+		 * the state of the thread its memory is read through. */
+		struct proc_stat ts;
+		pid_t tid = procfs_main_tid(p->pid);
+
+		if (tid <= 0)
+			return false;
+		buf = NULL;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)p->pid, (int)tid);
+		if (procfs_read_file(path, 64u << 10, &buf, &len) == 0 &&
+		    stat_parse(buf, len, &ts) == 0)
+			st.state = ts.state;
+		free(buf);
+	}
 	snprintf(p->comm, sizeof(p->comm), "%.16s", st.comm);
 	p->state = st.state;
 	if (st.ppid > 0)
@@ -293,6 +310,39 @@ static int live_add_proc(struct live *l, struct vm_snapshot *s, pid_t pid)
 	return r;
 }
 
+struct live_unwind {
+	struct live *l;
+	struct vm_process *p;
+};
+
+/* The unwinder reads registers with ptrace: it runs in the tracer's thread. */
+static int live_unwind_traced(void *arg)
+{
+	struct live_unwind *u = arg;
+
+	return tui_stacks_collect(u->l->tr, u->l->elf, u->p);
+}
+
+/* Only the processes on screen are held at their exit for a last picture
+ * (the shown one and the child it is compared with); the others' exits
+ * wait for nobody. */
+static void live_keep_exits(struct live *l, pid_t shown, pid_t child)
+{
+	pid_t want[2] = { shown, child };
+
+	if (!l->tr)
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (want[i] == l->kept[i])
+			continue;
+		if (l->kept[i] && l->kept[i] != want[1 - i])
+			tracer_keep_exit(l->tr, l->kept[i], false);
+		if (want[i])
+			tracer_keep_exit(l->tr, want[i], true);
+		l->kept[i] = want[i];
+	}
+}
+
 /* PID as W asks: its counts, runs for W's range, stacks, and the COW pair
  * with a child. */
 static struct vm_snapshot *live_take(struct live *l, pid_t pid,
@@ -328,8 +378,11 @@ static struct vm_snapshot *live_take(struct live *l, pid_t pid,
 	/* Unwinding needs the process attached: not with --no-trace, nor for
 	 * a child only read from /proc. A failure leaves threads NULL: the
 	 * view says no stacks. */
-	if (w && w->stacks && tui_stacks_collect && live_traces(l, pid))
-		tui_stacks_collect(l->tr, l->elf, &s->procs[0]);
+	if (w && w->stacks && tui_stacks_collect && live_traces(l, pid)) {
+		struct live_unwind u = { l, &s->procs[0] };
+
+		tracer_call(l->tr, live_unwind_traced, &u);
+	}
 	/* A child that exits meanwhile: no pair this time. */
 	child = w && w->cow ? lp_cow_child(l, pid, w->cow_child) : 0;
 	if (child && live_add_proc(l, s, child) == 0)
@@ -392,6 +445,7 @@ static int live_refresh(struct tui_source *src, const struct tui_want *w,
 		return -err;
 	}
 	l->cow_child = (*out)->ncows ? (*out)->cows[0].child : 0;
+	live_keep_exits(l, pid, l->cow_child);
 	return 1;
 }
 
@@ -468,6 +522,12 @@ static unsigned live_poll(struct tui_source *src, int timeout_ms)
 				r |= TUI_SRC_TREE;
 			break;
 		case TEV_EXEC:
+			/* An exec by a thread other than the leader ends the
+			 * leader's tid as a thread, never the process. */
+			if (p && p->exited && !p->last_refs) {
+				lp_drop_last(p);
+				p->exited = false;
+			}
 			if (p)
 				lp_read_stat(p);
 			if (ev.pid == l->sym.pid)
@@ -665,6 +725,29 @@ static void live_close(struct tui_source *src)
 	free(l);
 }
 
+static int live_suspend(struct tui_source *src)
+{
+	struct live *l = src->priv;
+
+	return l->tr ? tracer_let_go(l->tr) : 0;
+}
+
+static int live_resume(struct tui_source *src)
+{
+	struct live *l = src->priv;
+	int r;
+
+	if (!l->tr)
+		return 0;
+	r = tracer_reattach(l->tr);
+	/* Children forked while away are found, and followed, again. */
+	if (r == 0 && l->follow)
+		lp_discover(l, l->pid, true);
+	l->kept[0] = l->kept[1] = 0;
+	live_keep_exits(l, l->want.pid ? l->want.pid : l->pid, l->cow_child);
+	return r;
+}
+
 static const struct tui_source_ops live_ops = {
 	.refresh = live_refresh,
 	.release = live_release,
@@ -676,6 +759,8 @@ static const struct tui_source_ops live_ops = {
 	.procs = live_procs,
 	.take_all = live_take_all,
 	.clear_soft_dirty = live_clear_soft_dirty,
+	.suspend = live_suspend,
+	.resume = live_resume,
 	.close = live_close,
 };
 
@@ -723,6 +808,7 @@ struct tui_source *tui_source_live_new(struct tracer *tracer, pid_t pid,
 			goto fail;
 		}
 	}
+	live_keep_exits(l, l->pid, 0);
 	if (!lp_add(l, l->pid, 0, tracer != NULL)) {
 		snprintf(err, errlen, "out of memory");
 		e = ENOMEM;
