@@ -65,6 +65,12 @@ int procfs_tids(pid_t pid, pid_t **tids, size_t *n);
  * zombie whose /proc/PID/maps is empty. -ESRCH when no thread runs. */
 pid_t procfs_main_tid(pid_t pid);
 
+/* Is /proc of vmatlas's own PID namespace? Mounted for another (a
+ * container's, entered with its mount namespace only), its PID N is not
+ * the process ptrace and kill call N. 0, or -EXDEV with a sentence in MSG
+ * saying where to run vmatlas. */
+int procfs_check_namespace(char *msg, size_t len);
+
 /* Read a whole /proc file into a malloc'd buffer (NUL-terminated, *len
  * without it), up to MAX bytes (-EFBIG beyond). */
 int procfs_read_file(const char *path, size_t max, char **buf, size_t *len);

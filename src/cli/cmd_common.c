@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vmatlas/procfs.h"
 #include "vmatlas/model.h"
 #include "vmatlas/outfile.h"
 #include "vmatlas/util.h"
@@ -79,6 +80,16 @@ int cmd_out_option(struct cmd_out *o, int c, const char *arg)
 	}
 }
 
+int cmd_check_namespace(void)
+{
+	char msg[512];
+
+	if (procfs_check_namespace(msg, sizeof(msg)) == 0)
+		return 0;
+	vm_error("%s", msg);
+	return -EXDEV;
+}
+
 int cmd_parse_pids(char *const *args, size_t n, pid_t *pids)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -89,7 +100,7 @@ int cmd_parse_pids(char *const *args, size_t n, pid_t *pids)
 			return -EINVAL;
 		}
 	}
-	return 0;
+	return cmd_check_namespace();
 }
 
 int cmd_parse_text_json(const char *cmd, const char *arg, enum snapshot_fmt *format)
@@ -229,7 +240,7 @@ int cmd_parse_pid(const char *arg, pid_t *pid)
 	char *e;
 
 	if (parse_pid(arg, pid) == 0)
-		return 0;
+		return cmd_check_namespace() == 0 ? 0 : 1;
 	e = escape_untrusted(arg);
 	vm_error("'%s' is not a process ID (a positive decimal number)", e ? e : "?");
 	free(e);

@@ -268,9 +268,9 @@ int cmd_snapshot(int argc, char **argv)
 		vm_error("out of memory");
 		return 1;
 	}
-	if (cmd_parse_pids(argv + optind, (size_t)(argc - optind), pids) < 0) {
+	if ((r = cmd_parse_pids(argv + optind, (size_t)(argc - optind), pids)) < 0) {
 		free(pids);
-		return EXIT_USAGE;
+		return r == -EXDEV ? 1 : EXIT_USAGE;
 	}
 
 	if (fo.interval > 0) {

@@ -102,6 +102,8 @@ int cmd_watch(int argc, char **argv)
 		vm_error("--no-trace cannot launch a program: it is started under ptrace");
 		return EXIT_USAGE;
 	}
+	if (cmd_check_namespace() < 0)
+		return 1;
 	if (tui_terminal_usable(err, sizeof(err)) < 0) {
 		vm_error("%s: use 'vmatlas snapshot PID' for text or JSON", err);
 		return 1;

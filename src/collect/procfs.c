@@ -698,6 +698,38 @@ pid_t procfs_main_tid(pid_t pid)
 	return found;
 }
 
+int procfs_check_namespace(char *msg, size_t len)
+{
+	char self[32], ns[64];
+	ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
+	pid_t shown = 0;
+
+	if (n > 0) {
+		self[n] = '\0';
+		if (parse_pid(self, &shown) == 0 && shown == getpid())
+			return 0;
+	} else if (errno != ENOENT) {
+		return 0; /* no /proc at all: the commands say so themselves */
+	}
+	/* fs/proc/self.c: /proc/self names the reader's pid as the namespace
+	 * of the mount sees it, and nothing when it cannot see the reader. */
+	n = readlink("/proc/1/ns/pid", ns, sizeof(ns) - 1);
+	ns[n > 0 ? n : 0] = '\0';
+	if (shown > 0)
+		snprintf(msg, len,
+			 "/proc here is another PID namespace's (it calls vmatlas %d, vmatlas is %d): "
+			 "its PIDs name other processes than ptrace would; run vmatlas inside that PID namespace%s%s "
+			 "(nsenter -t PID -p -m), or where /proc is vmatlas's own",
+			 (int)shown, (int)getpid(), *ns ? ", " : "", ns);
+	else
+		snprintf(msg, len,
+			 "/proc here is another PID namespace's (vmatlas, pid %d, is not in it): "
+			 "its PIDs name other processes than ptrace would; run vmatlas inside that PID namespace%s%s "
+			 "(nsenter -t PID -p -m), or where /proc is vmatlas's own",
+			 (int)getpid(), *ns ? ", " : "", ns);
+	return -EXDEV;
+}
+
 /* The file lists the children of one thread only (kernel
  * Documentation/filesystems/proc.rst, "children"): read every thread's. */
 int procfs_children(pid_t pid, pid_t **pids, size_t *n, size_t *cap)
