@@ -39,6 +39,7 @@ struct lproc {
 	char comm[17];
 	char state;
 	bool exited, traced;
+	bool main_exited;         /* the leader is a zombie, other threads run */
 	struct vm_snapshot *last; /* taken at its exit stop; owned */
 	unsigned last_refs;       /* handed to the screen and not released */
 	uint64_t exit_seq;
@@ -134,12 +135,15 @@ static bool lp_read_stat(struct lproc *p)
 
 		if (tid <= 0)
 			return false;
+		p->main_exited = true;
 		buf = NULL;
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)p->pid, (int)tid);
 		if (procfs_read_file(path, 64u << 10, &buf, &len) == 0 &&
 		    stat_parse(buf, len, &ts) == 0)
 			st.state = ts.state;
 		free(buf);
+	} else {
+		p->main_exited = false;
 	}
 	snprintf(p->comm, sizeof(p->comm), "%.16s", st.comm);
 	p->state = st.state;
@@ -466,7 +470,11 @@ static void live_release(struct tui_source *src, struct vm_snapshot *s)
 static void live_describe(struct tui_source *src, char *buf, size_t len)
 {
 	struct live *l = src->priv;
-	const char *f = l->follow ? ", following forks" : "";
+	const struct lproc *p = lp_find(l, l->want.pid ? l->want.pid : l->pid);
+	const char *f = p && p->main_exited && !p->exited ?
+			(l->follow ? ", following forks; main thread exited, others run" :
+				     "; main thread exited, others run") :
+			(l->follow ? ", following forks" : "");
 
 	if (l->launched)
 		snprintf(buf, len, "launched %s (killed on quit)%s", l->prog, f);
