@@ -70,6 +70,10 @@ int cmd_out_option(struct cmd_out *o, int c, const char *arg)
 		o->flags |= OUT_PAGES;
 		return 1;
 	case 'o':
+		if (!*arg) {
+			vm_error("-o wants a file name: an empty one names no file (- is standard output)");
+			return -1;
+		}
 		o->path = arg;
 		return 1;
 	case 'F':

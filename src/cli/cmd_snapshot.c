@@ -104,8 +104,12 @@ static int follow_parse_number(int opt, const char *arg, struct follow_opts *fo)
 	}
 	{
 		char *e = escape_untrusted(arg);
-		vm_error("snapshot: --%s wants a positive number, not '%s'",
-			 opt == 'i' ? "interval" : "count", e ? e : "?");
+
+		if (opt == 'i')
+			vm_error("snapshot: --interval wants seconds from 0.001 (one millisecond) to 31536000 (a year), not '%s'",
+				 e ? e : "?");
+		else
+			vm_error("snapshot: --count wants a positive number, not '%s'", e ? e : "?");
 		free(e);
 	}
 	return -EINVAL;

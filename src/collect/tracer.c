@@ -1703,6 +1703,42 @@ long long tracer_other(pid_t pid, pid_t *tid)
 	return tracer;
 }
 
+/* A freeze timed out: name the thread in uninterruptible sleep (D), which
+ * no PTRACE_INTERRUPT stops, and where it waits (wchan). */
+static bool describe_dstate(pid_t pid, char *buf, size_t len)
+{
+	pid_t *tids;
+	size_t n;
+	bool found = false;
+
+	if (procfs_tids(pid, &tids, &n) < 0)
+		return false;
+	for (size_t i = 0; i < n && !found; i++) {
+		char file[48], wchan[64] = "", st = 0;
+		pid_t pp;
+		ssize_t w;
+
+		if (stat_read(tids[i], &st, &pp, NULL) < 0 || st != 'D')
+			continue;
+		snprintf(file, sizeof(file), "task/%d/wchan", (int)tids[i]);
+		w = proc_read(pid, file, wchan, sizeof(wchan));
+		if (w <= 0 || strcmp(wchan, "0") == 0)
+			wchan[0] = '\0';
+		{
+			char *e = escape_untrusted(wchan);
+
+			snprintf(buf, len,
+				 "thread %d of process %d is in uninterruptible sleep (D state%s%s) and did not stop within %d s: try again once it wakes",
+				 (int)tids[i], (int)pid, e && *e ? ", in " : "", e && *e ? e : "",
+				 STOP_TIMEOUT_MS / 1000);
+			free(e);
+		}
+		found = true;
+	}
+	free(tids);
+	return found;
+}
+
 void tracer_error_describe(pid_t pid, int err, char *buf, size_t len)
 {
 	char state = 0;
@@ -1750,6 +1786,8 @@ void tracer_error_describe(pid_t pid, int err, char *buf, size_t len)
 		snprintf(buf, len, "process %d exited, or its PID now names another process", (int)pid);
 		return;
 	}
+	if (err == ETIMEDOUT && describe_dstate(pid, buf, len))
+		return;
 	if (err != EPERM && err != EACCES) {
 		snprintf(buf, len, "cannot trace process %d: %s", (int)pid, strerror(err));
 		return;
