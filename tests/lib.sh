@@ -91,6 +91,14 @@ expect_error() {
 
 # proc_tracer PID: TracerPid of PID; proc_state PID: its state letter.
 proc_tracer() { sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/$1/status"; }
+# proc_tracer_pid PID: the process (thread group) of PID's tracer, 0 if none:
+# the live screen traces from a thread of its own.
+proc_tracer_pid() {
+	local tr
+	tr=$(proc_tracer "$1")
+	[ "${tr:-0}" = 0 ] && { echo 0; return; }
+	sed -n 's/^Tgid:[[:space:]]*//p' "/proc/$tr/status"
+}
 proc_state() { sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status"; }
 
 # strace_attach TID: strace traces TID (one task) from the background; its

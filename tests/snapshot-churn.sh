@@ -31,7 +31,7 @@ for i in $(seq 1 15); do
 		snap $f "$TPID"
 		case "$RC" in
 		0) ;;
-		1) echo "$ERR" | grep -q -e "exited during the snapshot" -e "changed while" ||
+		1) echo "$ERR" | grep -q -e "exec'd during the snapshot" -e "changed during the snapshot" -e "changed while" ||
 			fail "exec during a snapshot: unexpected message: $ERR" ;;
 		*) fail "exec during a snapshot: exit $RC: $ERR" ;;
 		esac

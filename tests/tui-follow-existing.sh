@@ -37,14 +37,14 @@ cow_and_quit() {
 
 watch
 wait_for "^ +$C +$P [a-z]+ +\`- spawner$"
-expect_eq "the existing child's tracer" "$(proc_tracer "$C")" "$VPID"
+expect_eq "the existing child's tracer" "$(proc_tracer_pid "$C")" "$VPID"
 ok "an existing child is in the tree and followed"
 cow_and_quit
 
 watch --no-follow
 wait_for "attached \(left as found on quit\)$"
 wait_for "^ +$C +$P [a-z]+ +\`- spawner +\(read only: not followed\)$"
-expect_eq "the parent's tracer" "$(proc_tracer "$P")" "$VPID"
+expect_eq "the parent's tracer" "$(proc_tracer_pid "$P")" "$VPID"
 expect_eq "the child's tracer with --no-follow" "$(proc_tracer "$C")" 0
 ok "--no-follow: the child is listed, read only, not traced"
 cow_and_quit

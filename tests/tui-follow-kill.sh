@@ -38,7 +38,7 @@ TEST_PIDS="$TEST_PIDS $C"
 keys 7
 wait_for "^ +$C +$P [a-z]+ +\`- spawner$"
 VPID=$(pgrep -f "^$VMATLAS -d 0.2 $P$")
-expect_eq "child traced by vmatlas" "$(proc_tracer "$C")" "$VPID"
+expect_eq "child traced by vmatlas" "$(proc_tracer_pid "$C")" "$VPID"
 kill -KILL "$VPID"
 # Killed, it cannot restore the terminal: the shell's line lands anywhere.
 wait_for "EXIT=137"

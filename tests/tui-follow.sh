@@ -29,7 +29,7 @@ for i in $(seq 1 100); do C=$(ready_value child); [ -n "$C" ] && break; sleep 0.
 [ -n "$C" ] || fail "the target did not fork"
 TEST_PIDS="$TEST_PIDS $C"
 wait_for "^ +$C +$P [a-z]+ +\`- spawner$"
-expect_eq "the child's tracer" "$(proc_tracer "$C")" "$VPID"
+expect_eq "the child's tracer" "$(proc_tracer_pid "$C")" "$VPID"
 ok "a child forked while watched is in the tree and followed"
 
 # Its COW divergence from the parent (c on the child in the tree): the

@@ -59,6 +59,18 @@ int procfs_children(pid_t pid, pid_t **pids, size_t *n, size_t *cap);
  * of *N. -ESRCH when the process is gone. */
 int procfs_tids(pid_t pid, pid_t **tids, size_t *n);
 
+/* The task through which PID's memory is read: PID, or when its main
+ * thread has exited (pthread_exit; for a moment during an exec by another
+ * thread) while others run, the first of those; the leader is then a
+ * zombie whose /proc/PID/maps is empty. -ESRCH when no thread runs. */
+pid_t procfs_main_tid(pid_t pid);
+
+/* Is /proc of vmatlas's own PID namespace? Mounted for another (a
+ * container's, entered with its mount namespace only), its PID N is not
+ * the process ptrace and kill call N. 0, or -EXDEV with a sentence in MSG
+ * saying where to run vmatlas. */
+int procfs_check_namespace(char *msg, size_t len);
+
 /* Read a whole /proc file into a malloc'd buffer (NUL-terminated, *len
  * without it), up to MAX bytes (-EFBIG beyond). */
 int procfs_read_file(const char *path, size_t max, char **buf, size_t *len);
@@ -69,5 +81,8 @@ int procfs_read_file(const char *path, size_t max, char **buf, size_t *len);
  * zombie, the state last read for a task without mm (kernel thread), 0 if
  * the process was not found. */
 int procfs_collect(pid_t pid, struct vm_process *p);
+/* The same through thread TID of PID (/proc/PID/task/TID), for a process
+ * whose main thread has exited (procfs_main_tid). */
+int procfs_collect_task(pid_t pid, pid_t tid, struct vm_process *p);
 
 #endif

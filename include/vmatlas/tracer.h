@@ -18,8 +18,15 @@ struct tracer;
 
 enum {
 	TRACER_FOLLOW = 1u << 0, /* TRACEFORK|VFORK|CLONE|EXEC|EXIT options */
+	TRACER_THREAD = 1u << 1, /* answer stops from a thread of its own */
 };
 
+/* With TRACER_THREAD a service thread does every ptrace call (Linux lets
+ * only the thread that attached ptrace a tracee): it sleeps until SIGCHLD
+ * says a tracee stopped and answers at once, whatever the caller does
+ * meanwhile. The calls below may then come from any thread; they run in
+ * the service thread. It installs a SIGCHLD handler; one such tracer per
+ * process. */
 struct tracer *tracer_new(unsigned flags);
 /* Detaches from everything still traced (tracer_detach_all), kills what
  * was launched, frees. */
@@ -87,6 +94,22 @@ struct tracer_event {
  * New threads are always traced (so --freeze stops them too); TEV_CLONE,
  * TEV_FORK and TEV_EXIT are reported with TRACER_FOLLOW only. */
 int tracer_poll(struct tracer *t, struct tracer_event *ev, int timeout_ms);
+
+/* Hold PID at its exit stop until the next tracer_poll() (TEV_EXIT, for a
+ * last picture) or not. Without TRACER_THREAD every followed process is
+ * held; with it only those asked for, so that nobody else waits. */
+int tracer_keep_exit(struct tracer *t, pid_t pid, bool keep);
+
+/* Let every traced process go, as tracer_detach_all() does for attached
+ * ones but without killing launched ones, remembering them; and attach
+ * again to those still there with the same start time (TEV_GONE for the
+ * others). For a tracer about to stop (SIGTSTP): nobody waits on it. */
+int tracer_let_go(struct tracer *t);
+int tracer_reattach(struct tracer *t);
+
+/* Run FN(ARG) where ptrace calls work: in the service thread when there is
+ * one (an unwinder reading registers of stopped tasks), else here. */
+int tracer_call(struct tracer *t, int (*fn)(void *arg), void *arg);
 
 /* Processes traced now (thread group leaders), in attach order. */
 size_t tracer_pids(const struct tracer *t, pid_t *out, size_t max);

@@ -95,6 +95,11 @@ struct tui_source_ops {
 	 * (-EOPNOTSUPP, target untouched: the kernel keeps no soft-dirty
 	 * bits). NULL when the source cannot (a file). */
 	int (*clear_soft_dirty)(struct tui_source *src, pid_t pid);
+	/* The screen is about to stop (Ctrl-Z): let every traced process go,
+	 * so that none waits on a stopped vmatlas; and attach again when it
+	 * goes on. 0 or -errno. NULL when the source traces nothing. */
+	int (*suspend)(struct tui_source *src);
+	int (*resume)(struct tui_source *src);
 	/* Release everything (detaches from a live process). */
 	void (*close)(struct tui_source *src);
 };

@@ -56,4 +56,14 @@ extern volatile sig_atomic_t vm_quit_signal;
 void vm_signals_install(void);
 static inline bool vm_should_quit(void) { return vm_quit_signal != 0; }
 
+/* Job control (src/util/signals.c): SIGTSTP only sets a flag that
+ * vm_stop_requested() reads; vm_stop_self() then stops the process as
+ * SIGTSTP would have, until SIGCONT. vm_wait_foreground(FD) stops (as
+ * SIGTTIN does) until the process group owns the terminal FD, at once
+ * when FD is no terminal. */
+void vm_stop_signals_install(void);
+bool vm_stop_requested(void);
+void vm_stop_self(void);
+void vm_wait_foreground(int fd);
+
 #endif

@@ -429,8 +429,8 @@ int cmd_addr(int argc, char **argv)
 		vm_error("addr: need a PID and at least one address (see 'vmatlas addr --help')");
 		return EXIT_USAGE;
 	}
-	if (cmd_parse_pid(argv[optind], &pid) != 0)
-		return EXIT_USAGE;
+	if ((r = cmd_parse_pid(argv[optind], &pid)) != 0)
+		return r;
 	n = (size_t)(argc - optind - 1);
 	rep = calloc(n, sizeof(*rep));
 	cache = elf_cache_new();

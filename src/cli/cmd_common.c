@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vmatlas/procfs.h"
 #include "vmatlas/model.h"
 #include "vmatlas/outfile.h"
 #include "vmatlas/util.h"
@@ -69,6 +70,10 @@ int cmd_out_option(struct cmd_out *o, int c, const char *arg)
 		o->flags |= OUT_PAGES;
 		return 1;
 	case 'o':
+		if (!*arg) {
+			vm_error("-o wants a file name: an empty one names no file (- is standard output)");
+			return -1;
+		}
 		o->path = arg;
 		return 1;
 	case 'F':
@@ -77,6 +82,16 @@ int cmd_out_option(struct cmd_out *o, int c, const char *arg)
 	default:
 		return 0;
 	}
+}
+
+int cmd_check_namespace(void)
+{
+	char msg[512];
+
+	if (procfs_check_namespace(msg, sizeof(msg)) == 0)
+		return 0;
+	vm_error("%s", msg);
+	return -EXDEV;
 }
 
 int cmd_parse_pids(char *const *args, size_t n, pid_t *pids)
@@ -89,7 +104,7 @@ int cmd_parse_pids(char *const *args, size_t n, pid_t *pids)
 			return -EINVAL;
 		}
 	}
-	return 0;
+	return cmd_check_namespace();
 }
 
 int cmd_parse_text_json(const char *cmd, const char *arg, enum snapshot_fmt *format)
@@ -229,7 +244,7 @@ int cmd_parse_pid(const char *arg, pid_t *pid)
 	char *e;
 
 	if (parse_pid(arg, pid) == 0)
-		return 0;
+		return cmd_check_namespace() == 0 ? 0 : 1;
 	e = escape_untrusted(arg);
 	vm_error("'%s' is not a process ID (a positive decimal number)", e ? e : "?");
 	free(e);

@@ -84,8 +84,9 @@ int cmd_cow(int argc, char **argv)
 		vm_error("cow: give exactly two process IDs, PARENT and CHILD (see 'vmatlas cow --help')");
 		return EXIT_USAGE;
 	}
-	if (cmd_parse_pids(argv + optind, 2, pids) < 0)
-		return EXIT_USAGE;
+	r = cmd_parse_pids(argv + optind, 2, pids);
+	if (r < 0)
+		return r == -EXDEV ? 1 : EXIT_USAGE;
 	if (pids[0] == pids[1]) {
 		vm_error("cow: PARENT and CHILD are the same process");
 		return EXIT_USAGE;

@@ -128,7 +128,7 @@ static int demo_watch(const struct tui_opts *o)
 
 	if (demo_start(&pids[0], &pids[1]) < 0)
 		return 1;
-	tr = tracer_new(TRACER_FOLLOW);
+	tr = tracer_new(TRACER_FOLLOW | TRACER_THREAD);
 	if (!tr) {
 		vm_error("cannot set up tracing: %s", strerror(errno));
 		demo_stop(pids[0]);

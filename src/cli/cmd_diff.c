@@ -362,6 +362,8 @@ static struct vm_timeline *load_source(const char *arg, bool want_runs)
 			free(e);
 			return NULL;
 		}
+		if (cmd_check_namespace() < 0)
+			return NULL;
 		if (want_runs)
 			so.pm_want |= PM_WANT_RUNS;
 		t = calloc(1, sizeof(*t));

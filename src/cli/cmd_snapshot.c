@@ -104,8 +104,12 @@ static int follow_parse_number(int opt, const char *arg, struct follow_opts *fo)
 	}
 	{
 		char *e = escape_untrusted(arg);
-		vm_error("snapshot: --%s wants a positive number, not '%s'",
-			 opt == 'i' ? "interval" : "count", e ? e : "?");
+
+		if (opt == 'i')
+			vm_error("snapshot: --interval wants seconds from 0.001 (one millisecond) to 31536000 (a year), not '%s'",
+				 e ? e : "?");
+		else
+			vm_error("snapshot: --count wants a positive number, not '%s'", e ? e : "?");
 		free(e);
 	}
 	return -EINVAL;
@@ -268,9 +272,9 @@ int cmd_snapshot(int argc, char **argv)
 		vm_error("out of memory");
 		return 1;
 	}
-	if (cmd_parse_pids(argv + optind, (size_t)(argc - optind), pids) < 0) {
+	if ((r = cmd_parse_pids(argv + optind, (size_t)(argc - optind), pids)) < 0) {
 		free(pids);
-		return EXIT_USAGE;
+		return r == -EXDEV ? 1 : EXIT_USAGE;
 	}
 
 	if (fo.interval > 0) {

@@ -58,8 +58,8 @@ int cmd_stacks(int argc, char **argv)
 		vm_error("stacks: need exactly one PID (see 'vmatlas stacks --help')");
 		return EXIT_USAGE;
 	}
-	if (cmd_parse_pid(argv[optind], &pid) != 0)
-		return EXIT_USAGE;
+	if ((r = cmd_parse_pid(argv[optind], &pid)) != 0)
+		return r;
 	r = procfs_collect(pid, &p);
 	if (r < 0) {
 		pid_error_describe(pid, -r, msg, sizeof(msg));

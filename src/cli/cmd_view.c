@@ -194,6 +194,10 @@ int cmd_view(int argc, char **argv)
 			break;
 		}
 		case 'o':
+			if (!*optarg) {
+				vm_error("-o wants a file name: an empty one names no file (- is standard output)");
+				return EXIT_USAGE;
+			}
 			output = optarg;
 			break;
 		case 'F':
@@ -225,6 +229,15 @@ int cmd_view(int argc, char **argv)
 		goto out;
 	}
 	pos = index < 0 ? t->nsnaps - (size_t)-index : index > 0 ? (size_t)index - 1 : t->nsnaps - 1;
+	if (t->nsnaps == 1 && t->snaps[0]->nprocs == 0) {
+		char *e = escape_untrusted(file);
+
+		vm_error("%s: the snapshot holds no process (its \"processes\" list is empty): nothing to show",
+			 e ? e : "?");
+		free(e);
+		ret = 1;
+		goto out;
+	}
 	/* The screen on a terminal; the text form into a pipe or a file. */
 	if (!have_format && isatty(STDOUT_FILENO)) {
 		ret = view_interactive(t, file, pos, &o);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "vmatlas/tracer.h"
@@ -101,12 +102,21 @@ int cmd_watch(int argc, char **argv)
 		vm_error("--no-trace cannot launch a program: it is started under ptrace");
 		return EXIT_USAGE;
 	}
+	if (cmd_check_namespace() < 0)
+		return 1;
 	if (tui_terminal_usable(err, sizeof(err)) < 0) {
 		vm_error("%s: use 'vmatlas snapshot PID' for text or JSON", err);
 		return 1;
 	}
+	/* Started in the background (vmatlas PID &): attach only once in the
+	 * foreground, so that nobody waits on a vmatlas stopped for the
+	 * terminal; a Ctrl-Z from here on lets the processes go first. */
+	vm_stop_signals_install();
+	vm_wait_foreground(STDIN_FILENO);
+	if (vm_should_quit())
+		return 128 + vm_quit_signal;
 	if (!no_trace) {
-		tr = tracer_new(no_follow ? 0 : TRACER_FOLLOW);
+		tr = tracer_new(TRACER_THREAD | (no_follow ? 0 : TRACER_FOLLOW));
 		if (!tr) {
 			vm_error("cannot set up tracing: %s", strerror(errno));
 			return 1;

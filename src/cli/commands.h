@@ -43,6 +43,9 @@ int cmd_out_option(struct cmd_out *o, int c, const char *arg);
 void cmd_out_format_from_name(struct cmd_out *o, bool svg_ok);
 /* N PID arguments into PIDS; says which one is not a PID (-EINVAL). */
 int cmd_parse_pids(char *const *args, size_t n, pid_t *pids);
+/* 0 when /proc is of vmatlas's PID namespace, else says so: -EXDEV. The
+ * PID parsers above and below check it. */
+int cmd_check_namespace(void);
 int cmd_demo(int argc, char **argv);
 int cmd_cow(int argc, char **argv);
 int cmd_addr(int argc, char **argv);
@@ -75,7 +78,8 @@ int cmd_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
  * status (0 after printing USAGE for --help, EXIT_USAGE after an error). */
 int cmd_format_options(const char *cmd, int argc, char **argv,
 		       enum snapshot_fmt *format, void (*usage)(FILE *));
-/* Parse a PID operand; 0, or EXIT_USAGE after saying why. */
+/* Parse a PID operand; 0, or the exit status after saying why
+ * (EXIT_USAGE, or 1 when /proc is another PID namespace's). */
 int cmd_parse_pid(const char *arg, pid_t *pid);
 
 /* Path of the bundled demo program: beside the running binary in a build

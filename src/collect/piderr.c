@@ -36,12 +36,15 @@ void pid_error_describe(pid_t pid, int err, char *buf, size_t len)
 	if (err == ESRCH || err == ENOENT) {
 		if (!have)
 			snprintf(buf, len, "no such process: %d", (int)pid);
+		else if ((st.state == 'Z' || st.state == 'X') && procfs_main_tid(pid) > 0)
+			snprintf(buf, len, "process %d changed during the snapshot (another thread exec'd, or the main thread exited): try again", (int)pid);
 		else if (st.state == 'Z' || st.state == 'X')
 			snprintf(buf, len, "process %d is a zombie: it has exited and has no memory left to show", (int)pid);
 		else if (!st.has_mm)
 			snprintf(buf, len, "process %d is a kernel thread: it has no user address space", (int)pid);
 		else
-			snprintf(buf, len, "process %d exited during the snapshot", (int)pid);
+			/* Still there after ESRCH: it did not exit. */
+			snprintf(buf, len, "process %d exec'd during the snapshot, twice: try again", (int)pid);
 		return;
 	}
 	if (err == EACCES || err == EPERM) {

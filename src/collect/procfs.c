@@ -455,19 +455,35 @@ static int maps_fix_deleted(int dirfd, struct vm_mapping *maps, size_t n)
 	return 0;
 }
 
+static int task_stat(pid_t pid, pid_t tid, char *state, uint64_t *start);
+
 int procfs_collect(pid_t pid, struct vm_process *p)
+{
+	return procfs_collect_task(pid, pid, p);
+}
+
+int procfs_collect_task(pid_t pid, pid_t tid, struct vm_process *p)
 {
 	struct proc_stat st;
 	struct proc_status stu;
-	char dir[32], *buf = NULL;
+	char dir[64], *buf = NULL;
 	size_t len, bad = 0;
 	int dirfd = -1, ret;
 	char state = 0;
+	uint64_t start = 0;
 
 	memset(p, 0, sizeof(*p));
-	if (pid <= 0)
+	if (pid <= 0 || tid <= 0)
 		return -ESRCH;
-	snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
+	if (tid == pid) {
+		snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
+	} else {
+		/* Through a thread: the process's start time is its leader's. */
+		snprintf(dir, sizeof(dir), "/proc/%d/task/%d", (int)pid, (int)tid);
+		ret = task_stat(pid, pid, &state, &start);
+		if (ret < 0)
+			goto out;
+	}
 	/* Every file is read relative to this directory: if PID dies and is
 	 * reused meanwhile, reads fail instead of describing another process. */
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -485,7 +501,7 @@ int procfs_collect(pid_t pid, struct vm_process *p)
 	p->pid = pid;
 	p->ppid = st.ppid;
 	p->state = st.state;
-	p->start_time = st.start_time;
+	p->start_time = tid == pid ? st.start_time : start;
 	p->mm = st.mm;
 	/* 'X' (dead) is only ever seen in a race with the reaper. */
 	if (st.state == 'Z' || st.state == 'X') {
@@ -633,6 +649,85 @@ int procfs_tids(pid_t pid, pid_t **tids, size_t *n)
 	*tids = v;
 	*n = cnt;
 	return 0;
+}
+
+/* State letter and start time of /proc/PID/task/TID/stat (TID == PID:
+ * /proc/PID/stat). */
+static int task_stat(pid_t pid, pid_t tid, char *state, uint64_t *start)
+{
+	char path[80], *buf = NULL;
+	struct proc_stat st;
+	size_t len;
+	int r;
+
+	if (tid == pid)
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	r = procfs_read_file(path, STAT_MAX, &buf, &len);
+	if (r == 0)
+		r = stat_parse(buf, len, &st);
+	free(buf);
+	if (r < 0)
+		return gone(r);
+	*state = st.state;
+	if (start)
+		*start = st.start_time;
+	return 0;
+}
+
+pid_t procfs_main_tid(pid_t pid)
+{
+	pid_t *tids, found = -ESRCH;
+	size_t n;
+	char st;
+	int r = task_stat(pid, pid, &st, NULL);
+
+	if (r < 0)
+		return r;
+	if (st != 'Z' && st != 'X')
+		return pid;
+	r = procfs_tids(pid, &tids, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n && found < 0; i++)
+		if (tids[i] != pid && task_stat(pid, tids[i], &st, NULL) == 0 &&
+		    st != 'Z' && st != 'X')
+			found = tids[i];
+	free(tids);
+	return found;
+}
+
+int procfs_check_namespace(char *msg, size_t len)
+{
+	char self[32], ns[64];
+	ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
+	pid_t shown = 0;
+
+	if (n > 0) {
+		self[n] = '\0';
+		if (parse_pid(self, &shown) == 0 && shown == getpid())
+			return 0;
+	} else if (errno != ENOENT) {
+		return 0; /* no /proc at all: the commands say so themselves */
+	}
+	/* fs/proc/self.c: /proc/self names the reader's pid as the namespace
+	 * of the mount sees it, and nothing when it cannot see the reader. */
+	n = readlink("/proc/1/ns/pid", ns, sizeof(ns) - 1);
+	ns[n > 0 ? n : 0] = '\0';
+	if (shown > 0)
+		snprintf(msg, len,
+			 "/proc here is another PID namespace's (it calls vmatlas %d, vmatlas is %d): "
+			 "its PIDs name other processes than ptrace would; run vmatlas inside that PID namespace%s%s "
+			 "(nsenter -t PID -p -m), or where /proc is vmatlas's own",
+			 (int)shown, (int)getpid(), *ns ? ", " : "", ns);
+	else
+		snprintf(msg, len,
+			 "/proc here is another PID namespace's (vmatlas, pid %d, is not in it): "
+			 "its PIDs name other processes than ptrace would; run vmatlas inside that PID namespace%s%s "
+			 "(nsenter -t PID -p -m), or where /proc is vmatlas's own",
+			 (int)getpid(), *ns ? ", " : "", ns);
+	return -EXDEV;
 }
 
 /* The file lists the children of one thread only (kernel

@@ -40,21 +40,25 @@ void snapshot_host_init(struct vm_host *h)
 	host_read_swap(h);
 }
 
-int snapshot_collect_process(pid_t pid, const struct snapshot_opts *o,
-			     struct vm_process *p, struct vm_host *h)
+/* PID read through task VIA (PID, or a thread when the main thread has
+ * exited). */
+static int collect_via(pid_t pid, pid_t via, const struct snapshot_opts *o,
+		       struct vm_process *p, struct vm_host *h)
 {
 	struct pagemap_ctx *ctx = NULL;
 	struct shmswap *shm = NULL;
 	int r;
 
-	r = procfs_collect(pid, p);
+	r = procfs_collect_task(pid, via, p);
 	if (r < 0)
 		return r;
 	classify_process(p, o->elf_cache);
 	if (o->no_pages)
 		goto done;
 
-	ctx = pagemap_open(pid, o->backend);
+	/* /proc/TID/pagemap: the same memory, reachable while the leader is
+	 * a zombie. */
+	ctx = pagemap_open(via, o->backend);
 	if (!ctx) {
 		r = -errno;
 		goto fail;
@@ -103,6 +107,44 @@ fail:
 	pagemap_close(ctx);
 	shmswap_close(shm);
 	vm_process_fini(p);
+	return r;
+}
+
+/* PID's start time if it is a live process (its main thread may have
+ * exited), else 0. */
+static uint64_t live_start_time(pid_t pid)
+{
+	char path[64], *buf = NULL;
+	struct proc_stat st;
+	size_t len;
+	int r;
+
+	if (procfs_main_tid(pid) <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	r = procfs_read_file(path, 1u << 16, &buf, &len);
+	if (r == 0)
+		r = stat_parse(buf, len, &st);
+	free(buf);
+	return r == 0 ? st.start_time : 0;
+}
+
+int snapshot_collect_process(pid_t pid, const struct snapshot_opts *o,
+			     struct vm_process *p, struct vm_host *h)
+{
+	uint64_t start = live_start_time(pid);
+	int r = -ESRCH;
+
+	/* An exec by another thread replaces the leader, and for a moment
+	 * the pid names a zombie or an empty map: a process still there
+	 * afterwards, with the same start time, is read once more. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		pid_t via = procfs_main_tid(pid);
+
+		r = via < 0 ? (int)via : collect_via(pid, via, o, p, h);
+		if (r != -ESRCH || !start || live_start_time(pid) != start)
+			break;
+	}
 	return r;
 }
 

@@ -166,11 +166,11 @@ static int mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 	return got == (ssize_t)len ? 0 : -EIO;
 }
 
-/* The first mapping of the object instance that mapping I belongs to, or
- * -1 when it belongs to none. */
-static ssize_t instance_of(const struct vm_process *p, ssize_t i)
+/* The first mapping of the object instance that ADDR in mapping I belongs
+ * to, or -1 when it belongs to none. */
+static ssize_t instance_of(const struct vm_process *p, ssize_t i, uint64_t addr)
 {
-	if (i < 0 || (i = object_mapping(p, (size_t)i)) < 0)
+	if (i < 0 || (i = object_mapping(p, (size_t)i, addr)) < 0)
 		return -1;
 	while (i > 0 && same_file(&p->maps[i - 1], &p->maps[i]))
 		i--;
@@ -193,7 +193,7 @@ static uint64_t r_debug_addr(struct elf_cache *c, const struct vm_process *p)
 	size_t n = 0;
 
 	for (size_t i = 0; i < p->nmaps && !o; i++)
-		if (is_exe(p, &p->maps[i]) && instance_of(p, (ssize_t)i) == (ssize_t)i)
+		if (is_exe(p, &p->maps[i]) && instance_of(p, (ssize_t)i, p->maps[i].start) == (ssize_t)i)
 			o = object_at(c, p, i, &bias);
 	if (!o || !o->has_dynamic || o->elf_class != ELFCLASS64)
 		return 0;
@@ -240,7 +240,7 @@ static size_t lookup_order(struct elf_cache *c, const struct vm_process *p,
 
 			if (mem_read(p->pid, lm, node, sizeof(node)) < 0)
 				break;
-			i = instance_of(p, vm_process_find(p, node[2]));
+			i = instance_of(p, vm_process_find(p, node[2]), node[2]);
 			if (i >= 0 && !seen[i]) {
 				seen[i] = true;
 				order[n++] = (size_t)i;
@@ -256,7 +256,7 @@ static size_t lookup_order(struct elf_cache *c, const struct vm_process *p,
 			const struct vm_mapping *m = &p->maps[i];
 
 			if ((!is_file(m) && !is_vdso(m)) || seen[i] ||
-			    instance_of(p, (ssize_t)i) != (ssize_t)i ||
+			    instance_of(p, (ssize_t)i, p->maps[i].start) != (ssize_t)i ||
 			    is_exe(p, m) != (pass == 0))
 				continue;
 			seen[i] = true;
@@ -314,7 +314,7 @@ const char *symbols_incomplete(struct elf_cache *c, const struct vm_process *p,
 		uint64_t bias;
 
 		if ((!is_file(&p->maps[i]) && !is_vdso(&p->maps[i])) ||
-		    instance_of(p, (ssize_t)i) != (ssize_t)i)
+		    instance_of(p, (ssize_t)i, p->maps[i].start) != (ssize_t)i)
 			continue;
 		o = object_at(c, p, i, &bias);
 		if (o && o->syms_dropped) {

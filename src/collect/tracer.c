@@ -20,11 +20,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -57,6 +61,7 @@ enum {
 	TS_EXITHOLD = 1u << 3, /* held at PTRACE_EVENT_EXIT until next poll */
 	TS_NOSTOP   = 1u << 4, /* did not stop for a freeze (uninterruptible) */
 	TS_HELD     = 1u << 5, /* kept stopped alone (tracer_stop_thread) */
+	TS_EXITING  = 1u << 6, /* reported its PTRACE_EVENT_EXIT stop */
 };
 
 struct ttask {
@@ -72,8 +77,45 @@ struct tproc {
 	bool exec_held;     /* launched, stopped at exec until tracer_resume */
 	bool was_stopped;   /* in group-stop when attached */
 	bool group_stopped; /* in group-stop now, as far as we know */
+	bool keep_exit;     /* held at its exit for a last picture */
 	unsigned freeze;
 	uint64_t freeze_t0;
+};
+
+/* A process let go by tracer_let_go(), to be attached again. */
+struct taway {
+	pid_t pid;
+	unsigned long long start_time;
+	bool launched, keep_exit;
+};
+
+/* The service thread of TRACER_THREAD (see tracer_new): it alone calls
+ * ptrace, since only the thread that attached may ptrace a tracee. It
+ * sleeps in poll() on a pipe that SIGCHLD (sent to the tracer for every
+ * ptrace stop) and callers write to, answers every stop at once, and runs
+ * the calls of other threads one at a time. */
+struct tcall {
+	int op;
+	pid_t pid;
+	unsigned long long ull;
+	bool flag;
+	void *p;
+	size_t n;
+	char *const *argv;
+	int (*fn)(void *);
+	int ret;
+	size_t nret;
+};
+
+struct tsvc {
+	bool on;
+	pthread_t th;
+	int wake[2];
+	pthread_mutex_t mu, call_mu;
+	pthread_cond_t cv;     /* a call done, or an event queued */
+	struct tcall *call;    /* posted, not yet done */
+	bool done, stop;
+	unsigned long ev_gen;  /* bumped for every event queued */
 };
 
 struct tracer {
@@ -84,6 +126,9 @@ struct tracer {
 	size_t nprocs, cprocs;
 	struct tracer_event *evq;
 	size_t nev, cev;
+	struct taway *away;
+	size_t naway;
+	struct tsvc svc;
 };
 
 /* ---- small /proc readers: a fixed buffer on the stack, no allocation (the
@@ -126,6 +171,13 @@ static long long status_field(pid_t pid, const char *key)
 	return -1;
 }
 
+/* Is TRACER (a TracerPid) one of vmatlas's own threads? With a service
+ * thread, the tracer a task names is that thread's id, not the pid. */
+static bool tracer_is_us(long long tracer)
+{
+	return tracer > 0 && (tracer == getpid() || status_field((pid_t)tracer, "Tgid:") == getpid());
+}
+
 /* State letter, ppid and start time (field 22) from /proc/PID/stat. */
 static int stat_read(pid_t pid, char *state, pid_t *ppid, unsigned long long *start)
 {
@@ -150,6 +202,47 @@ static void ms_sleep(unsigned us)
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)us * 1000 };
 
 	nanosleep(&ts, NULL);
+}
+
+/* ---- the service thread's wake-up ------------------------------------------ */
+
+/* The pipe of the one tracer that has a service thread; SIGCHLD writes to
+ * it (async-signal-safe), so a stop wakes the thread however it arrives. */
+static int svc_sigchld_fd = -1;
+
+static void svc_on_sigchld(int sig)
+{
+	int e = errno;
+
+	(void)sig;
+	if (svc_sigchld_fd >= 0 && write(svc_sigchld_fd, "c", 1) < 0) {
+		/* full: a wake-up is pending anyway */
+	}
+	errno = e;
+}
+
+static void svc_drain(struct tracer *t)
+{
+	char buf[256];
+
+	while (read(t->svc.wake[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+/* Sleep up to US microseconds, or until a ptrace stop or a call wakes the
+ * service thread; a plain sleep without one. */
+static void nap(struct tracer *t, unsigned us)
+{
+	struct pollfd pfd;
+
+	if (!t->svc.on) {
+		ms_sleep(us);
+		return;
+	}
+	pfd.fd = t->svc.wake[0];
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, (int)((us + 999) / 1000)) > 0)
+		svc_drain(t);
 }
 
 /* ---- bookkeeping ---------------------------------------------------------- */
@@ -230,6 +323,12 @@ static void event_push(struct tracer *t, enum tracer_event_kind kind, pid_t pid,
 	}
 	t->evq[t->nev++] = (struct tracer_event){ .kind = kind, .pid = pid,
 						  .child = child, .status = status };
+	if (t->svc.on) {
+		pthread_mutex_lock(&t->svc.mu);
+		t->svc.ev_gen++;
+		pthread_cond_broadcast(&t->svc.cv);
+		pthread_mutex_unlock(&t->svc.mu);
+	}
 }
 
 static void proc_remove(struct tracer *t, pid_t pid, int status, bool report)
@@ -343,6 +442,59 @@ static struct ttask *task_adopt(struct tracer *t, pid_t tid)
 	return task_add(t, tid, (pid_t)tgid);
 }
 
+static bool proc_keeps_exit(const struct tracer *t, const struct tproc *p)
+{
+	/* Without a service thread the caller polls at its own pace and asked
+	 * for every exit by following; with one, only for those it named. */
+	return p && (!t->svc.on || p->keep_exit);
+}
+
+/* The system call a stopped or sleeping task TID of PID is in, from
+ * /proc/PID/task/TID/syscall; -1 when it is in none, -2 when it runs or
+ * the file cannot be read. */
+static long task_syscall(pid_t pid, pid_t tid)
+{
+	char file[48], buf[256];
+
+	snprintf(file, sizeof(file), "task/%d/syscall", (int)tid);
+	for (int i = 0; i < 20; i++) {
+		if (proc_read(pid, file, buf, sizeof(buf)) <= 0)
+			return -2;
+		if (strncmp(buf, "running", 7) != 0)
+			return strtol(buf, NULL, 10);
+		ms_sleep(50); /* woken for a moment: it sleeps again at once */
+	}
+	return -2;
+}
+
+/* The leader K is at its PTRACE_EVENT_EXIT stop: is the process ending, or
+ * only its main thread? A leader that called pthread_exit (SYS_exit) while
+ * other threads run leaves the process alive, its memory still mapped; a
+ * leader killed because another thread exec'd (kernel/exec.c de_thread())
+ * is replaced by that thread, and holding it would block the exec. */
+static bool leader_exit_ends_process(struct tracer *t, struct ttask *k)
+{
+	long self = task_syscall(k->pid, k->tid);
+	bool others = false;
+
+	for (size_t i = 0; i < t->ntasks; i++) {
+		const struct ttask *o = &t->tasks[i];
+		long nr;
+
+		if (o->pid != k->pid || o == k || (o->st & TS_EXITING))
+			continue;
+		others = true;
+		nr = task_syscall(o->pid, o->tid);
+		if (nr == SYS_execve
+#ifdef SYS_execveat
+		    || nr == SYS_execveat
+#endif
+		)
+			return false;
+	}
+	return !(self == SYS_exit && others);
+}
+
 static void dispatch(struct tracer *t, pid_t tid, int status)
 {
 	struct ttask *k = task_find(t, tid);
@@ -417,6 +569,9 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 					return;
 			}
 		}
+		/* The leader's tid, killed by the exec, lives on in the
+		 * thread that exec'd: its exit stop was no exit. */
+		k->st &= ~TS_EXITING;
 		if (p && p->launching) {
 			p->launching = false;
 			p->exec_held = true;
@@ -424,7 +579,12 @@ static void dispatch(struct tracer *t, pid_t tid, int status)
 		event_push(t, TEV_EXEC, k->pid, 0, 0);
 		break;
 	case PTRACE_EVENT_EXIT:
-		if (tid == k->pid) {
+		k->st |= TS_EXITING;
+		if (tid == k->pid && leader_exit_ends_process(t, k)) {
+			if (!proc_keeps_exit(t, p)) {
+				event_push(t, TEV_EXIT, k->pid, 0, 0);
+				break;
+			}
 			k->st |= TS_EXITHOLD;
 			event_push(t, TEV_EXIT, k->pid, 0, 0);
 			return;
@@ -496,7 +656,7 @@ static int wait_one(struct tracer *t, int timeout_ms)
 			return -EINTR;
 		if (vm_now_ns() >= deadline)
 			return 0;
-		ms_sleep(us);
+		nap(t, us);
 		if (us < 10000)
 			us *= 2;
 	}
@@ -504,12 +664,22 @@ static int wait_one(struct tracer *t, int timeout_ms)
 
 /* ---- public interface ------------------------------------------------------ */
 
+static void svc_stop(struct tracer *t);
+static int svc_start(struct tracer *t);
+
 struct tracer *tracer_new(unsigned flags)
 {
 	struct tracer *t = calloc(1, sizeof(*t));
+	int r;
 
-	if (t)
-		t->flags = flags;
+	if (!t)
+		return NULL;
+	t->flags = flags;
+	if ((flags & TRACER_THREAD) && (r = svc_start(t)) < 0) {
+		free(t);
+		errno = -r;
+		return NULL;
+	}
 	return t;
 }
 
@@ -518,9 +688,11 @@ void tracer_free(struct tracer *t)
 	if (!t)
 		return;
 	tracer_detach_all(t);
+	svc_stop(t);
 	free(t->tasks);
 	free(t->procs);
 	free(t->evq);
+	free(t->away);
 	free(t);
 }
 
@@ -579,7 +751,7 @@ static int seize_threads(struct tracer *t, pid_t pid, unsigned opts)
 		}
 		r = -errno;
 		tracer = status_field(tid, "TracerPid:");
-		if (tracer == getpid()) {
+		if (tracer_is_us(tracer)) {
 			/* Auto-attached already: a thread created by one we seized. */
 			if (!task_add(t, tid, pid)) {
 				r = -ENOMEM;
@@ -725,7 +897,7 @@ static void tasks_detach(struct tracer *t, pid_t pid, uint64_t deadline)
 	}
 }
 
-void tracer_detach_all(struct tracer *t)
+static void do_detach_all(struct tracer *t)
 {
 	uint64_t deadline;
 
@@ -744,7 +916,8 @@ void tracer_detach_all(struct tracer *t)
 	t->nev = 0;
 }
 
-int tracer_attach(struct tracer *t, pid_t pid, unsigned long long expect_start_time)
+static int do_attach(struct tracer *t, pid_t pid, unsigned long long expect_start_time,
+		     bool launched)
 {
 	unsigned long long start = 0, start2 = 0;
 	struct tproc *p;
@@ -775,13 +948,14 @@ int tracer_attach(struct tracer *t, pid_t pid, unsigned long long expect_start_t
 	p = proc_add(t, pid);
 	if (!p)
 		return -ENOMEM;
+	p->launched = launched;
 	p->was_stopped = state == 'T';
 	p->group_stopped = p->was_stopped;
 	/* Threads started between listing /proc/PID/task and seizing are
 	 * missed by one pass; the ones created by seized threads are
 	 * auto-attached (TRACECLONE). Rescan until a pass finds nothing new. */
 	for (int pass = 0; pass < 1000; pass++) {
-		added = seize_threads(t, pid, trace_options(t, false));
+		added = seize_threads(t, pid, trace_options(t, launched));
 		if (added < 0) {
 			r = added;
 			goto fail;
@@ -818,7 +992,7 @@ static void release_exit_holds(struct tracer *t)
 	}
 }
 
-int tracer_launch(struct tracer *t, char *const argv[], pid_t *pidp)
+static int do_launch(struct tracer *t, char *const argv[], pid_t *pidp)
 {
 	struct tproc *p;
 	int pfd[2], status, err = 0, r;
@@ -839,7 +1013,11 @@ int tracer_launch(struct tracer *t, char *const argv[], pid_t *pidp)
 	}
 	if (pid == 0) {
 		/* Stop so the parent can seize with options before exec. */
+		sigset_t none;
+
 		close(pfd[0]);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL); /* the service thread's mask */
 		raise(SIGSTOP);
 		execvp(argv[0], argv);
 		err = errno;
@@ -904,7 +1082,7 @@ fail_unseized:
 	return r;
 }
 
-int tracer_resume(struct tracer *t, pid_t pid)
+static int do_resume(struct tracer *t, pid_t pid)
 {
 	struct tproc *p = proc_find(t, pid);
 
@@ -940,7 +1118,7 @@ static void proc_release(struct tracer *t, pid_t pid)
 			task_resume(t, &t->tasks[i]);
 }
 
-int tracer_freeze(struct tracer *t, pid_t pid)
+static int do_freeze(struct tracer *t, pid_t pid)
 {
 	struct tproc *p = proc_find(t, pid);
 	uint64_t deadline;
@@ -987,7 +1165,7 @@ int tracer_freeze(struct tracer *t, pid_t pid)
 	return 0;
 }
 
-int tracer_thaw(struct tracer *t, pid_t pid, unsigned long long *stopped_ns)
+static int do_thaw(struct tracer *t, pid_t pid, unsigned long long *stopped_ns)
 {
 	struct tproc *p = proc_find(t, pid);
 
@@ -1003,7 +1181,7 @@ int tracer_thaw(struct tracer *t, pid_t pid, unsigned long long *stopped_ns)
 	return 0;
 }
 
-bool tracer_is_frozen(const struct tracer *t, pid_t pid)
+static bool do_is_frozen(const struct tracer *t, pid_t pid)
 {
 	for (size_t i = 0; i < t->nprocs; i++)
 		if (t->procs[i].pid == pid)
@@ -1011,7 +1189,7 @@ bool tracer_is_frozen(const struct tracer *t, pid_t pid)
 	return false;
 }
 
-int tracer_stop_thread(struct tracer *t, pid_t pid, pid_t tid, int timeout_ms)
+static int do_stop_thread(struct tracer *t, pid_t pid, pid_t tid, int timeout_ms)
 {
 	struct tproc *p = proc_find(t, pid);
 	struct ttask *k = task_find(t, tid);
@@ -1048,7 +1226,7 @@ int tracer_stop_thread(struct tracer *t, pid_t pid, pid_t tid, int timeout_ms)
 	return 0;
 }
 
-void tracer_release_thread(struct tracer *t, pid_t pid, pid_t tid)
+static void do_release_thread(struct tracer *t, pid_t pid, pid_t tid)
 {
 	struct ttask *k = task_find(t, tid);
 
@@ -1059,7 +1237,7 @@ void tracer_release_thread(struct tracer *t, pid_t pid, pid_t tid)
 		task_resume(t, k);
 }
 
-int tracer_get_regs(struct tracer *t, pid_t tid, struct user_regs_struct *regs)
+static int do_get_regs(struct tracer *t, pid_t tid, struct user_regs_struct *regs)
 {
 	struct ttask *k = task_find(t, tid);
 	struct iovec iov = { regs, sizeof(*regs) };
@@ -1070,7 +1248,7 @@ int tracer_get_regs(struct tracer *t, pid_t tid, struct user_regs_struct *regs)
 	return ptrace(PTRACE_GETREGSET, tid, (void *)1L, &iov) < 0 ? -errno : 0;
 }
 
-int tracer_poll(struct tracer *t, struct tracer_event *ev, int timeout_ms)
+static int do_poll(struct tracer *t, struct tracer_event *ev, int timeout_ms)
 {
 	uint64_t deadline = vm_now_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000u;
 	int r;
@@ -1102,7 +1280,7 @@ int tracer_poll(struct tracer *t, struct tracer_event *ev, int timeout_ms)
 	}
 }
 
-size_t tracer_pids(const struct tracer *t, pid_t *out, size_t max)
+static size_t do_pids(const struct tracer *t, pid_t *out, size_t max)
 {
 	size_t n = 0;
 
@@ -1114,7 +1292,7 @@ size_t tracer_pids(const struct tracer *t, pid_t *out, size_t max)
 	return n < max ? n : max;
 }
 
-bool tracer_is_launched(const struct tracer *t, pid_t pid)
+static bool do_is_launched(const struct tracer *t, pid_t pid)
 {
 	for (size_t i = 0; i < t->nprocs; i++)
 		if (t->procs[i].pid == pid)
@@ -1125,6 +1303,461 @@ bool tracer_is_launched(const struct tracer *t, pid_t pid)
 bool tracer_follows(const struct tracer *t)
 {
 	return t && (t->flags & TRACER_FOLLOW);
+}
+
+/* ---- letting go and attaching again (Ctrl-Z) ------------------------------ */
+
+static int do_let_go(struct tracer *t)
+{
+	struct taway *a;
+
+	if (!t->nprocs)
+		return 0;
+	a = realloc(t->away, (t->naway + t->nprocs) * sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	t->away = a;
+	for (size_t i = 0; i < t->nprocs; i++) {
+		const struct tproc *p = &t->procs[i];
+		struct taway *w = &t->away[t->naway];
+		char st;
+
+		if (stat_read(p->pid, &st, NULL, &w->start_time) < 0)
+			continue; /* gone: nothing to attach again */
+		w->pid = p->pid;
+		w->launched = p->launched;
+		w->keep_exit = p->keep_exit;
+		t->naway++;
+	}
+	tasks_detach(t, 0, vm_now_ns() + (uint64_t)STOP_TIMEOUT_MS * 1000000u);
+	t->nprocs = 0;
+	return 0;
+}
+
+static int do_reattach(struct tracer *t)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < t->naway; i++) {
+		const struct taway *w = &t->away[i];
+		int r = do_attach(t, w->pid, w->start_time, w->launched);
+		struct tproc *p;
+
+		if (r < 0) {
+			/* Gone, or taken by another tracer meanwhile. */
+			event_push(t, TEV_GONE, w->pid, 0, 0);
+			if (w->pid == t->away[0].pid)
+				ret = r;
+			continue;
+		}
+		p = proc_find(t, w->pid);
+		if (p)
+			p->keep_exit = w->keep_exit;
+	}
+	t->naway = 0;
+	return ret;
+}
+
+static int do_keep_exit(struct tracer *t, pid_t pid, bool keep)
+{
+	struct tproc *p = proc_find(t, pid);
+
+	if (!p)
+		return -ESRCH;
+	p->keep_exit = keep;
+	return 0;
+}
+
+/* ---- the service thread ------------------------------------------------------ */
+
+enum {
+	OP_ATTACH, OP_LAUNCH, OP_FREEZE, OP_THAW, OP_RESUME, OP_POLL, OP_PIDS,
+	OP_IS_LAUNCHED, OP_DETACH_ALL, OP_LET_GO, OP_REATTACH, OP_KEEP_EXIT, OP_CALL,
+	OP_IS_FROZEN, OP_STOP_THREAD, OP_RELEASE_THREAD, OP_GET_REGS,
+};
+
+static void svc_run(struct tracer *t, struct tcall *c)
+{
+	switch (c->op) {
+	case OP_ATTACH:
+		c->ret = do_attach(t, c->pid, c->ull, false);
+		break;
+	case OP_LAUNCH:
+		c->ret = do_launch(t, c->argv, c->p);
+		break;
+	case OP_FREEZE:
+		c->ret = do_freeze(t, c->pid);
+		break;
+	case OP_THAW:
+		c->ret = do_thaw(t, c->pid, c->p);
+		break;
+	case OP_RESUME:
+		c->ret = do_resume(t, c->pid);
+		break;
+	case OP_POLL:
+		c->ret = do_poll(t, c->p, 0);
+		break;
+	case OP_PIDS:
+		c->nret = do_pids(t, c->p, c->n);
+		break;
+	case OP_IS_LAUNCHED:
+		c->ret = do_is_launched(t, c->pid);
+		break;
+	case OP_DETACH_ALL:
+		do_detach_all(t);
+		break;
+	case OP_LET_GO:
+		c->ret = do_let_go(t);
+		break;
+	case OP_REATTACH:
+		c->ret = do_reattach(t);
+		break;
+	case OP_KEEP_EXIT:
+		c->ret = do_keep_exit(t, c->pid, c->flag);
+		break;
+	case OP_CALL:
+		c->ret = c->fn(c->p);
+		break;
+	case OP_IS_FROZEN:
+		c->ret = do_is_frozen(t, c->pid);
+		break;
+	case OP_STOP_THREAD:
+		c->ret = do_stop_thread(t, c->pid, (pid_t)c->n, (int)c->ull);
+		break;
+	case OP_RELEASE_THREAD:
+		do_release_thread(t, c->pid, (pid_t)c->n);
+		break;
+	case OP_GET_REGS:
+		c->ret = do_get_regs(t, c->pid, c->p);
+		break;
+	default:
+		c->ret = -EINVAL;
+		break;
+	}
+}
+
+static void *svc_main(void *arg)
+{
+	struct tracer *t = arg;
+	struct pollfd pfd = { .fd = t->svc.wake[0], .events = POLLIN };
+
+	for (;;) {
+		struct tcall *c;
+
+		svc_drain(t);
+		/* Every stop that is waiting, before anything else. */
+		while (wait_take(t) > 0)
+			;
+		pthread_mutex_lock(&t->svc.mu);
+		c = t->svc.call;
+		if (!c && t->svc.stop) {
+			pthread_mutex_unlock(&t->svc.mu);
+			break;
+		}
+		pthread_mutex_unlock(&t->svc.mu);
+		if (c) {
+			svc_run(t, c);
+			pthread_mutex_lock(&t->svc.mu);
+			t->svc.call = NULL;
+			t->svc.done = true;
+			pthread_cond_broadcast(&t->svc.cv);
+			pthread_mutex_unlock(&t->svc.mu);
+			continue;
+		}
+		/* The timeout only guards against a lost wake-up. */
+		poll(&pfd, 1, 1000);
+	}
+	return NULL;
+}
+
+static bool svc_remote(const struct tracer *t)
+{
+	return t->svc.on && !pthread_equal(pthread_self(), t->svc.th);
+}
+
+/* Run C in the service thread and wait for it. */
+static void svc_call(struct tracer *t, struct tcall *c)
+{
+	pthread_mutex_lock(&t->svc.call_mu);
+	pthread_mutex_lock(&t->svc.mu);
+	t->svc.call = c;
+	t->svc.done = false;
+	pthread_mutex_unlock(&t->svc.mu);
+	if (write(t->svc.wake[1], "r", 1) < 0) {
+		/* full: the thread is awake anyway */
+	}
+	pthread_mutex_lock(&t->svc.mu);
+	while (!t->svc.done)
+		pthread_cond_wait(&t->svc.cv, &t->svc.mu);
+	pthread_mutex_unlock(&t->svc.mu);
+	pthread_mutex_unlock(&t->svc.call_mu);
+}
+
+static int svc_start(struct tracer *t)
+{
+	struct sigaction sa;
+	sigset_t block, old;
+	int r;
+
+	if (svc_sigchld_fd >= 0)
+		return -EBUSY; /* one such tracer per process */
+	if (pipe2(t->svc.wake, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	pthread_mutex_init(&t->svc.mu, NULL);
+	pthread_mutex_init(&t->svc.call_mu, NULL);
+	pthread_cond_init(&t->svc.cv, NULL);
+	svc_sigchld_fd = t->svc.wake[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = svc_on_sigchld;
+	sigemptyset(&sa.sa_mask);
+	/* SA_RESTART: other threads' reads and writes are not cut short.
+	 * Not SA_NOCLDSTOP: that would silence ptrace stops too
+	 * (kernel/signal.c do_notify_parent_cldstop()). */
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGCHLD, &sa, NULL);
+	/* The thread takes no signal but SIGCHLD: quit and job-control
+	 * signals go to the main thread, which acts on them. */
+	sigfillset(&block);
+	sigdelset(&block, SIGCHLD);
+	pthread_sigmask(SIG_SETMASK, &block, &old);
+	t->svc.on = true;
+	r = pthread_create(&t->svc.th, NULL, svc_main, t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		t->svc.on = false;
+		svc_sigchld_fd = -1;
+		signal(SIGCHLD, SIG_DFL);
+		close(t->svc.wake[0]);
+		close(t->svc.wake[1]);
+		pthread_mutex_destroy(&t->svc.mu);
+		pthread_mutex_destroy(&t->svc.call_mu);
+		pthread_cond_destroy(&t->svc.cv);
+		return -r;
+	}
+	return 0;
+}
+
+static void svc_stop(struct tracer *t)
+{
+	if (!t->svc.on)
+		return;
+	pthread_mutex_lock(&t->svc.mu);
+	t->svc.stop = true;
+	pthread_mutex_unlock(&t->svc.mu);
+	if (write(t->svc.wake[1], "q", 1) < 0) {
+		/* full: it wakes anyway */
+	}
+	pthread_join(t->svc.th, NULL);
+	t->svc.on = false;
+	signal(SIGCHLD, SIG_DFL);
+	svc_sigchld_fd = -1;
+	close(t->svc.wake[0]);
+	close(t->svc.wake[1]);
+	pthread_mutex_destroy(&t->svc.mu);
+	pthread_mutex_destroy(&t->svc.call_mu);
+	pthread_cond_destroy(&t->svc.cv);
+}
+
+/* ---- the public calls: in the service thread when there is one ---------- */
+
+int tracer_attach(struct tracer *t, pid_t pid, unsigned long long expect_start_time)
+{
+	struct tcall c = { .op = OP_ATTACH, .pid = pid, .ull = expect_start_time };
+
+	if (!svc_remote(t))
+		return do_attach(t, pid, expect_start_time, false);
+	svc_call(t, &c);
+	return c.ret;
+}
+
+int tracer_launch(struct tracer *t, char *const argv[], pid_t *pid)
+{
+	struct tcall c = { .op = OP_LAUNCH, .argv = argv, .p = pid };
+
+	if (!svc_remote(t))
+		return do_launch(t, argv, pid);
+	svc_call(t, &c);
+	return c.ret;
+}
+
+bool tracer_is_frozen(const struct tracer *t, pid_t pid)
+{
+	struct tcall c = { .op = OP_IS_FROZEN, .pid = pid };
+
+	if (!svc_remote(t))
+		return do_is_frozen(t, pid);
+	svc_call((struct tracer *)t, &c);
+	return c.ret;
+}
+
+/* One thread stopped alone and let go (the Stacks view's unwinder): in
+ * the service thread too, which keeps answering the other threads' stops
+ * while this one waits. */
+int tracer_stop_thread(struct tracer *t, pid_t pid, pid_t tid, int timeout_ms)
+{
+	struct tcall c = { .op = OP_STOP_THREAD, .pid = pid, .n = (size_t)tid,
+			   .ull = (unsigned long long)timeout_ms };
+
+	if (!svc_remote(t))
+		return do_stop_thread(t, pid, tid, timeout_ms);
+	svc_call(t, &c);
+	return c.ret;
+}
+
+void tracer_release_thread(struct tracer *t, pid_t pid, pid_t tid)
+{
+	struct tcall c = { .op = OP_RELEASE_THREAD, .pid = pid, .n = (size_t)tid };
+
+	if (!svc_remote(t))
+		do_release_thread(t, pid, tid);
+	else
+		svc_call(t, &c);
+}
+
+int tracer_get_regs(struct tracer *t, pid_t tid, struct user_regs_struct *regs)
+{
+	struct tcall c = { .op = OP_GET_REGS, .pid = tid, .p = regs };
+
+	if (!svc_remote(t))
+		return do_get_regs(t, tid, regs);
+	svc_call(t, &c);
+	return c.ret;
+}
+
+int tracer_freeze(struct tracer *t, pid_t pid)
+{
+	struct tcall c = { .op = OP_FREEZE, .pid = pid };
+
+	if (!svc_remote(t))
+		return do_freeze(t, pid);
+	svc_call(t, &c);
+	return c.ret;
+}
+
+int tracer_thaw(struct tracer *t, pid_t pid, unsigned long long *stopped_ns)
+{
+	struct tcall c = { .op = OP_THAW, .pid = pid, .p = stopped_ns };
+
+	if (!svc_remote(t))
+		return do_thaw(t, pid, stopped_ns);
+	svc_call(t, &c);
+	return c.ret;
+}
+
+int tracer_resume(struct tracer *t, pid_t pid)
+{
+	struct tcall c = { .op = OP_RESUME, .pid = pid };
+
+	if (!svc_remote(t))
+		return do_resume(t, pid);
+	svc_call(t, &c);
+	return c.ret;
+}
+
+int tracer_poll(struct tracer *t, struct tracer_event *ev, int timeout_ms)
+{
+	uint64_t deadline = vm_now_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000u;
+
+	if (!svc_remote(t))
+		return do_poll(t, ev, timeout_ms);
+	for (;;) {
+		struct tcall c = { .op = OP_POLL, .p = ev };
+		unsigned long gen;
+		struct timespec ts;
+		uint64_t now;
+
+		pthread_mutex_lock(&t->svc.mu);
+		gen = t->svc.ev_gen;
+		pthread_mutex_unlock(&t->svc.mu);
+		svc_call(t, &c);
+		if (c.ret != 0 || vm_should_quit())
+			return c.ret;
+		now = vm_now_ns();
+		if (now >= deadline)
+			return 0;
+		/* Sleep until an event is queued (or 10 ms, for the quit flag). */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = deadline - now < 10000000u ? deadline - now : 10000000u;
+		ts.tv_nsec += (long)now;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_mutex_lock(&t->svc.mu);
+		if (t->svc.ev_gen == gen)
+			pthread_cond_timedwait(&t->svc.cv, &t->svc.mu, &ts);
+		pthread_mutex_unlock(&t->svc.mu);
+	}
+}
+
+size_t tracer_pids(const struct tracer *t, pid_t *out, size_t max)
+{
+	struct tcall c = { .op = OP_PIDS, .p = out, .n = max };
+
+	if (!svc_remote(t))
+		return do_pids(t, out, max);
+	svc_call((struct tracer *)t, &c);
+	return c.nret;
+}
+
+bool tracer_is_launched(const struct tracer *t, pid_t pid)
+{
+	struct tcall c = { .op = OP_IS_LAUNCHED, .pid = pid };
+
+	if (!svc_remote(t))
+		return do_is_launched(t, pid);
+	svc_call((struct tracer *)t, &c);
+	return c.ret;
+}
+
+void tracer_detach_all(struct tracer *t)
+{
+	struct tcall c = { .op = OP_DETACH_ALL };
+
+	if (!t)
+		return;
+	if (!svc_remote(t))
+		do_detach_all(t);
+	else
+		svc_call(t, &c);
+}
+
+int tracer_let_go(struct tracer *t)
+{
+	struct tcall c = { .op = OP_LET_GO };
+
+	if (!svc_remote(t))
+		return do_let_go(t);
+	svc_call(t, &c);
+	return c.ret;
+}
+
+int tracer_reattach(struct tracer *t)
+{
+	struct tcall c = { .op = OP_REATTACH };
+
+	if (!svc_remote(t))
+		return do_reattach(t);
+	svc_call(t, &c);
+	return c.ret;
+}
+
+int tracer_keep_exit(struct tracer *t, pid_t pid, bool keep)
+{
+	struct tcall c = { .op = OP_KEEP_EXIT, .pid = pid, .flag = keep };
+
+	if (!svc_remote(t))
+		return do_keep_exit(t, pid, keep);
+	svc_call(t, &c);
+	return c.ret;
+}
+
+int tracer_call(struct tracer *t, int (*fn)(void *arg), void *arg)
+{
+	struct tcall c = { .op = OP_CALL, .fn = fn, .p = arg };
+
+	if (!svc_remote(t))
+		return fn(arg);
+	svc_call(t, &c);
+	return c.ret;
 }
 
 /* ---- messages ------------------------------------------------------------- */
@@ -1180,7 +1813,7 @@ long long tracer_other(pid_t pid, pid_t *tid)
 	size_t ntids;
 
 	*tid = pid;
-	if (tracer > 0 && tracer != getpid())
+	if (tracer > 0 && !tracer_is_us(tracer))
 		return tracer;
 	if (procfs_tids(pid, &tids, &ntids) < 0)
 		return 0;
@@ -1188,13 +1821,49 @@ long long tracer_other(pid_t pid, pid_t *tid)
 	for (size_t i = 0; i < ntids && !tracer; i++) {
 		long long tr = tids[i] == pid ? 0 : status_field(tids[i], "TracerPid:");
 
-		if (tr > 0 && tr != getpid()) {
+		if (tr > 0 && !tracer_is_us(tr)) {
 			*tid = tids[i];
 			tracer = tr;
 		}
 	}
 	free(tids);
 	return tracer;
+}
+
+/* A freeze timed out: name the thread in uninterruptible sleep (D), which
+ * no PTRACE_INTERRUPT stops, and where it waits (wchan). */
+static bool describe_dstate(pid_t pid, char *buf, size_t len)
+{
+	pid_t *tids;
+	size_t n;
+	bool found = false;
+
+	if (procfs_tids(pid, &tids, &n) < 0)
+		return false;
+	for (size_t i = 0; i < n && !found; i++) {
+		char file[48], wchan[64] = "", st = 0;
+		pid_t pp;
+		ssize_t w;
+
+		if (stat_read(tids[i], &st, &pp, NULL) < 0 || st != 'D')
+			continue;
+		snprintf(file, sizeof(file), "task/%d/wchan", (int)tids[i]);
+		w = proc_read(pid, file, wchan, sizeof(wchan));
+		if (w <= 0 || strcmp(wchan, "0") == 0)
+			wchan[0] = '\0';
+		{
+			char *e = escape_untrusted(wchan);
+
+			snprintf(buf, len,
+				 "thread %d of process %d is in uninterruptible sleep (D state%s%s) and did not stop within %d s: try again once it wakes",
+				 (int)tids[i], (int)pid, e && *e ? ", in " : "", e && *e ? e : "",
+				 STOP_TIMEOUT_MS / 1000);
+			free(e);
+		}
+		found = true;
+	}
+	free(tids);
+	return found;
 }
 
 void tracer_error_describe(pid_t pid, int err, char *buf, size_t len)
@@ -1244,6 +1913,8 @@ void tracer_error_describe(pid_t pid, int err, char *buf, size_t len)
 		snprintf(buf, len, "process %d exited, or its PID now names another process", (int)pid);
 		return;
 	}
+	if (err == ETIMEDOUT && describe_dstate(pid, buf, len))
+		return;
 	if (err != EPERM && err != EACCES) {
 		snprintf(buf, len, "cannot trace process %d: %s", (int)pid, strerror(err));
 		return;

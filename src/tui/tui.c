@@ -621,6 +621,24 @@ static bool tui_key(struct tui *t, int ch)
 	return true;
 }
 
+/* Act on what the source's poll() reported. */
+static void tui_source_events(struct tui *t, unsigned ev)
+{
+	if (ev & TUI_SRC_EXEC) {
+		/* A new program: its layout starts afresh. */
+		t->sel_addr = 0;
+		t->page_cursor = 0;
+		t->cow_sel = 0;
+		tui_set_status(t, "process %d called exec: a new layout", (int)t->pid);
+	}
+	if (ev & TUI_SRC_REFRESH)
+		tui_refresh(t);
+	if ((ev & TUI_SRC_GONE) && !t->gone) {
+		t->gone = true;
+		tui_set_status(t, "the process has exited");
+	}
+}
+
 int tui_run(struct tui_source *src, const struct tui_opts *o)
 {
 	struct tui t;
@@ -639,6 +657,8 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 	t.sort_col = 0;
 	tui_describe(&t);
 
+	/* Before the screen: curses then leaves SIGTSTP to us. */
+	vm_stop_signals_install();
 	if (tui_screen_init(&t) < 0) {
 		vm_error("cannot start the screen (TERM unusable); use 'vmatlas snapshot PID'");
 		return 1;
@@ -670,6 +690,17 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 		ch = getch();
 		if (vm_should_quit())
 			break;
+		if (vm_stop_requested()) {
+			tui_suspend(&t);
+			tui_refresh(&t);
+			dirty = true;
+			continue;
+		}
+		/* What the processes did before the keys were typed comes
+		 * first (an exec resets the selection a key then moves). */
+		if (src->ops->poll)
+			ev = src->ops->poll(src, 0);
+		tui_source_events(&t, ev);
 		if (ch != ERR) {
 			dirty = true;
 			if (!tui_key(&t, ch))
@@ -680,20 +711,11 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 				if (!tui_key(&t, ch))
 					goto quit;
 		}
-		if (src->ops->poll)
-			ev = src->ops->poll(src, 0);
-		if (ev & TUI_SRC_EXEC) {
-			/* A new program: its layout starts afresh. */
-			t.sel_addr = 0;
-			t.page_cursor = 0;
-			t.cow_sel = 0;
-			tui_set_status(&t, "process %d called exec: a new layout", (int)t.pid);
-		}
-		if (ev & TUI_SRC_REFRESH)
-			tui_refresh(&t);
-		if ((ev & TUI_SRC_GONE) && !t.gone) {
-			t.gone = true;
-			tui_set_status(&t, "the process has exited");
+		if (src->ops->poll) {
+			unsigned ev2 = src->ops->poll(src, 0);
+
+			tui_source_events(&t, ev2);
+			ev |= ev2;
 		}
 		if (!t.paused && !t.gone && vm_now_ns() >= t.next_refresh_ns &&
 		    src->ops->is_live(src))

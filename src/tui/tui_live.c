@@ -39,6 +39,7 @@ struct lproc {
 	char comm[17];
 	char state;
 	bool exited, traced;
+	bool main_exited;         /* the leader is a zombie, other threads run */
 	struct vm_snapshot *last; /* taken at its exit stop; owned */
 	unsigned last_refs;       /* handed to the screen and not released */
 	uint64_t exit_seq;
@@ -71,6 +72,7 @@ struct live {
 	uint64_t seq;
 	struct tui_want want;       /* of the last refresh */
 	pid_t cow_child;            /* child compared in the last refresh */
+	pid_t kept[2];              /* held at exit for a last picture: shown, child */
 	pid_t served_last;          /* exited pid whose last picture was handed out */
 };
 
@@ -121,10 +123,29 @@ static bool lp_read_stat(struct lproc *p)
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->pid);
 	ok = procfs_read_file(path, 64u << 10, &buf, &len) == 0 &&
-	     stat_parse(buf, len, &st) == 0 && st.state != 'Z' && st.state != 'X';
+	     stat_parse(buf, len, &st) == 0;
 	free(buf);
 	if (!ok)
 		return false;
+	if (st.state == 'Z' || st.state == 'X') {
+		/* A zombie leader whose other threads run (pthread_exit, or
+		 * an exec by another thread right now) is a live process:
+		 * the state of the thread its memory is read through. */
+		struct proc_stat ts;
+		pid_t tid = procfs_main_tid(p->pid);
+
+		if (tid <= 0)
+			return false;
+		p->main_exited = true;
+		buf = NULL;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)p->pid, (int)tid);
+		if (procfs_read_file(path, 64u << 10, &buf, &len) == 0 &&
+		    stat_parse(buf, len, &ts) == 0)
+			st.state = ts.state;
+		free(buf);
+	} else {
+		p->main_exited = false;
+	}
 	snprintf(p->comm, sizeof(p->comm), "%.16s", st.comm);
 	p->state = st.state;
 	if (st.ppid > 0)
@@ -294,6 +315,26 @@ static int live_add_proc(struct live *l, struct vm_snapshot *s, pid_t pid)
 	return r;
 }
 
+/* Only the processes on screen are held at their exit for a last picture
+ * (the shown one and the child it is compared with); the others' exits
+ * wait for nobody. */
+static void live_keep_exits(struct live *l, pid_t shown, pid_t child)
+{
+	pid_t want[2] = { shown, child };
+
+	if (!l->tr)
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (want[i] == l->kept[i])
+			continue;
+		if (l->kept[i] && l->kept[i] != want[1 - i])
+			tracer_keep_exit(l->tr, l->kept[i], false);
+		if (want[i])
+			tracer_keep_exit(l->tr, want[i], true);
+		l->kept[i] = want[i];
+	}
+}
+
 /* PID as W asks: its counts, runs for W's range, stacks, and the COW pair
  * with a child. */
 static struct vm_snapshot *live_take(struct live *l, pid_t pid,
@@ -393,6 +434,7 @@ static int live_refresh(struct tui_source *src, const struct tui_want *w,
 		return -err;
 	}
 	l->cow_child = (*out)->ncows ? (*out)->cows[0].child : 0;
+	live_keep_exits(l, pid, l->cow_child);
 	return 1;
 }
 
@@ -413,7 +455,11 @@ static void live_release(struct tui_source *src, struct vm_snapshot *s)
 static void live_describe(struct tui_source *src, char *buf, size_t len)
 {
 	struct live *l = src->priv;
-	const char *f = l->follow ? ", following forks" : "";
+	const struct lproc *p = lp_find(l, l->want.pid ? l->want.pid : l->pid);
+	const char *f = p && p->main_exited && !p->exited ?
+			(l->follow ? ", following forks; main thread exited, others run" :
+				     "; main thread exited, others run") :
+			(l->follow ? ", following forks" : "");
 
 	if (l->launched)
 		snprintf(buf, len, "launched %s (killed on quit)%s", l->prog, f);
@@ -469,6 +515,12 @@ static unsigned live_poll(struct tui_source *src, int timeout_ms)
 				r |= TUI_SRC_TREE;
 			break;
 		case TEV_EXEC:
+			/* An exec by a thread other than the leader ends the
+			 * leader's tid as a thread, never the process. */
+			if (p && p->exited && !p->last_refs) {
+				lp_drop_last(p);
+				p->exited = false;
+			}
 			if (p)
 				lp_read_stat(p);
 			if (ev.pid == l->sym.pid)
@@ -667,6 +719,29 @@ static void live_close(struct tui_source *src)
 	free(l);
 }
 
+static int live_suspend(struct tui_source *src)
+{
+	struct live *l = src->priv;
+
+	return l->tr ? tracer_let_go(l->tr) : 0;
+}
+
+static int live_resume(struct tui_source *src)
+{
+	struct live *l = src->priv;
+	int r;
+
+	if (!l->tr)
+		return 0;
+	r = tracer_reattach(l->tr);
+	/* Children forked while away are found, and followed, again. */
+	if (r == 0 && l->follow)
+		lp_discover(l, l->pid, true);
+	l->kept[0] = l->kept[1] = 0;
+	live_keep_exits(l, l->want.pid ? l->want.pid : l->pid, l->cow_child);
+	return r;
+}
+
 static const struct tui_source_ops live_ops = {
 	.refresh = live_refresh,
 	.release = live_release,
@@ -678,6 +753,8 @@ static const struct tui_source_ops live_ops = {
 	.procs = live_procs,
 	.take_all = live_take_all,
 	.clear_soft_dirty = live_clear_soft_dirty,
+	.suspend = live_suspend,
+	.resume = live_resume,
 	.close = live_close,
 };
 
@@ -726,6 +803,7 @@ struct tui_source *tui_source_live_new(struct tracer *tracer, pid_t pid,
 			goto fail;
 		}
 	}
+	live_keep_exits(l, l->pid, 0);
 	if (!lp_add(l, l->pid, 0, tracer != NULL)) {
 		snprintf(err, errlen, "out of memory");
 		e = ENOMEM;

@@ -238,6 +238,10 @@ uint64_t tui_page_kb(const struct tui *t, uint64_t pages);
 uint64_t tui_rss_kb(const struct tui *t, const struct vm_mapping *m);
 /* Open the Pages view on the selected mapping. */
 void tui_open_pages(struct tui *t);
+/* Ctrl-Z: let the traced processes go, give the terminal back, stop; on
+ * SIGCONT wait for the foreground, take the terminal and attach again
+ * (tui_suspend.c). The caller refreshes. */
+void tui_suspend(struct tui *t);
 /* Switch to view V (refreshing when it needs more from the source). */
 void tui_set_view(struct tui *t, size_t v);
 /* Show process PID in the views (from the process tree). */
