@@ -300,6 +300,7 @@ static const char *const help_text[] = {
 	"        \\  F4  filter (Esc clears)        <  >  F6  sort column  I  invert",
 	"        p  Space  pause                   +  -  refresh interval",
 	"        r  F5  refresh now                [  ]  step a timeline",
+	"        Ctrl-L  redraw the whole screen (after something wrote on it)",
 	"        s  save a snapshot (JSON)         F1  ?  h  this help",
 	"        q  F10  Ctrl-C  quit",
 	"        w  track writes: mark pages written between refreshes; this",
@@ -579,6 +580,10 @@ static bool tui_key(struct tui *t, int ch)
 	case 'r':
 	case KEY_F(5):
 		tui_refresh(t);
+		tui_screen_repaint();
+		return true;
+	case 12: /* Ctrl-L */
+		tui_screen_repaint();
 		return true;
 	case 's':
 		tui_save(t);

@@ -179,6 +179,8 @@ void tui_tree_click(struct tui *t, int y, int x);
 /* Screen (tui_screen.c). */
 int tui_screen_init(struct tui *t);
 void tui_screen_fini(void);
+/* Draw the whole screen anew at the next refresh (Ctrl-L, F5). */
+void tui_screen_repaint(void);
 int tui_attr(const struct tui *t, enum tui_color c);
 /* Untrusted text S (escaped here) at Y,X in at most WIDTH columns.
  * Returns the columns used. */

@@ -166,6 +166,13 @@ void tui_screen_fini(void)
 	fflush(stdout);
 }
 
+void tui_screen_repaint(void)
+{
+	/* The next refresh() clears the terminal and draws every cell: curses
+	 * otherwise sends only what changed in its own picture. */
+	clearok(curscr, TRUE);
+}
+
 void tui_clear_to_eol(int y, int x)
 {
 	int rows, cols;
