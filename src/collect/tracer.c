@@ -75,6 +75,7 @@ struct tproc {
 
 struct tracer {
 	unsigned flags;
+	int launch_tty;     /* + 1: the terminal of the next launch, 0: none */
 	struct ttask *tasks;
 	size_t ntasks, ctasks;
 	struct tproc *procs;
@@ -510,6 +511,11 @@ struct tracer *tracer_new(unsigned flags)
 	return t;
 }
 
+void tracer_set_launch_tty(struct tracer *t, int fd)
+{
+	t->launch_tty = fd >= 0 ? fd + 1 : 0;
+}
+
 void tracer_free(struct tracer *t)
 {
 	if (!t)
@@ -837,6 +843,11 @@ int tracer_launch(struct tracer *t, char *const argv[], pid_t *pidp)
 	if (pid == 0) {
 		/* Stop so the parent can seize with options before exec. */
 		close(pfd[0]);
+		if (t->launch_tty && (err = -pty_make_controlling(t->launch_tty - 1)) != 0) {
+			if (write(pfd[1], &err, sizeof(err)) < 0)
+				_exit(127);
+			_exit(127);
+		}
 		raise(SIGSTOP);
 		execvp(argv[0], argv);
 		err = errno;

@@ -29,6 +29,7 @@ const struct tui_view tui_views[] = {
 	{ .name = "Stacks", .draw = tui_stacks_draw, .key = tui_stacks_key, .want = tui_stacks_want },
 	{ .name = "COW", .draw = tui_cow_draw, .key = tui_cow_key, .click = tui_cow_click, .want = tui_cow_want, .sample = tui_cow_sample },
 	{ .name = "Tree", .draw = tui_tree_draw, .key = tui_tree_key, .click = tui_tree_click },
+	{ .name = "Output", .draw = tui_output_draw, .key = tui_output_key, .shown = tui_output_shown },
 };
 const size_t tui_nviews = sizeof(tui_views) / sizeof(tui_views[0]);
 
@@ -159,6 +160,24 @@ static void draw_header(struct tui *t)
 	attroff(tui_attr(t, TC_HEADER));
 }
 
+/* Does view I have a tab now (the Output view: only for a launched
+ * program)? */
+static bool view_shown(const struct tui *t, size_t i)
+{
+	return i < tui_nviews && (!tui_views[i].shown || tui_views[i].shown(t));
+}
+
+/* The next view shown after CUR in direction DIR (Tab, Shift-Tab). */
+static size_t view_next(const struct tui *t, size_t cur, int dir)
+{
+	size_t v = cur;
+
+	do
+		v = (v + tui_nviews + (size_t)(ssize_t)dir) % tui_nviews;
+	while (!view_shown(t, v) && v != cur);
+	return v;
+}
+
 /* Tab I's label: "1 Layout", or when the tabs do not fit the width,
  * only the number for the tabs not shown. */
 static int tab_label(const struct tui *t, size_t i, bool compact, char *buf, size_t len)
@@ -173,7 +192,8 @@ static bool tabs_compact(const struct tui *t)
 	int w = 0;
 
 	for (size_t i = 0; i < tui_nviews; i++)
-		w += (int)strlen(tui_views[i].name) + 3;
+		if (view_shown(t, i))
+			w += (int)strlen(tui_views[i].name) + 3;
 	return w > t->cols;
 }
 
@@ -185,7 +205,8 @@ static int tabs_width(const struct tui *t)
 	int w = 0;
 
 	for (size_t i = 0; i < tui_nviews; i++)
-		w += tab_label(t, i, compact, tab, sizeof(tab)) + 1;
+		if (view_shown(t, i))
+			w += tab_label(t, i, compact, tab, sizeof(tab)) + 1;
 	return w;
 }
 
@@ -205,8 +226,11 @@ static void draw_tabs(struct tui *t)
 	for (size_t i = 0; i < tui_nviews && x < t->cols; i++) {
 		char tab[32];
 		enum tui_color c = i == t->view ? TC_TAB_SEL : TC_TAB;
-		int w = tab_label(t, i, compact, tab, sizeof(tab));
+		int w;
 
+		if (!view_shown(t, i))
+			continue;
+		w = tab_label(t, i, compact, tab, sizeof(tab));
 		attron(tui_attr(t, c));
 		tui_put(1, x, tab, t->cols - x);
 		attroff(tui_attr(t, c));
@@ -226,7 +250,11 @@ static int tab_at(const struct tui *t, int x)
 	int pos = 0;
 
 	for (size_t i = 0; i < tui_nviews; i++) {
-		int w = tab_label(t, i, compact, tab, sizeof(tab));
+		int w;
+
+		if (!view_shown(t, i))
+			continue;
+		w = tab_label(t, i, compact, tab, sizeof(tab));
 		if (x >= pos && x < pos + w)
 			return (int)i;
 		pos += w + 1;
@@ -292,6 +320,8 @@ static const char *const help_text[] = {
 	"        5 Stacks   threads and backtraces (read only while shown)",
 	"        6 COW  c   copy-on-write divergence from a child (c: next child)",
 	"        7 Tree t   processes followed; Enter shows one (t goes back)",
+	"        8 Output o what a launched program writes on its own terminal;",
+	"                   i types to it, Ctrl-] comes back (vmatlas -- PROGRAM)",
 	"        Tab / Shift-Tab cycle; a mouse click on a tab opens it",
 	"",
 	"Keys:   arrows PgUp PgDn Home End move (j k: down, up)",
@@ -528,6 +558,11 @@ static bool tui_key(struct tui *t, int ch)
 {
 	if (ch == KEY_RESIZE) {
 		getmaxyx(stdscr, t->rows, t->cols);
+		tui_output_resize(t);
+		return true;
+	}
+	if (tui_output_typing(t)) {
+		tui_output_type(t, ch);
 		return true;
 	}
 	if (ch == KEY_MOUSE) {
@@ -558,10 +593,15 @@ static bool tui_key(struct tui *t, int ch)
 		t->help_scroll = 0;
 		return true;
 	case '\t':
-		tui_set_view(t, (t->view + 1) % tui_nviews);
+		tui_set_view(t, view_next(t, t->view, 1));
 		return true;
 	case KEY_BTAB:
-		tui_set_view(t, (t->view + tui_nviews - 1) % tui_nviews);
+		tui_set_view(t, view_next(t, t->view, -1));
+		return true;
+	case 'o':
+		if (!view_shown(t, TUI_VIEW_OUTPUT))
+			break;
+		tui_set_view(t, TUI_VIEW_OUTPUT);
 		return true;
 	case 'p':
 	case ' ':
@@ -619,7 +659,7 @@ static bool tui_key(struct tui *t, int ch)
 	default:
 		break;
 	}
-	if (ch >= '1' && ch < '1' + (int)tui_nviews) {
+	if (ch >= '1' && ch < '1' + (int)tui_nviews && view_shown(t, (size_t)(ch - '1'))) {
 		tui_set_view(t, (size_t)(ch - '1'));
 		return true;
 	}
@@ -644,12 +684,18 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 	t.view = o->initial_view >= 0 && (size_t)o->initial_view < tui_nviews ?
 		 (size_t)o->initial_view : TUI_VIEW_LAYOUT;
 	t.sort_col = 0;
+	if (o->has_pty && !(t.output = tui_output_new(o->pty_fd, o->pty_name))) {
+		vm_error("out of memory");
+		return 1;
+	}
 	tui_describe(&t);
 
 	if (tui_screen_init(&t) < 0) {
+		tui_output_free(t.output);
 		vm_error("cannot start the screen (TERM unusable); use 'vmatlas snapshot PID'");
 		return 1;
 	}
+	tui_output_resize(&t);
 	tui_refresh(&t);
 	if (o->track_writes)
 		tui_track_writes(&t, true);
@@ -687,6 +733,8 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 				if (!tui_key(&t, ch))
 					goto quit;
 		}
+		if (tui_output_pump(&t))
+			dirty = true;
 		if (src->ops->poll)
 			ev = src->ops->poll(src, 0);
 		if (ev & TUI_SRC_EXEC) {
@@ -709,7 +757,9 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 			dirty = true;
 	}
 quit:
+	tui_output_leave(&t);
 	tui_screen_fini();
+	tui_output_free(t.output);
 	if (vm_should_quit())
 		ret = 128 + vm_quit_signal;
 	tui_changes_clear(&t);
