@@ -394,7 +394,7 @@ static void draw_help(struct tui *t)
 			attron(tui_attr(t, TC_COW + c));
 			tui_put(y + 1, x, tui_cow_glyph(t, c), 4);
 			attroff(tui_attr(t, TC_COW + c));
-			x += 2 + tui_put(y + 1, x + 2, cow_state_name(c), 11) + 1;
+			x += 2 + tui_put(y + 1, x + 2, cow_state_label(c), 11) + 1;
 		}
 	}
 	attron(tui_attr(t, TC_DIM));
