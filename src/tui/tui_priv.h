@@ -34,6 +34,7 @@ enum tui_color {
 	TC_REMOVED,
 	TC_GROWN,
 	TC_SHRUNK,
+	TC_MATCH,      /* what a search found */
 	TC_KIND,       /* + enum vm_kind: region colour */
 	TC_PAGE = TC_KIND + VK__COUNT, /* + enum vm_page_state */
 	TC_PAGE_NEWRES = TC_PAGE + PS__COUNT, /* became resident */
