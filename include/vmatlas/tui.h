@@ -30,6 +30,8 @@ struct tui_want {
 struct tui_proc {
 	pid_t pid, ppid;
 	char comm[17];  /* as the process set it: escape before drawing */
+	char title[256]; /* its command line as ps shows it (or [comm]):
+			  * escape before drawing */
 	char state;     /* /proc/PID/stat state letter when last read */
 	bool exited;    /* gone; its last picture may be kept */
 	bool traced;    /* followed under ptrace (else only read from /proc) */
