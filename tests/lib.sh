@@ -45,6 +45,18 @@ start_target() {
 	hard_error "target $name did not get ready"
 }
 
+# start_cow_pair: start tests/targets/cow (a forked pair with a known
+# copy-on-write layout); sets P, C (parent, child) and ADDR (the region).
+# As root the target drops to nobody before it writes its ready file.
+start_cow_pair() {
+	chmod 1777 "$TEST_TMP"
+	start_target cow
+	P=$(sed -n 's/.*parent=\([0-9]*\).*/\1/p' "$READY")
+	C=$(sed -n 's/.*child=\([0-9]*\).*/\1/p' "$READY")
+	ADDR=$(sed -n 's/.*addr=\(0x[0-9a-f]*\).*/\1/p' "$READY")
+	[ -n "$P" ] && [ -n "$C" ] && [ -n "$ADDR" ] || hard_error "bad ready file: $(cat "$READY")"
+}
+
 # ready_value KEY: a value the target wrote as "KEY=VALUE" to its ready file.
 ready_value() { sed -n "s/^$1=//p" "$READY" | head -n 1; }
 

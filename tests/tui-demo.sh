@@ -2,7 +2,8 @@
 # `vmatlas demo` in a terminal opens the live screen on the COW view of the
 # demo program: its child's divergence grows across refreshes (the 8192
 # pages of the arena, all written before the fork, are shared or diverged);
-# quitting stops the demo (parent and forked child).
+# the tab line says the demo is killed on quit, and quitting kills it
+# (parent and forked child); it runs on a terminal of its own (Output view).
 . "$TESTLIB"
 . "$srcdir/tests/tui-lib.sh"
 
@@ -40,6 +41,14 @@ for round in 1 2 3; do
 done
 wait_for "^copied +[1-9][0-9.]* pages/s"
 ok "the COW view shows the child's divergence growing ($last pages)"
+wait_for "^1 Layout .* 8 Output  demo \(killed on quit\), following forks$"
+expect_eq "the demo's standard output" "$(readlink /proc/"$DPID"/fd/1 | sed 's/[0-9]*$/N/')" /dev/pts/N
+[ "$(readlink /proc/"$DPID"/fd/1)" != "$(tm display -p -t t '#{pane_tty}')" ] ||
+	fail "the demo writes on the screen's terminal"
+keys o
+wait_for "^vmatlas-demo's terminal: 0 lines  i: type to it$"
+keys 6
+ok "the tab says the demo is killed on quit; it has a terminal of its own"
 
 # The heap grows while watched: the Maps view marks it grown.
 keys 1

@@ -255,6 +255,10 @@ void vm_process_compute_totals(struct vm_process *p, long page_size);
 int vm_runs_append(struct vm_page_run **runs, size_t *nruns, size_t *cap,
 		   uint8_t flags, uint64_t count);
 
+/* P's command line as ps shows it (arguments joined by spaces), or
+ * "[comm]" when it has none, into OUT (LEN bytes); not escaped. */
+void vm_process_title(const struct vm_process *p, char *out, size_t len);
+
 /* Index of the mapping containing ADDR, or -1. Binary search. */
 ssize_t vm_process_find(const struct vm_process *p, uint64_t addr);
 

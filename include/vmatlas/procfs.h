@@ -45,6 +45,14 @@ int status_parse(const char *buf, size_t len, struct proc_status *out);
 /* Split NUL-separated /proc/PID/cmdline into owned strings; *argv has a
  * NULL after the last one. An empty buffer gives 0 arguments. */
 int cmdline_parse(const char *buf, size_t len, char ***argv, size_t *argc);
+/* The command line in BUF (LEN bytes of /proc/PID/cmdline) as ps shows it,
+ * into OUT (at most OUTLEN - 1 bytes, NUL-terminated, not escaped): each
+ * NUL a space, trailing NULs dropped. Returns its length (0: empty, as for
+ * a kernel thread or a zombie). */
+size_t cmdline_title(const char *buf, size_t len, char *out, size_t outlen);
+/* PID's command line as cmdline_title makes it; 0 or -errno (-ENOENT when
+ * it is empty). */
+int procfs_title(pid_t pid, char *out, size_t outlen);
 
 /* Append the pids of /proc/PID/task/TID/children text (blank-separated
  * decimal pids) to *PIDS (*N entries, *CAP allocated; grown with realloc).

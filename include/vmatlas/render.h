@@ -13,11 +13,15 @@ int snapshot_write_text(FILE *f, const struct vm_snapshot *s, unsigned flags);
 /* Copy-on-write pairs of S (out_cow.c): a table per pair with a page strip
  * for each mapping. */
 int cow_write_text(FILE *f, const struct vm_snapshot *s, unsigned flags);
-/* The most common COW state of each of up to WIDTH equal slices of M's
- * pages (M's runs needed) into CELLS; returns the number of cells. */
+/* The COW state of each of up to WIDTH equal slices of M's pages (M's runs
+ * needed) into CELLS: each state gets cells in proportion to its pages,
+ * where its pages are. Returns the number of cells. */
 size_t cow_strip(const struct vm_cow_mapping *m, uint8_t *cells, size_t width);
 /* '=' shared, '#' diverged, 'P' parent only, 'C' child only, '.' neither. */
 char cow_state_char(unsigned state);
+/* The words for a COW state in text and on screen ("parent only"); the
+ * JSON names are cow_state_name()'s. */
+const char *cow_state_label(unsigned state);
 /* SVG: the textbook layout of each process (out_svg.c). */
 int snapshot_write_svg(FILE *f, const struct vm_snapshot *s, unsigned flags);
 /* SVG: resident and swapped memory by kind over N snapshots. */
@@ -25,6 +29,8 @@ int timeline_write_svg(FILE *f, struct vm_snapshot *const *snaps, size_t n);
 
 /* Human-readable size of KB kilobytes into BUF ("4.0K", "1.2M", "3G"). */
 const char *fmt_kb(char *buf, size_t len, uint64_t kb);
+/* BYTES as "32B" below 1K, else as fmt_kb to the nearest kB. */
+const char *fmt_bytes(char *buf, size_t len, uint64_t bytes);
 
 /* The threads of P as text: one header line per thread (tid, name, state,
  * where its stack is), then its frames "#N 0xPC SYMBOL+0xOFF (OBJECT)". */

@@ -45,6 +45,10 @@ int tracer_attach(struct tracer *t, pid_t pid, unsigned long long expect_start_t
  * event until tracer_resume(). */
 int tracer_launch(struct tracer *t, char *const argv[], pid_t *pid);
 
+/* The next tracer_launch() runs the program on terminal FD (a pty slave,
+ * borrowed: pty_open), in a session of its own; -1: on vmatlas's own. */
+void tracer_set_launch_tty(struct tracer *t, int fd);
+
 /* Stop every thread of PID (PTRACE_INTERRUPT, wait for each stop), and let
  * them go again. Nested calls are counted. *stopped_ns (may be NULL) gets
  * how long the process was stopped, on thaw. A thread that does not stop

@@ -30,6 +30,8 @@ struct tui_want {
 struct tui_proc {
 	pid_t pid, ppid;
 	char comm[17];  /* as the process set it: escape before drawing */
+	char title[256]; /* its command line as ps shows it (or [comm]):
+			  * escape before drawing */
 	char state;     /* /proc/PID/stat state letter when last read */
 	bool exited;    /* gone; its last picture may be kept */
 	bool traced;    /* followed under ptrace (else only read from /proc) */
@@ -112,7 +114,7 @@ struct tui_source {
 /* The views, in the order of their number keys. */
 enum tui_view_id {
 	TUI_VIEW_LAYOUT, TUI_VIEW_MAPS, TUI_VIEW_PAGES, TUI_VIEW_SECTIONS,
-	TUI_VIEW_STACKS, TUI_VIEW_COW, TUI_VIEW_TREE,
+	TUI_VIEW_STACKS, TUI_VIEW_COW, TUI_VIEW_TREE, TUI_VIEW_OUTPUT,
 };
 
 struct tui_opts {
@@ -123,7 +125,11 @@ struct tui_opts {
 	bool track_writes; /* mark pages written between refreshes (resets
 			    * the target's soft-dirty bits) */
 	const char *source_line; /* shown instead of the source's describe()
-				  * (the demo, stopped on quit), or NULL */
+				  * (the demo, killed on quit), or NULL */
+	bool has_pty;      /* a launched program runs on a terminal of its own: */
+	int pty_fd;        /* its master side (the caller's), read for the
+			    * Output view, written in its input mode */
+	const char *pty_name; /* that program's name (untrusted), or NULL */
 };
 
 /* Run the screen on SRC until quit. Takes the terminal (stdin/stdout must

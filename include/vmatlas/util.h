@@ -45,6 +45,16 @@ extern const char *vm_progname;
 /* Print "vmatlas: FMT\n" to stderr. */
 void vm_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A pseudo-terminal pair for a launched program (util/pty.c), both ends
+ * close-on-exec, the master non-blocking, sized WS (may be NULL) and set
+ * up as the user's terminal is. 0 or -errno. */
+struct winsize;
+int pty_open(int *master, int *slave, const struct winsize *ws);
+/* In a child between fork and exec: a new session whose controlling
+ * terminal is SLAVE, which becomes its standard input, output and error.
+ * 0 or -errno. */
+int pty_make_controlling(int slave);
+
 /* Monotonic time in nanoseconds. */
 uint64_t vm_now_ns(void);
 

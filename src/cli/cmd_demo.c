@@ -49,9 +49,10 @@ char *demo_program_path(void)
 	return NULL;
 }
 
-/* Start the demo; it reports "ready PARENT CHILD" on a pipe. The demo dies
- * with vmatlas (PR_SET_PDEATHSIG in the child before exec). */
-static int demo_start(pid_t *parent, pid_t *child)
+/* Start the demo, on terminal TTY (a pty slave) unless it is -1; it
+ * reports "ready PARENT CHILD" on a pipe. The demo dies with vmatlas
+ * (PR_SET_PDEATHSIG in the child before exec). */
+static int demo_start(pid_t *parent, pid_t *child, int tty)
 {
 	char *prog = demo_program_path();
 	int fds[2], r = -1;
@@ -74,6 +75,8 @@ static int demo_start(pid_t *parent, pid_t *child)
 		int fd = dup(fds[1]); /* without O_CLOEXEC: inherited by the demo */
 		snprintf(env, sizeof(env), "%d", fd);
 		setenv("VMATLAS_DEMO_READY_FD", env, 1);
+		if (tty >= 0 && pty_make_controlling(tty) < 0)
+			_exit(127);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		execl(prog, "vmatlas-demo", (char *)NULL);
 		_exit(127);
@@ -117,31 +120,44 @@ static void demo_stop(pid_t parent)
 
 /* The demo under the live screen, on the COW view: attached (it is our
  * child) with its forked child, so quitting detaches and then the demo is
- * stopped. */
-static int demo_watch(const struct tui_opts *o)
+ * killed. It runs on a terminal of its own (the Output view). */
+static int demo_watch(const struct tui_opts *opts)
 {
+	struct tui_opts o = *opts;
 	struct tui_source *src;
 	struct tracer *tr;
 	pid_t pids[2];
 	char err[512];
-	int ret;
+	int ret = 1, master, slave, r;
 
-	if (demo_start(&pids[0], &pids[1]) < 0)
+	r = screen_pty_open(&master, &slave);
+	if (r < 0) {
+		vm_error("cannot open a terminal for the demo: %s", strerror(-r));
 		return 1;
+	}
+	r = demo_start(&pids[0], &pids[1], slave);
+	close(slave);
+	if (r < 0)
+		goto out;
+	o.has_pty = true;
+	o.pty_fd = master;
+	o.pty_name = "vmatlas-demo";
 	tr = tracer_new(TRACER_FOLLOW | TRACER_THREAD);
 	if (!tr) {
 		vm_error("cannot set up tracing: %s", strerror(errno));
 		demo_stop(pids[0]);
-		return 1;
+		goto out;
 	}
 	src = tui_source_live_new(tr, pids[0], NULL, err, sizeof(err));
 	if (!src) {
 		vm_error("%s", err);
 		demo_stop(pids[0]);
-		return 1;
+		goto out;
 	}
-	ret = watch_run_source(src, o);
+	ret = watch_run_source(src, &o);
 	demo_stop(pids[0]);
+out:
+	close(master);
 	return ret;
 }
 
@@ -157,7 +173,7 @@ int cmd_demo(int argc, char **argv)
 	};
 	struct snapshot_opts so = { .pm_want = PM_WANT_EXCLUSIVE | PM_WANT_FLAGS | PM_WANT_SOFTDIRTY };
 	struct tui_opts to = { .delay = 1.0, .initial_view = TUI_VIEW_COW,
-			       .source_line = "demo (stopped on quit), following forks" };
+			       .source_line = "demo (killed on quit), following forks" };
 	enum snapshot_fmt format = FMT_TEXT;
 	bool have_format = false;
 	char why[256];
@@ -187,7 +203,7 @@ int cmd_demo(int argc, char **argv)
 			       "forked child writing its copy-on-write pages) and show it live\n"
 			       "on the COW view (the child's divergence from its parent), or\n"
 			       "print one snapshot of it with --format. It runs until you quit;\n"
-			       "the demo stops when vmatlas quits.\n");
+			       "the demo (parent and child) is killed when vmatlas quits.\n");
 			return 0;
 		default:
 			return EXIT_USAGE;
@@ -205,7 +221,7 @@ int cmd_demo(int argc, char **argv)
 		}
 		return demo_watch(&to);
 	}
-	if (demo_start(&pids[0], &pids[1]) < 0)
+	if (demo_start(&pids[0], &pids[1], -1) < 0)
 		return 1;
 	usleep(500 * 1000); /* let the child diverge a little */
 	so.elf_cache = elf_cache_new();

@@ -55,7 +55,7 @@ int cmd_watch(int argc, char **argv)
 	bool no_trace = false, no_follow = false, launch;
 	char err[512];
 	pid_t pid = 0;
-	int c, r;
+	int c, r, master = -1, slave = -1;
 
 	optind = 1;
 	while ((c = cmd_getopt("watch", argc, argv, "d:h", opts)) != -1) {
@@ -122,10 +122,31 @@ int cmd_watch(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (launch) {
+		/* The program writes on a terminal of its own, shown in the
+		 * Output view, never over the screen. */
+		r = screen_pty_open(&master, &slave);
+		if (r < 0) {
+			vm_error("cannot open a terminal for the program: %s", strerror(-r));
+			tracer_free(tr);
+			return 1;
+		}
+		tracer_set_launch_tty(tr, slave);
+		o.has_pty = true;
+		o.pty_fd = master;
+		o.pty_name = argv[optind];
+	}
 	src = tui_source_live_new(tr, pid, launch ? argv + optind : NULL, err, sizeof(err));
+	if (slave >= 0)
+		close(slave); /* the program has it: its exit hangs the master up */
 	if (!src) {
 		vm_error("%s", err);
+		if (master >= 0)
+			close(master);
 		return vm_should_quit() ? 128 + vm_quit_signal : 1;
 	}
-	return watch_run_source(src, &o);
+	r = watch_run_source(src, &o);
+	if (master >= 0)
+		close(master);
+	return r;
 }

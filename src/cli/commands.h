@@ -94,5 +94,8 @@ struct tui_source;
 int watch_parse_opt(int c, const char *arg, struct tui_opts *o);
 /* Run the live screen on SRC, then close SRC; an exit status. */
 int watch_run_source(struct tui_source *src, const struct tui_opts *o);
+/* A terminal for a program launched under the screen (pty_open), sized as
+ * the Output view; 0 or -errno. */
+int screen_pty_open(int *master, int *slave);
 
 #endif

@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "vmatlas/tui.h"
@@ -56,4 +59,19 @@ int watch_run_source(struct tui_source *src, const struct tui_opts *o)
 	if (vm_should_quit() && ret == 0)
 		ret = 128 + vm_quit_signal;
 	return ret;
+}
+
+int screen_pty_open(int *master, int *slave)
+{
+	struct winsize ws = { 0 };
+
+	/* Sized as the screen's Output view will be (the screen sets it again
+	 * when it starts and at every resize). */
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 6)
+		ws.ws_row = (unsigned short)(ws.ws_row - 5);
+	if (!ws.ws_row || !ws.ws_col) {
+		ws.ws_row = 19;
+		ws.ws_col = 80;
+	}
+	return pty_open(master, slave, &ws);
 }

@@ -375,6 +375,36 @@ out:
 	return ret;
 }
 
+size_t cmdline_title(const char *buf, size_t len, char *out, size_t outlen)
+{
+	size_t n;
+
+	if (!outlen)
+		return 0;
+	while (len && buf[len - 1] == '\0')
+		len--;
+	n = len < outlen - 1 ? len : outlen - 1;
+	for (size_t i = 0; i < n; i++)
+		out[i] = buf[i] ? buf[i] : ' ';
+	out[n] = '\0';
+	return n;
+}
+
+int procfs_title(pid_t pid, char *out, size_t outlen)
+{
+	char path[64], *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	/* The first 4K: more than a title column shows. */
+	r = procfs_read_file(path, 4096, &buf, &len);
+	if (r == 0 && !cmdline_title(buf, len, out, outlen))
+		r = -ENOENT;
+	free(buf);
+	return r;
+}
+
 int procfs_read_file(const char *path, size_t max, char **buf, size_t *len)
 {
 	return read_file_at(AT_FDCWD, path, max, buf, len);

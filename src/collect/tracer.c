@@ -120,6 +120,7 @@ struct tsvc {
 
 struct tracer {
 	unsigned flags;
+	int launch_tty;     /* + 1: the terminal of the next launch, 0: none */
 	struct ttask *tasks;
 	size_t ntasks, ctasks;
 	struct tproc *procs;
@@ -683,6 +684,11 @@ struct tracer *tracer_new(unsigned flags)
 	return t;
 }
 
+void tracer_set_launch_tty(struct tracer *t, int fd)
+{
+	t->launch_tty = fd >= 0 ? fd + 1 : 0;
+}
+
 void tracer_free(struct tracer *t)
 {
 	if (!t)
@@ -1018,6 +1024,11 @@ static int do_launch(struct tracer *t, char *const argv[], pid_t *pidp)
 		close(pfd[0]);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL); /* the service thread's mask */
+		if (t->launch_tty && (err = -pty_make_controlling(t->launch_tty - 1)) != 0) {
+			if (write(pfd[1], &err, sizeof(err)) < 0)
+				_exit(127);
+			_exit(127);
+		}
 		raise(SIGSTOP);
 		execvp(argv[0], argv);
 		err = errno;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -242,6 +243,19 @@ void vm_process_compute_totals(struct vm_process *p, long page_size)
 		p->totals.resident_kb += r;
 		p->totals.swapped_kb += sw;
 	}
+}
+
+void vm_process_title(const struct vm_process *p, char *out, size_t len)
+{
+	size_t n = 0;
+
+	if (!len)
+		return;
+	out[0] = '\0';
+	for (size_t i = 0; i < p->ncmdline && n + 1 < len; i++)
+		n += (size_t)snprintf(out + n, len - n, "%s%s", i ? " " : "", p->cmdline[i]);
+	if (!out[0])
+		snprintf(out, len, "[%s]", p->comm ? p->comm : "?");
 }
 
 ssize_t vm_process_find(const struct vm_process *p, uint64_t addr)

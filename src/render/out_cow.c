@@ -20,9 +20,15 @@ static const char cow_state_chars[COW__COUNT] = {
 	[COW_CHILD_ONLY] = 'C',
 };
 
+/* Each state gets cells in proportion to its pages, as a bar does, placed
+ * where its pages are: a cell shows, of the states its own pages are in,
+ * the one furthest behind its share of the cells so far. A mapping with one
+ * page in eight diverged shows one cell in eight diverged, where the most
+ * common state of each cell would show none. */
 size_t cow_strip(const struct vm_cow_mapping *m, uint8_t *cells, size_t width)
 {
 	uint64_t total = vm_cow_counts_total(&m->counts), pos = 0, off = 0;
+	uint64_t seen[COW__COUNT] = { 0 }, drawn[COW__COUNT] = { 0 };
 	size_t ri = 0;
 
 	if (total == 0 || width == 0)
@@ -31,7 +37,8 @@ size_t cow_strip(const struct vm_cow_mapping *m, uint8_t *cells, size_t width)
 		width = (size_t)total;
 	for (size_t k = 0; k < width; k++) {
 		uint64_t end = total * (k + 1) / width, n[COW__COUNT] = { 0 };
-		uint8_t best = COW_NEITHER;
+		int best = -1;
+		__int128 best_debt = 0;
 
 		/* Pages [pos, end) from the runs, resuming inside a run. */
 		while (pos < end && ri < m->nruns) {
@@ -49,12 +56,36 @@ size_t cow_strip(const struct vm_cow_mapping *m, uint8_t *cells, size_t width)
 			}
 		}
 		pos = end;
-		for (uint8_t st = 0; st < COW__COUNT; st++)
-			if (n[st] > n[best])
+		for (int st = 0; st < COW__COUNT; st++) {
+			/* Cells owed to ST minus cells drawn, times TOTAL. */
+			__int128 debt;
+
+			seen[st] += n[st];
+			if (!n[st])
+				continue;
+			debt = (__int128)seen[st] * width - (__int128)drawn[st] * total;
+			if (best < 0 || debt > best_debt || (debt == best_debt && n[st] > n[best])) {
 				best = st;
-		cells[k] = best;
+				best_debt = debt;
+			}
+		}
+		if (best < 0)
+			best = COW_NEITHER; /* runs shorter than the counts */
+		drawn[best]++;
+		cells[k] = (uint8_t)best;
 	}
 	return width;
+}
+
+const char *cow_state_label(unsigned state)
+{
+	static const char *const label[COW__COUNT] = {
+		[COW_NEITHER] = "neither", [COW_SHARED] = "shared",
+		[COW_DIVERGED] = "diverged", [COW_PARENT_ONLY] = "parent only",
+		[COW_CHILD_ONLY] = "child only",
+	};
+
+	return state < COW__COUNT ? label[state] : "?";
 }
 
 char cow_state_char(unsigned state)
@@ -74,7 +105,7 @@ static void cow_counts_row(FILE *f, const struct vm_cow_counts *c)
 
 	pct(ps, sizeof(ps), c->shared, t);
 	pct(pd, sizeof(pd), c->diverged, t);
-	fprintf(f, "%8" PRIu64 " %9" PRIu64 " %s %9" PRIu64 " %s %8" PRIu64 " %8" PRIu64
+	fprintf(f, "%8" PRIu64 " %9" PRIu64 " %s %9" PRIu64 " %s %11" PRIu64 " %10" PRIu64
 		" %8" PRIu64, t, c->shared, ps, c->diverged, pd, c->parent_only,
 		c->child_only, c->neither);
 }
@@ -143,8 +174,8 @@ int cow_write_text(FILE *f, const struct vm_snapshot *s, unsigned flags)
 		else
 			fprintf(f, "\nprecision: exclusive-bit (an ESTIMATE: PFNs need root, CAP_SYS_ADMIN;"
 				" a child's page mapped only by it counts as diverged)\n\n");
-		fprintf(f, "%-18s %-18s %-8s %8s %16s %16s %8s %8s %8s  %s\n", "START", "END",
-			"KIND", "PAGES", "SHARED", "DIVERGED", "P-ONLY", "C-ONLY", "NEITHER", "PATH");
+		fprintf(f, "%-18s %-18s %-8s %8s %16s %16s %11s %10s %8s  %s\n", "START", "END",
+			"KIND", "PAGES", "SHARED", "DIVERGED", "PARENT ONLY", "CHILD ONLY", "NEITHER", "PATH");
 		for (size_t j = 0; j < c->nmaps; j++) {
 			const struct vm_cow_mapping *m = &c->maps[j];
 			char *path = escape_untrusted(m->path);
@@ -171,6 +202,7 @@ int cow_write_text(FILE *f, const struct vm_snapshot *s, unsigned flags)
 	}
 	if (s->ncows)
 		fprintf(f, "\nstrip: '=' shared  '#' diverged (copied)  'P' parent only  'C' child only"
-			"  '.' neither\n       (each cell is the most common state of its pages)\n");
+			"  '.' neither\n       (each state has cells in proportion to its pages, where its"
+			" pages are)\n");
 	return ferror(f) ? -EIO : 0;
 }

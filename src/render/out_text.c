@@ -30,6 +30,15 @@ const char *fmt_kb(char *buf, size_t len, uint64_t kb)
 	return buf;
 }
 
+const char *fmt_bytes(char *buf, size_t len, uint64_t bytes)
+{
+	if (bytes < 1024) {
+		snprintf(buf, len, "%" PRIu64 "B", bytes);
+		return buf;
+	}
+	return fmt_kb(buf, len, (bytes + 512) / 1024);
+}
+
 /* Pages to kB with the snapshot's page size. */
 static uint64_t pkb(const struct vm_snapshot *s, uint64_t pages)
 {
@@ -56,7 +65,7 @@ static void print_header(FILE *f, const struct vm_snapshot *s,
 		fprintf(f, " %s", a ? a : "?");
 		free(a);
 	}
-	fprintf(f, "\ntaken %s  kernel %s  page %ldK  PFNs %s  swap %s%s\n\n", when,
+	fprintf(f, "\ntaken %s  kernel %s  page %ldK  PFNs %s  host swap %s%s\n\n", when,
 		s->host.kernel, s->host.page_size / 1024,
 		s->host.pfn_visible ? "visible" : "hidden (not root)",
 		s->host.swap_total_known ? fmt_kb(swap, sizeof(swap), s->host.swap_total_kb) : "?",

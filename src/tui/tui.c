@@ -29,6 +29,7 @@ const struct tui_view tui_views[] = {
 	{ .name = "Stacks", .draw = tui_stacks_draw, .key = tui_stacks_key, .want = tui_stacks_want },
 	{ .name = "COW", .draw = tui_cow_draw, .key = tui_cow_key, .click = tui_cow_click, .want = tui_cow_want, .sample = tui_cow_sample },
 	{ .name = "Tree", .draw = tui_tree_draw, .key = tui_tree_key, .click = tui_tree_click },
+	{ .name = "Output", .draw = tui_output_draw, .key = tui_output_key, .shown = tui_output_shown },
 };
 const size_t tui_nviews = sizeof(tui_views) / sizeof(tui_views[0]);
 
@@ -157,6 +158,24 @@ static void draw_header(struct tui *t)
 	attroff(tui_attr(t, TC_HEADER));
 }
 
+/* Does view I have a tab now (the Output view: only for a launched
+ * program)? */
+static bool view_shown(const struct tui *t, size_t i)
+{
+	return i < tui_nviews && (!tui_views[i].shown || tui_views[i].shown(t));
+}
+
+/* The next view shown after CUR in direction DIR (Tab, Shift-Tab). */
+static size_t view_next(const struct tui *t, size_t cur, int dir)
+{
+	size_t v = cur;
+
+	do
+		v = (v + tui_nviews + (size_t)(ssize_t)dir) % tui_nviews;
+	while (!view_shown(t, v) && v != cur);
+	return v;
+}
+
 /* Tab I's label: "1 Layout", or when the tabs do not fit the width,
  * only the number for the tabs not shown. */
 static int tab_label(const struct tui *t, size_t i, bool compact, char *buf, size_t len)
@@ -171,7 +190,8 @@ static bool tabs_compact(const struct tui *t)
 	int w = 0;
 
 	for (size_t i = 0; i < tui_nviews; i++)
-		w += (int)strlen(tui_views[i].name) + 3;
+		if (view_shown(t, i))
+			w += (int)strlen(tui_views[i].name) + 3;
 	return w > t->cols;
 }
 
@@ -183,7 +203,8 @@ static int tabs_width(const struct tui *t)
 	int w = 0;
 
 	for (size_t i = 0; i < tui_nviews; i++)
-		w += tab_label(t, i, compact, tab, sizeof(tab)) + 1;
+		if (view_shown(t, i))
+			w += tab_label(t, i, compact, tab, sizeof(tab)) + 1;
 	return w;
 }
 
@@ -203,8 +224,11 @@ static void draw_tabs(struct tui *t)
 	for (size_t i = 0; i < tui_nviews && x < t->cols; i++) {
 		char tab[32];
 		enum tui_color c = i == t->view ? TC_TAB_SEL : TC_TAB;
-		int w = tab_label(t, i, compact, tab, sizeof(tab));
+		int w;
 
+		if (!view_shown(t, i))
+			continue;
+		w = tab_label(t, i, compact, tab, sizeof(tab));
 		attron(tui_attr(t, c));
 		tui_put(1, x, tab, t->cols - x);
 		attroff(tui_attr(t, c));
@@ -224,7 +248,11 @@ static int tab_at(const struct tui *t, int x)
 	int pos = 0;
 
 	for (size_t i = 0; i < tui_nviews; i++) {
-		int w = tab_label(t, i, compact, tab, sizeof(tab));
+		int w;
+
+		if (!view_shown(t, i))
+			continue;
+		w = tab_label(t, i, compact, tab, sizeof(tab));
 		if (x >= pos && x < pos + w)
 			return (int)i;
 		pos += w + 1;
@@ -290,6 +318,8 @@ static const char *const help_text[] = {
 	"        5 Stacks   threads and backtraces (read only while shown)",
 	"        6 COW  c   copy-on-write divergence from a child (c: next child)",
 	"        7 Tree t   processes followed; Enter shows one (t goes back)",
+	"        8 Output o what a launched program writes on its own terminal;",
+	"                   i types to it, Ctrl-] comes back (vmatlas -- PROGRAM)",
 	"        Tab / Shift-Tab cycle; a mouse click on a tab opens it",
 	"",
 	"Keys:   arrows PgUp PgDn Home End move (j k: down, up)",
@@ -298,6 +328,7 @@ static const char *const help_text[] = {
 	"        \\  F4  filter (Esc clears)        <  >  F6  sort column  I  invert",
 	"        p  Space  pause                   +  -  refresh interval",
 	"        r  F5  refresh now                [  ]  step a timeline",
+	"        Ctrl-L  redraw the whole screen (after something wrote on it)",
 	"        s  save a snapshot (JSON)         F1  ?  h  this help",
 	"        q  F10  Ctrl-C  quit",
 	"        w  track writes: mark pages written between refreshes; this",
@@ -361,7 +392,7 @@ static void draw_help(struct tui *t)
 			attron(tui_attr(t, TC_COW + c));
 			tui_put(y + 1, x, tui_cow_glyph(t, c), 4);
 			attroff(tui_attr(t, TC_COW + c));
-			x += 2 + tui_put(y + 1, x + 2, cow_state_name(c), 11) + 1;
+			x += 2 + tui_put(y + 1, x + 2, cow_state_label(c), 11) + 1;
 		}
 	}
 	attron(tui_attr(t, TC_DIM));
@@ -525,6 +556,11 @@ static bool tui_key(struct tui *t, int ch)
 {
 	if (ch == KEY_RESIZE) {
 		getmaxyx(stdscr, t->rows, t->cols);
+		tui_output_resize(t);
+		return true;
+	}
+	if (tui_output_typing(t)) {
+		tui_output_type(t, ch);
 		return true;
 	}
 	if (ch == KEY_MOUSE) {
@@ -555,10 +591,15 @@ static bool tui_key(struct tui *t, int ch)
 		t->help_scroll = 0;
 		return true;
 	case '\t':
-		tui_set_view(t, (t->view + 1) % tui_nviews);
+		tui_set_view(t, view_next(t, t->view, 1));
 		return true;
 	case KEY_BTAB:
-		tui_set_view(t, (t->view + tui_nviews - 1) % tui_nviews);
+		tui_set_view(t, view_next(t, t->view, -1));
+		return true;
+	case 'o':
+		if (!view_shown(t, TUI_VIEW_OUTPUT))
+			break;
+		tui_set_view(t, TUI_VIEW_OUTPUT);
 		return true;
 	case 'p':
 	case ' ':
@@ -577,6 +618,10 @@ static bool tui_key(struct tui *t, int ch)
 	case 'r':
 	case KEY_F(5):
 		tui_refresh(t);
+		tui_screen_repaint();
+		return true;
+	case 12: /* Ctrl-L */
+		tui_screen_repaint();
 		return true;
 	case 's':
 		tui_save(t);
@@ -612,7 +657,7 @@ static bool tui_key(struct tui *t, int ch)
 	default:
 		break;
 	}
-	if (ch >= '1' && ch < '1' + (int)tui_nviews) {
+	if (ch >= '1' && ch < '1' + (int)tui_nviews && view_shown(t, (size_t)(ch - '1'))) {
 		tui_set_view(t, (size_t)(ch - '1'));
 		return true;
 	}
@@ -655,14 +700,20 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 	t.view = o->initial_view >= 0 && (size_t)o->initial_view < tui_nviews ?
 		 (size_t)o->initial_view : TUI_VIEW_LAYOUT;
 	t.sort_col = 0;
+	if (o->has_pty && !(t.output = tui_output_new(o->pty_fd, o->pty_name))) {
+		vm_error("out of memory");
+		return 1;
+	}
 	tui_describe(&t);
 
 	/* Before the screen: curses then leaves SIGTSTP to us. */
 	vm_stop_signals_install();
 	if (tui_screen_init(&t) < 0) {
+		tui_output_free(t.output);
 		vm_error("cannot start the screen (TERM unusable); use 'vmatlas snapshot PID'");
 		return 1;
 	}
+	tui_output_resize(&t);
 	tui_refresh(&t);
 	if (o->track_writes)
 		tui_track_writes(&t, true);
@@ -711,6 +762,8 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 				if (!tui_key(&t, ch))
 					goto quit;
 		}
+		if (tui_output_pump(&t))
+			dirty = true;
 		if (src->ops->poll) {
 			unsigned ev2 = src->ops->poll(src, 0);
 
@@ -724,7 +777,9 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 			dirty = true;
 	}
 quit:
+	tui_output_leave(&t);
 	tui_screen_fini();
+	tui_output_free(t.output);
 	if (vm_should_quit())
 		ret = 128 + vm_quit_signal;
 	tui_changes_clear(&t);

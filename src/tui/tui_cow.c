@@ -1,7 +1,7 @@
 /* The COW view: how a child's memory drifts from its parent's. The shown
  * process is the parent; the source compares it with one child (only
  * while this view is shown). Per mapping: a bar of shared, diverged,
- * parent-only, child-only and neither pages; the selected mapping as a
+ * parent only, child only and neither pages; the selected mapping as a
  * page grid coloured by COW state; and how fast pages are being copied. */
 #include "config.h"
 
@@ -167,7 +167,8 @@ static void cow_draw_grid(struct tui *t, int top, int height, const struct vm_co
 	cells = width * (height - 1);
 	snprintf(line, sizeof(line), "0x%" PRIx64 " %s: %" PRIu64 " %s, %s", m->start,
 		 name ? name : "?", total, tui_plural(total, "page", "pages"),
-		 total <= (uint64_t)cells ? "1 cell = 1 page" : "1 cell = the most common state of its pages");
+		 total <= (uint64_t)cells ? "1 cell = 1 page" :
+		 "cells in proportion to the pages of each state");
 	attron(tui_attr(t, TC_TITLE));
 	tui_put(top, 0, line, t->cols);
 	tui_clear_to_eol(top, (int)strlen(line) < t->cols ? (int)strlen(line) : t->cols);
@@ -250,16 +251,16 @@ void tui_cow_draw(struct tui *t, int top, int height)
 	}
 	tc = &c->totals;
 	snprintf(line, sizeof(line),
-		 "shared %" PRIu64 "  diverged %" PRIu64 "  parent-only %" PRIu64
-		 "  child-only %" PRIu64 "  neither %" PRIu64 "  (%.1f%% of both diverged)",
+		 "shared %" PRIu64 "  diverged %" PRIu64 "  parent only %" PRIu64
+		 "  child only %" PRIu64 "  neither %" PRIu64 "  (%.1f%% of both diverged)",
 		 tc->shared, tc->diverged, tc->parent_only, tc->child_only, tc->neither,
 		 tc->shared + tc->diverged ?
 		 100.0 * (double)tc->diverged / (double)(tc->shared + tc->diverged) : 0.0);
 	tui_put(top + 1, 0, line, t->cols);
 	cow_draw_rate(t, top + 2, c);
 	attron(tui_attr(t, TC_TITLE));
-	snprintf(line, sizeof(line), "%-14s %8s %8s %8s %6s %6s  %s", "start", "pages", "shared",
-		 "diverged", "p-only", "c-only", "name");
+	snprintf(line, sizeof(line), "%-14s %8s %8s %8s %11s %10s  %s", "start", "pages", "shared",
+		 "diverged", "parent only", "child only", "name");
 	tui_put(top + 3, 0, line, t->cols);
 	tui_clear_to_eol(top + 3, (int)strlen(line) < t->cols ? (int)strlen(line) : t->cols);
 	attroff(tui_attr(t, TC_TITLE));
@@ -280,7 +281,7 @@ void tui_cow_draw(struct tui *t, int top, int height)
 		m = &c->maps[k];
 		y = top + COW_HEAD + i;
 		snprintf(line, sizeof(line), "%-14" PRIx64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64
-			 " %6" PRIu64 " %6" PRIu64 "  ", m->start, vm_cow_counts_total(&m->counts),
+			 " %11" PRIu64 " %10" PRIu64 "  ", m->start, vm_cow_counts_total(&m->counts),
 			 m->counts.shared, m->counts.diverged, m->counts.parent_only,
 			 m->counts.child_only);
 		if ((ssize_t)k == sel)

@@ -98,7 +98,7 @@ void tui_sections_draw(struct tui *t, int top, int height)
 			if (m == sel)
 				attron(tui_attr(t, TC_SEL));
 			snprintf(buf, sizeof(buf), "  %16" PRIx64 " %16" PRIx64 " %8s %-4s ", s->start,
-				 s->end, fmt_kb(sz, sizeof(sz), (s->end - s->start + 1023) / 1024), m->perms);
+				 s->end, fmt_bytes(sz, sizeof(sz), s->end - s->start), m->perms);
 			tui_put(y, 0, buf, t->cols);
 			tui_put_untrusted(t, y, (int)strlen(buf), s->name, t->cols - (int)strlen(buf));
 			if (m == sel)

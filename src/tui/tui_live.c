@@ -37,6 +37,7 @@ tui_stacks_fn tui_stacks_collect = stacks_collect;
 struct lproc {
 	pid_t pid, ppid;
 	char comm[17];
+	char title[256];          /* the command line as ps shows it */
 	char state;
 	bool exited, traced;
 	bool main_exited;         /* the leader is a zombie, other threads run */
@@ -147,6 +148,9 @@ static bool lp_read_stat(struct lproc *p)
 		p->main_exited = false;
 	}
 	snprintf(p->comm, sizeof(p->comm), "%.16s", st.comm);
+	/* Re-read each time: a process may rewrite it (postgres, nginx). */
+	if (procfs_title(p->pid, p->title, sizeof(p->title)) < 0)
+		snprintf(p->title, sizeof(p->title), "[%.16s]", st.comm);
 	p->state = st.state;
 	if (st.ppid > 0)
 		p->ppid = st.ppid;
@@ -661,6 +665,7 @@ static size_t live_procs(struct tui_source *src, struct tui_proc *out, size_t ma
 		out[n] = (struct tui_proc){ .pid = p->pid, .ppid = p->ppid, .state = p->state,
 					    .exited = p->exited, .traced = p->traced };
 		memcpy(out[n].comm, p->comm, sizeof(out[n].comm));
+		memcpy(out[n].title, p->title, sizeof(out[n].title));
 	}
 	return n;
 }

@@ -381,9 +381,10 @@ void tui_pages_draw(struct tui *t, int top, int height)
 	if (g.per_cell == 1)
 		snprintf(buf, sizeof(buf), "one cell = one page (%ld bytes)", t->snap->host.page_size);
 	else
-		snprintf(buf, sizeof(buf), "one cell = %" PRIu64 " pages (%s), the most common state; "
-			 "a half cell: only some pages are in it", g.per_cell,
-			 fmt_kb(sz, sizeof(sz), tui_page_kb(t, g.per_cell)));
+		snprintf(buf, sizeof(buf), "one cell = %" PRIu64 " pages (%s): the commonest present or "
+			 "swapped state (%s if none); half cell: not all",
+			 g.per_cell, fmt_kb(sz, sizeof(sz), tui_page_kb(t, g.per_cell)),
+			 tui_page_glyph(t, PS_NOT_PRESENT));
 	attron(tui_attr(t, TC_DIM));
 	tui_put(y++, 0, buf, t->cols);
 	attroff(tui_attr(t, TC_DIM));

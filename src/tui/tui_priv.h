@@ -34,6 +34,7 @@ enum tui_color {
 	TC_REMOVED,
 	TC_GROWN,
 	TC_SHRUNK,
+	TC_MATCH,      /* what a search found */
 	TC_KIND,       /* + enum vm_kind: region colour */
 	TC_PAGE = TC_KIND + VK__COUNT, /* + enum vm_page_state */
 	TC_PAGE_NEWRES = TC_PAGE + PS__COUNT, /* became resident */
@@ -131,6 +132,8 @@ struct tui {
 	/* Tree view */
 	pid_t tree_sel;         /* selected process */
 	size_t tree_back;       /* view to go back to on Enter */
+	/* Output view: a launched program's terminal, or NULL */
+	struct tui_output *output;
 };
 
 struct tui_view {
@@ -145,6 +148,8 @@ struct tui_view {
 	void (*want)(const struct tui *t, struct tui_want *w);
 	/* After each new snapshot (e.g. the COW view's history). */
 	void (*sample)(struct tui *t);
+	/* Whether the view has a tab now; NULL: always. */
+	bool (*shown)(const struct tui *t);
 };
 
 extern const struct tui_view tui_views[];
@@ -175,10 +180,29 @@ void tui_cow_sample(struct tui *t);
 void tui_tree_draw(struct tui *t, int top, int height);
 bool tui_tree_key(struct tui *t, int ch);
 void tui_tree_click(struct tui *t, int y, int x);
+/* The Output view (tui_output.c): a launched program's terminal. */
+struct winsize;
+struct tui_output *tui_output_new(int fd, const char *name);
+void tui_output_free(struct tui_output *o);
+void tui_output_draw(struct tui *t, int top, int height);
+bool tui_output_key(struct tui *t, int ch);
+bool tui_output_shown(const struct tui *t);
+/* Read what the program wrote (without blocking); true when the view
+ * changed. */
+bool tui_output_pump(struct tui *t);
+/* Tell the program its terminal's size (at start and on a resize). */
+void tui_output_resize(struct tui *t);
+/* Input mode: every key goes to the program (tui_output_type) until
+ * Ctrl-]. */
+bool tui_output_typing(const struct tui *t);
+void tui_output_type(struct tui *t, int ch);
+void tui_output_leave(struct tui *t);
 
 /* Screen (tui_screen.c). */
 int tui_screen_init(struct tui *t);
 void tui_screen_fini(void);
+/* Draw the whole screen anew at the next refresh (Ctrl-L, F5). */
+void tui_screen_repaint(void);
 int tui_attr(const struct tui *t, enum tui_color c);
 /* Untrusted text S (escaped here) at Y,X in at most WIDTH columns.
  * Returns the columns used. */

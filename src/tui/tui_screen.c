@@ -18,7 +18,7 @@
 
 static bool screen_active;
 static short pair_of[TC__COUNT];
-static int mono_of[TC__COUNT];
+static int mono_of[TC__COUNT], attr_of[TC__COUNT];
 
 int tui_terminal_usable(char *why, size_t len)
 {
@@ -36,27 +36,70 @@ int tui_terminal_usable(char *why, size_t len)
 	return 0;
 }
 
+/* Text on the terminal's own background, which may be dark or light: in
+ * 256 colours a mid-luminance shade of each ANSI colour, about 4.5:1
+ * against black and against white alike (xterm-256color cube); in 8 or
+ * 16 colours the ANSI colour, whose shade the terminal's theme sets. White
+ * text becomes the terminal's own foreground. */
+static short screen_fg(short c)
+{
+	static const short mid256[8] = {
+		[COLOR_BLACK] = -1, [COLOR_RED] = 160, [COLOR_GREEN] = 28,
+		[COLOR_YELLOW] = 136, [COLOR_BLUE] = 63, [COLOR_MAGENTA] = 127,
+		[COLOR_CYAN] = 30, [COLOR_WHITE] = -1,
+	};
+
+	if (c < 0 || c > COLOR_WHITE)
+		return c;
+	if (c == COLOR_WHITE || c == COLOR_BLACK)
+		return -1;
+	return COLORS >= 256 ? mid256[c] : c;
+}
+
+/* The text colour on background BG: black on the light ANSI colours
+ * (yellow, green, cyan, white: 9:1 and more), bright white on the dark
+ * ones (blue 9:1, red 5.8:1, magenta 4.7:1), never black on blue, red or
+ * magenta. Bright white is colour 15 where there are 16, else bold. */
+static short screen_text_on(short bg, int *attr)
+{
+	switch (bg) {
+	case COLOR_YELLOW:
+	case COLOR_GREEN:
+	case COLOR_CYAN:
+	case COLOR_WHITE:
+		return COLOR_BLACK;
+	default:
+		if (COLORS >= 16)
+			return COLOR_WHITE + 8;
+		*attr |= A_BOLD;
+		return COLOR_WHITE;
+	}
+}
+
+#define ON_BG (-2) /* fg: the text colour for the role's background */
+
 /* Colour pairs: foreground, background per role (htop-like palette). */
 static void screen_colors(struct tui *t)
 {
-	static const struct { enum tui_color c; short fg, bg; int mono; } roles[] = {
-		{ TC_HEADER, COLOR_WHITE, COLOR_BLUE, A_REVERSE },
-		{ TC_TAB, COLOR_WHITE, -1, A_NORMAL },
-		{ TC_TAB_SEL, COLOR_BLACK, COLOR_CYAN, A_REVERSE },
-		{ TC_FKEY, COLOR_WHITE, -1, A_BOLD },
-		{ TC_FKEY_LABEL, COLOR_BLACK, COLOR_CYAN, A_REVERSE },
-		{ TC_SEL, COLOR_BLACK, COLOR_CYAN, A_REVERSE },
-		{ TC_DIM, COLOR_BLUE, -1, A_DIM },
-		{ TC_TITLE, COLOR_BLACK, COLOR_GREEN, A_REVERSE | A_BOLD },
-		{ TC_STATUS, COLOR_YELLOW, -1, A_BOLD },
-		{ TC_WARN, COLOR_WHITE, COLOR_RED, A_REVERSE | A_BOLD },
-		{ TC_NEW, COLOR_GREEN, -1, A_BOLD },
-		{ TC_REMOVED, COLOR_RED, -1, A_DIM },
-		{ TC_GROWN, COLOR_YELLOW, -1, A_BOLD },
-		{ TC_SHRUNK, COLOR_MAGENTA, -1, A_BOLD },
-		{ TC_PAGE_NEWRES, COLOR_BLACK, COLOR_YELLOW, A_REVERSE },
-		{ TC_PAGE_NEWSWAP, COLOR_WHITE, COLOR_RED, A_REVERSE | A_BOLD },
-		{ TC_PAGE_WRITTEN, COLOR_WHITE, COLOR_MAGENTA, A_BOLD | A_UNDERLINE },
+	static const struct { enum tui_color c; short fg, bg; int attr, mono; } roles[] = {
+		{ TC_HEADER, ON_BG, COLOR_BLUE, 0, A_REVERSE },
+		{ TC_TAB, -1, -1, 0, A_NORMAL },
+		{ TC_TAB_SEL, ON_BG, COLOR_CYAN, 0, A_REVERSE },
+		{ TC_FKEY, -1, -1, A_BOLD, A_BOLD },
+		{ TC_FKEY_LABEL, ON_BG, COLOR_CYAN, 0, A_REVERSE },
+		{ TC_SEL, ON_BG, COLOR_CYAN, 0, A_REVERSE },
+		{ TC_DIM, COLOR_BLUE, -1, 0, A_DIM },
+		{ TC_TITLE, ON_BG, COLOR_GREEN, 0, A_REVERSE | A_BOLD },
+		{ TC_STATUS, COLOR_YELLOW, -1, A_BOLD, A_BOLD },
+		{ TC_WARN, ON_BG, COLOR_RED, A_BOLD, A_REVERSE | A_BOLD },
+		{ TC_NEW, COLOR_GREEN, -1, A_BOLD, A_BOLD },
+		{ TC_REMOVED, COLOR_RED, -1, 0, A_DIM },
+		{ TC_GROWN, COLOR_YELLOW, -1, A_BOLD, A_BOLD },
+		{ TC_SHRUNK, COLOR_MAGENTA, -1, A_BOLD, A_BOLD },
+		{ TC_MATCH, ON_BG, COLOR_YELLOW, 0, A_REVERSE | A_UNDERLINE },
+		{ TC_PAGE_NEWRES, ON_BG, COLOR_YELLOW, 0, A_REVERSE },
+		{ TC_PAGE_NEWSWAP, ON_BG, COLOR_RED, 0, A_REVERSE | A_BOLD },
+		{ TC_PAGE_WRITTEN, ON_BG, COLOR_MAGENTA, A_UNDERLINE, A_BOLD | A_UNDERLINE },
 	};
 	/* Region colours by kind (the textbook's code/data/heap/stack). */
 	static const short kind_bg[VK__COUNT] = {
@@ -80,36 +123,54 @@ static void screen_colors(struct tui *t)
 		[COW_DIVERGED] = COLOR_RED, [COW_PARENT_ONLY] = COLOR_YELLOW,
 		[COW_CHILD_ONLY] = COLOR_MAGENTA,
 	};
-	short n = 1;
+	short fg[TC__COUNT], bg[TC__COUNT];
 
-	for (int i = 0; i < TC__COUNT; i++)
+	for (int i = 0; i < TC__COUNT; i++) {
 		mono_of[i] = A_NORMAL;
-	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		attr_of[i] = 0;
+		fg[i] = bg[i] = -1;
+	}
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
 		mono_of[roles[i].c] = roles[i].mono;
-	for (int k = 0; k < VK__COUNT; k++)
+		attr_of[roles[i].c] = roles[i].attr;
+		fg[roles[i].c] = roles[i].fg;
+		bg[roles[i].c] = roles[i].bg;
+	}
+	for (int k = 0; k < VK__COUNT; k++) {
 		mono_of[TC_KIND + k] = (k == VK_GUARD || k == VK_RESERVED) ? A_DIM : A_REVERSE;
+		fg[TC_KIND + k] = ON_BG;
+		bg[TC_KIND + k] = kind_bg[k];
+	}
+	for (int s = 0; s < PS__COUNT; s++)
+		fg[TC_PAGE + s] = page_fg[s];
+	for (int s = 0; s < COW__COUNT; s++)
+		fg[TC_COW + s] = cow_fg[s];
 	mono_of[TC_PAGE + PS_NOT_PRESENT] = A_DIM;
 	mono_of[TC_PAGE + PS_SWAPPED] = A_BOLD;
 	mono_of[TC_COW + COW_NEITHER] = A_DIM;
 	mono_of[TC_COW + COW_DIVERGED] = A_BOLD;
+	attr_of[TC_COW + COW_DIVERGED] = A_BOLD;
 
 	if (!t->color)
 		return;
-	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
-		init_pair(n, roles[i].fg, roles[i].bg);
-		pair_of[roles[i].c] = n++;
-	}
-	for (int k = 0; k < VK__COUNT; k++) {
-		init_pair(n, k == VK_GUARD || k == VK_RESERVED ? COLOR_WHITE : COLOR_BLACK, kind_bg[k]);
-		pair_of[TC_KIND + k] = n++;
-	}
-	for (int s = 0; s < PS__COUNT; s++) {
-		init_pair(n, page_fg[s], -1);
-		pair_of[TC_PAGE + s] = n++;
-	}
-	for (int s = 0; s < COW__COUNT; s++) {
-		init_pair(n, cow_fg[s], -1);
-		pair_of[TC_COW + s] = n++;
+	for (short i = 1; i < TC__COUNT; i++) {
+		short f = fg[i];
+
+		if (f == ON_BG)
+			f = screen_text_on(bg[i], &attr_of[i]);
+		else if (bg[i] < 0) {
+			/* Dark blue on a dark background is too faint (2:1):
+			 * the bright blue where there is no 256-colour shade. */
+			if (f == COLOR_BLUE && COLORS < 256) {
+				if (COLORS >= 16)
+					f = COLOR_BLUE + 8;
+				else
+					attr_of[i] |= A_BOLD;
+			}
+			f = f == COLOR_BLUE + 8 ? f : screen_fg(f);
+		}
+		init_pair(i, f, bg[i]);
+		pair_of[i] = i;
 	}
 }
 
@@ -119,10 +180,7 @@ int tui_attr(const struct tui *t, enum tui_color c)
 		return A_NORMAL;
 	if (!t->color)
 		return mono_of[c];
-	if (c == TC_KIND + VK_GUARD || c == TC_KIND + VK_RESERVED || c == TC_PAGE + PS_NOT_PRESENT || c == TC_DIM ||
-	    c == TC_COW + COW_NEITHER || c == TC_COW + COW_DIVERGED)
-		return COLOR_PAIR(pair_of[c]) | A_BOLD;
-	return COLOR_PAIR(pair_of[c]);
+	return COLOR_PAIR(pair_of[c]) | attr_of[c];
 }
 
 int tui_screen_init(struct tui *t)
@@ -146,7 +204,10 @@ int tui_screen_init(struct tui *t)
 	mousemask(BUTTON1_RELEASED | BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED |
 		  BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	mouseinterval(0);
-	t->color = !t->o.no_color && has_colors();
+	/* no-color.org: NO_COLOR set and not empty turns colours off, as
+	 * --no-color does. */
+	t->color = !t->o.no_color && !(getenv("NO_COLOR") && *getenv("NO_COLOR")) &&
+		   has_colors();
 	if (t->color) {
 		start_color();
 		use_default_colors();
@@ -165,6 +226,13 @@ void tui_screen_fini(void)
 	curs_set(1);
 	endwin();
 	fflush(stdout);
+}
+
+void tui_screen_repaint(void)
+{
+	/* The next refresh() clears the terminal and draws every cell: curses
+	 * otherwise sends only what changed in its own picture. */
+	clearok(curscr, TRUE);
 }
 
 void tui_clear_to_eol(int y, int x)

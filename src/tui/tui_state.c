@@ -330,6 +330,7 @@ size_t tui_procs(struct tui *t, struct tui_proc *out, size_t max)
 
 		out[n] = (struct tui_proc){ .pid = p->pid, .ppid = p->ppid, .state = p->state };
 		snprintf(out[n].comm, sizeof(out[n].comm), "%.16s", p->comm);
+		vm_process_title(p, out[n].title, sizeof(out[n].title));
 	}
 	return n;
 }

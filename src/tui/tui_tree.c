@@ -11,6 +11,9 @@
 
 #include "tui_priv.h"
 
+/* Where the COMMAND column (the process's title) starts, at the latest. */
+#define TREE_TITLE_COL 48
+
 struct tree_row {
 	const struct tui_proc *p;
 	int depth;
@@ -120,7 +123,8 @@ void tui_tree_draw(struct tui *t, int top, int height)
 	char line[128];
 
 	attron(tui_attr(t, TC_TITLE));
-	snprintf(line, sizeof(line), "%7s %7s %-9s %s", "PID", "PPID", "STATE", "PROCESS");
+	snprintf(line, sizeof(line), "%7s %7s %-9s %-*s%s", "PID", "PPID", "STATE",
+		 TREE_TITLE_COL - 26, "PROCESS", "COMMAND");
 	tui_put(top, 0, line, t->cols);
 	tui_clear_to_eol(top, (int)strlen(line) < t->cols ? (int)strlen(line) : t->cols);
 	attroff(tui_attr(t, TC_TITLE));
@@ -146,7 +150,10 @@ void tui_tree_draw(struct tui *t, int top, int height)
 		x += tui_put_untrusted(t, y, x, p->comm, 16);
 		snprintf(line, sizeof(line), "%s%s", p->pid == t->pid ? "  <- shown" : "",
 			 p->traced || p->exited ? "" : "  (read only: not followed)");
-		tui_put(y, x, line, t->cols - x);
+		x += tui_put(y, x, line, t->cols - x);
+		/* The title, as ps shows it: nine postgres are told apart. */
+		x = x + 2 > TREE_TITLE_COL ? x + 2 : TREE_TITLE_COL;
+		tui_put_untrusted(t, y, x, p->title, t->cols - x);
 		if ((ssize_t)k == sel)
 			attroff(tui_attr(t, TC_SEL));
 		else if (p->exited)

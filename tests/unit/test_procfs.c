@@ -299,6 +299,23 @@ static void free_argv(char **v, size_t n)
 	free(v);
 }
 
+/* ps's view: NULs become spaces, trailing ones go; cut to the buffer. */
+static void test_cmdline_title(void)
+{
+	static const char a[] = "postgres: checkpointer\0\0\0";
+	static const char b[] = "prog\0\0-x\0last";
+	char out[16];
+
+	CHECK_EQ_U64(cmdline_title(a, sizeof(a) - 1, out, sizeof(out)), 15);
+	CHECK_STR(out, "postgres: check");
+	CHECK_EQ_U64(cmdline_title(b, sizeof(b) - 1, out, sizeof(out)), 13);
+	CHECK_STR(out, "prog  -x last");
+	CHECK_EQ_U64(cmdline_title("\0\0", 2, out, sizeof(out)), 0);
+	CHECK_STR(out, "");
+	CHECK_EQ_U64(cmdline_title("x", 1, out, 1), 0);
+	CHECK_STR(out, "");
+}
+
 static void test_cmdline(void)
 {
 	static const char a[] = "prog\0\0-x\0last";
@@ -720,6 +737,7 @@ int main(int argc, char **argv)
 	test_status();
 	test_status_real();
 	test_cmdline();
+	test_cmdline_title();
 	test_read_file();
 	test_collect_self(argc, argv);
 	test_collect_gone();
