@@ -23,4 +23,7 @@ const char *fmt_rfc3339(char *buf, size_t len, const struct timespec *ts);
 /* The document's "cow" array: every copy-on-write pair of S. */
 json_t *cow_pairs_to_json(const struct vm_snapshot *s, unsigned flags);
 
+/* The document's "family" object (vmatlas family). */
+json_t *family_to_json(const struct vm_family *f);
+
 #endif

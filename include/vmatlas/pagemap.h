@@ -70,6 +70,10 @@ int pagemap_scan_mapping_cached(struct pagemap_ctx *ctx, struct pagemap_cache *c
 void pagemap_cache_sweep(struct pagemap_cache *c);
 #define PM_CACHE_MAX_AGE 10
 
+/* Is PFN one of the zero pages (the 4 KiB one, or part of the huge one)?
+ * False when PFNs do not show. */
+bool pagemap_pfn_is_zero(const struct pagemap_ctx *ctx, uint64_t pfn);
+
 /* Whether the kernel keeps soft-dirty bits (CONFIG_MEM_SOFT_DIRTY);
  * soft_dirty counts are left out (unknown) when it does not. */
 bool pagemap_soft_dirty_supported(void);

@@ -30,4 +30,13 @@ const char *fmt_kb(char *buf, size_t len, uint64_t kb);
  * where its stack is), then its frames "#N 0xPC SYMBOL+0xOFF (OBJECT)". */
 int stacks_write_text(FILE *f, const struct vm_process *p);
 
+/* A family (out_family.c): the table, footprint, histogram and the root's
+ * most eroded mappings; the Prometheus text exposition format. */
+int family_write_text(FILE *f, const struct vm_family *fam);
+int family_write_prom(FILE *f, const struct vm_family *fam);
+/* DIVERGED as a percentage of SHARED + DIVERGED (0 when both are 0). */
+double family_eroded_pct(uint64_t shared_kb, uint64_t diverged_kb);
+/* "pfn" or "estimate", as every output states it. */
+const char *family_precision_name(const struct vm_family *f);
+
 #endif

@@ -45,6 +45,7 @@ void cmd_out_format_from_name(struct cmd_out *o, bool svg_ok);
 int cmd_parse_pids(char *const *args, size_t n, pid_t *pids);
 int cmd_demo(int argc, char **argv);
 int cmd_cow(int argc, char **argv);
+int cmd_family(int argc, char **argv);
 int cmd_addr(int argc, char **argv);
 int cmd_stacks(int argc, char **argv);
 int cmd_diff(int argc, char **argv);

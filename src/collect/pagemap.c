@@ -432,6 +432,11 @@ static bool pfn_is_zero(const struct pagemap_ctx *ctx, uint64_t pfn)
 	       (ctx->huge_zero_known && pfn - ctx->huge_zero_pfn < ctx->pmd_pages);
 }
 
+bool pagemap_pfn_is_zero(const struct pagemap_ctx *ctx, uint64_t pfn)
+{
+	return ctx->pfn_visible && pfn_is_zero(ctx, pfn);
+}
+
 static uint8_t entry_flags(const struct pagemap_ctx *ctx, uint64_t e)
 {
 	uint8_t f = 0;
@@ -1003,7 +1008,8 @@ static uint8_t cow_page(uint64_t p, uint64_t c, bool pfn)
 		if (pfn)
 			return PM_ENTRY_PFN(p) == PM_ENTRY_PFN(c) ?
 			       COW_SHARED : COW_DIVERGED;
-		return PM_ENTRY_EXCLUSIVE(c) ? COW_DIVERGED : COW_SHARED;
+		/* Either copy mapped only once: they are not one page. */
+		return PM_ENTRY_EXCLUSIVE(c) || PM_ENTRY_EXCLUSIVE(p) ? COW_DIVERGED : COW_SHARED;
 	}
 	if (PM_ENTRY_SWAPPED(p) && PM_ENTRY_SWAPPED(c))
 		return (p & PM_SWAP_MASK) == (c & PM_SWAP_MASK) ?
