@@ -131,6 +131,8 @@ struct tui {
 	/* Tree view */
 	pid_t tree_sel;         /* selected process */
 	size_t tree_back;       /* view to go back to on Enter */
+	int tree_sort;          /* family column sorted by, 0: tree order */
+	bool tree_asc;          /* sorted smallest first */
 };
 
 struct tui_view {
@@ -175,6 +177,7 @@ void tui_cow_sample(struct tui *t);
 void tui_tree_draw(struct tui *t, int top, int height);
 bool tui_tree_key(struct tui *t, int ch);
 void tui_tree_click(struct tui *t, int y, int x);
+void tui_tree_want(const struct tui *t, struct tui_want *w);
 
 /* Screen (tui_screen.c). */
 int tui_screen_init(struct tui *t);
