@@ -12,17 +12,7 @@
 [ "$(getconf PAGESIZE)" = 4096 ] || skip "the target's layout assumes 4 KiB pages"
 command -v python3 >/dev/null || skip "python3 is needed to read the JSON"
 
-# As root the target drops to nobody before it writes its ready file.
-chmod 1777 "$TEST_TMP"
-start_target prefork
-M=$(sed -n 's/.*master=\([0-9]*\).*/\1/p' "$READY")
-W1=$(sed -n 's/.*worker1=\([0-9]*\).*/\1/p' "$READY")
-W2=$(sed -n 's/.*worker2=\([0-9]*\).*/\1/p' "$READY")
-W3=$(sed -n 's/.*worker3=\([0-9]*\).*/\1/p' "$READY")
-G=$(sed -n 's/.*grandchild=\([0-9]*\).*/\1/p' "$READY")
-ADDR=$(sed -n 's/.*addr=\(0x[0-9a-f]*\).*/\1/p' "$READY")
-[ -n "$M" ] && [ -n "$G" ] && [ -n "$ADDR" ] || hard_error "bad ready file: $(cat "$READY")"
-TEST_PIDS="$TEST_PIDS $W1 $W2 $W3 $G"
+start_prefork
 
 # Worker 2 is stopped by its user: it must stay so.
 kill -STOP "$W2"
