@@ -238,7 +238,12 @@ for p in f["processes"]:
     want = "%d %d %d %d %d %d %s" % (p["pid"], p["rss_kb"], p["pss_kb"], p["uss_kb"],
                                      p["swap_kb"], p["swap_pss_kb"], cols)
     rows = [l for l in text.splitlines() if re.match(r"^ *%d " % p["pid"], l)]
-    if len(rows) != 1 or " ".join(rows[0].split()[:9]) != want or \
+    # PSS moves by the vDSO's share as processes start and exit anywhere
+    # (see check_doc): the kB may differ by one between two runs.
+    cols = rows[0].split() if len(rows) == 1 else []
+    if cols and abs(int(cols[2]) - p["pss_kb"]) <= 1:
+        cols[2] = str(p["pss_kb"])
+    if len(rows) != 1 or " ".join(cols[:9]) != want or \
        not rows[0].endswith("  " + ind + p["title"]):
         bad.append("row of %d: %r, expected %r ... %r" % (p["pid"], rows, want, ind + p["title"]))
 if "footprint %d kB" % f["footprint_kb"] not in text or "sum of RSS %d kB" % f["rss_sum_kb"] not in text:

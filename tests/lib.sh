@@ -47,11 +47,14 @@ start_target() {
 
 # start_prefork: the family of tests/targets/prefork (as root it drops to
 # nobody); sets M W1 W2 W3 G (master, workers, grandchild) and ADDR (its
-# region), and kills them all at the end.
+# region), and kills them all at the end. It runs a copy of the program of
+# its own: the page cache pages of a binary that another test's family
+# maps too would move this family's PSS.
 start_prefork() {
 	local k
 	chmod 1777 "$TEST_TMP"
-	start_target prefork
+	cp "$TARGETS/prefork" "$TEST_TMP/prefork" || hard_error "cannot copy the prefork target"
+	TARGETS=$TEST_TMP start_target prefork
 	for k in master worker1 worker2 worker3 grandchild addr; do
 		eval "PF_$k=\$(sed -n 's/.*$k=\([0-9a-fx]*\).*/\1/p' \"\$READY\")"
 	done

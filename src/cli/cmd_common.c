@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,29 @@ int cmd_out_option(struct cmd_out *o, int c, const char *arg)
 	default:
 		return 0;
 	}
+}
+
+int cmd_parse_interval(const char *cmd, int opt, const char *arg, double *interval,
+		       unsigned long *count)
+{
+	char *end, *e;
+	uint64_t n;
+
+	if (opt == 'i') {
+		errno = 0;
+		*interval = strtod(arg, &end);
+		if (errno == 0 && end != arg && *end == '\0' && *interval >= 0.001 &&
+		    *interval <= 86400.0 * 365)
+			return 0;
+	} else if (parse_u64(arg, &n) == 0 && n > 0 && n <= ULONG_MAX) {
+		*count = (unsigned long)n;
+		return 0;
+	}
+	e = escape_untrusted(arg);
+	vm_error("%s: --%s wants a positive number, not '%s'", cmd,
+		 opt == 'i' ? "interval" : "count", e ? e : "?");
+	free(e);
+	return -EINVAL;
 }
 
 int cmd_parse_pids(char *const *args, size_t n, pid_t *pids)

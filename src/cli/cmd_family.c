@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "commands.h"
 #include "vmatlas/elfinfo.h"
 #include "vmatlas/family.h"
@@ -22,7 +23,8 @@ enum { FMT_PROM = FMT_SVG + 1 };
 static void family_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vmatlas family [--format=text|json|prom] [--pages] [-o FILE [--force]] PID...\n"
+		"Usage: vmatlas family [--format=text|json|prom] [--pages] [-o FILE [--force]]\n"
+		"                      [--interval=S [--count=N]] PID...\n"
 		"Where the memory of a family goes: PID and all its descendants (or of\n"
 		"several roots). Per process RSS, PSS, USS, swap and swap PSS (the kernel's\n"
 		"smaps_rollup), the memory still shared with its parent and the memory\n"
@@ -36,6 +38,10 @@ static void family_usage(FILE *f)
 		"  -p, --pages        json: every page's state in every member, run-length encoded\n"
 		"  -o, --output=FILE  write to FILE atomically (mode 0600), not to stdout\n"
 		"      --force        replace an existing FILE\n"
+		"  -i, --interval=S   every S seconds append the family to FILE as one JSON\n"
+		"                     line (a timeline: view --svg draws each member's\n"
+		"                     diverged memory over time); Ctrl-C stops\n"
+		"  -c, --count=N      with --interval: stop after N snapshots\n"
 		"  -h, --help         this help\n");
 }
 
@@ -91,6 +97,19 @@ static struct vm_snapshot *family_take(const pid_t *roots, size_t nroots,
 	}
 }
 
+struct take_arg {
+	const pid_t *roots;
+	size_t nroots;
+	const struct snapshot_opts *so;
+};
+
+static struct vm_snapshot *family_take_cb(void *arg, pid_t *failed)
+{
+	const struct take_arg *a = arg;
+
+	return family_take(a->roots, a->nroots, a->so, failed);
+}
+
 static int render_family_text(FILE *f, const void *arg)
 {
 	return family_write_text(f, ((const struct vm_snapshot *)arg)->family);
@@ -108,6 +127,8 @@ int cmd_family(int argc, char **argv)
 		{ "pages", no_argument, NULL, 'p' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -117,12 +138,19 @@ int cmd_family(int argc, char **argv)
 	struct outfile out;
 	pid_t *roots = NULL, failed = 0;
 	int c, format = FMT_TEXT, ret = 1;
+	double interval = 0;
+	unsigned long count = 0;
 	size_t nroots;
 
 	optind = 1;
-	while ((c = cmd_getopt("family", argc, argv, "f:po:h", opts)) != -1) {
+	while ((c = cmd_getopt("family", argc, argv, "f:po:i:c:h", opts)) != -1) {
 		int k;
 
+		if (c == 'i' || c == 'c') {
+			if (cmd_parse_interval("family", c, optarg, &interval, &count) < 0)
+				return EXIT_USAGE;
+			continue;
+		}
 		if (c == 'f') {
 			if (family_parse_format(optarg, &format) < 0)
 				return EXIT_USAGE;
@@ -141,6 +169,15 @@ int cmd_family(int argc, char **argv)
 		cmd_out_format_from_name(&o, false);
 		format = o.format;
 	}
+	if (count && interval <= 0) {
+		vm_error("family: --count needs --interval");
+		return EXIT_USAGE;
+	}
+	if (interval > 0 && o.format_given && format != FMT_JSON) {
+		vm_error("family: --interval writes a JSON Lines timeline: --format=%s does not apply",
+			 format == FMT_PROM ? "prom" : "text");
+		return EXIT_USAGE;
+	}
 	if (argc - optind < 1) {
 		vm_error("family: give the PID of the family's root (see 'vmatlas family --help')");
 		return EXIT_USAGE;
@@ -157,6 +194,19 @@ int cmd_family(int argc, char **argv)
 	}
 	if (o.flags & OUT_PAGES)
 		so.pm_want |= PM_WANT_RUNS;
+	if (interval > 0) {
+		struct take_arg ta = { roots, nroots, &so };
+		struct capture_opts co = { .output = o.path, .force = o.force,
+					   .gzip = output_wants_gzip(o.path), .interval = interval,
+					   .count = count, .flags = o.flags, .take = family_take_cb,
+					   .take_arg = &ta };
+
+		so.elf_cache = elf_cache_new();
+		ret = capture_timeline(roots, nroots, &so, &co);
+		elf_cache_free(so.elf_cache);
+		free(roots);
+		return ret;
+	}
 	/* The text and the metrics show the family alone: no per-mapping
 	 * page counts are read for them. */
 	so.no_pages = format != FMT_JSON;

@@ -12,6 +12,9 @@
  * and the region's pages by how many of the 5 processes map them:
  *   k=1: 650  k=2: 100  k=3: 100  k=4: 150  k=5: 650  (1650 pages).
  *
+ * On SIGUSR1 worker 3 rewrites pages 300..399 too (then 400 diverged, 600
+ * shared) and appends "rewrote=400" to READY_FILE.
+ *
  * When run as root it first drops to uid/gid 65534, so a test can read it
  * both with PFNs (as root) and without (as that user). Writes
  * "master=PID worker1=PID worker2=PID worker3=PID grandchild=PID
@@ -33,6 +36,11 @@ static void rewrite(volatile char *m, size_t from, size_t to)
 		m[i * PAGE] = 2;
 }
 
+static void on_usr(int sig)
+{
+	(void)sig;
+}
+
 static void done(int fd)
 {
 	if (write(fd, "k", 1) != 1)
@@ -43,6 +51,7 @@ int main(int argc, char **argv)
 {
 	pid_t master = getpid(), w[3], g = 0;
 	char tmp[4096], c;
+	sigset_t old;
 	volatile char *m;
 	int pfd[2], gfd[2];
 	FILE *f;
@@ -58,6 +67,7 @@ int main(int argc, char **argv)
 	/* setuid cleared it; pagemap readers need a dumpable target. */
 	prctl(PR_SET_DUMPABLE, 1);
 	m = region(NPAGES, NPAGES);
+	usr_signals_block(on_usr, &old);
 	for (int i = 0; i < 3; i++) {
 		w[i] = fork();
 		if (w[i] < 0)
@@ -84,8 +94,13 @@ int main(int argc, char **argv)
 				_exit(99);
 		}
 		done(pfd[1]);
-		for (;;)
-			pause();
+		for (;;) {
+			sigsuspend(&old);
+			if (i == 2) {
+				rewrite(m, 300, 400);
+				say(argv[1], "rewrote=400\n");
+			}
+		}
 	}
 	for (int i = 0; i < 3; i++)
 		if (read(pfd[0], &c, 1) != 1)
