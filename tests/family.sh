@@ -291,6 +291,10 @@ want[("vmatlas_family_rss_sum_bytes", None, None)] = 1024 * f["rss_sum_kb"]
 for k, kb in f["sharing"]:
     want[("vmatlas_family_sharing_bytes", None, str(k))] = 1024 * kb
 want[("vmatlas_family_exact", None, None)] = 1
+# PSS may move by a kB between two runs (the vDSO's share, see check_doc).
+for k in want:
+    if k[0] == "vmatlas_family_process_pss_bytes" and abs(got.get(k, 0) - want[k]) <= 1024:
+        got[k] = want[k]
 names = {k[0] for k in got}
 if got != want or names != typed or names != helped:
     sys.exit("metrics %r\nexpected %r" % (sorted(got.items()), sorted(want.items())))

@@ -130,6 +130,9 @@ struct cow_counts {
 int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
 			uint64_t start, uint64_t end, struct cow_counts *out,
 			struct vm_page_run **runs, size_t *nruns);
+/* The state of one page from its raw PARENT and CHILD entries, as
+ * pagemap_cow_compare counts it (PFN: the frames are visible). */
+enum cow_state pagemap_cow_state(uint64_t parent, uint64_t child, bool pfn);
 const char *cow_state_name(enum cow_state s);
 /* "pfn" or "exclusive-bit", as in the JSON documents. */
 const char *cow_precision_name(enum cow_precision p);

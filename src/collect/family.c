@@ -2,15 +2,17 @@
  * copy-on-write state of each member against its parent (cow.c), and the
  * family's footprint and sharing histogram from every member's pagemap.
  *
- * Footprint and histogram: the address space is walked in windows; in
- * each, the present pages of every member are keyed (by PFN as root, else
- * by address) and sorted, so a page mapped by k members is seen once with
- * k owners. A page mapped once (pagemap's exclusive bit) needs no sort. As
- * root, a shared page whose kernel mapcount (/proc/kpagecount) is above
- * the mappings found in its window is also mapped elsewhere (another
- * address, another process): its owners are kept until the end and
- * merged, so nothing is counted twice. Memory is bounded by one window of
- * every member plus those pages, never a per-page array of the family. */
+ * Footprint and histogram: the address space is walked in windows, every
+ * member's pagemap entries of a window side by side; at each address the
+ * members' pages are grouped by frame (as root; without PFNs, the pages
+ * several map at one address are taken for one), so a page mapped by k
+ * members is seen once with k owners. A page mapped once (pagemap's
+ * exclusive bit) is its member's alone. As root, a shared page whose
+ * kernel mapcount (/proc/kpagecount) is above the members found at that
+ * address is also mapped elsewhere (another address, another process):
+ * its owners are kept until the end, sorted and merged, so nothing is
+ * counted twice. Memory is bounded by one window of every member plus
+ * those pages, never a per-page array of the family. */
 #include "config.h"
 
 #include <errno.h>
@@ -253,11 +255,13 @@ static char *proc_title(const struct vm_process *p)
 
 /* ---- footprint and sharing histogram ------------------------------------- */
 
-/* Most page entries held for one window, all members together. */
+/* Most page entries held for one window, all members together (8 MiB). */
 #define FAM_WINDOW_ENTRIES (1u << 20)
 #define FAM_WINDOW_MIN 512
 /* kpagecount entries read at once around a wanted PFN. */
-#define FAM_KPC_BLOCK 512
+#define FAM_KPC_BLOCK 4096
+/* Frames this close are read together with the ones before. */
+#define FAM_KPC_GAP 16
 
 struct fam_key {
 	uint64_t key;    /* PFN, or page number without PFNs */
@@ -293,6 +297,33 @@ static int key_cmp(const void *a, const void *b)
 	return (x->member > y->member) - (x->member < y->member);
 }
 
+/* A frame several members map at one address: its owners are
+ * owned.v[first, first + n). */
+struct fam_pend {
+	uint64_t pfn;
+	size_t first;
+	uint32_t n;
+};
+
+static int pend_cmp(const void *a, const void *b)
+{
+	const struct fam_pend *x = a, *y = b;
+
+	return (x->pfn > y->pfn) - (x->pfn < y->pfn);
+}
+
+/* A comparison of two members over one range, as cow.c compares a pair:
+ * a mapping that starts at the same address in both, over the part both
+ * have. Against the parent (the process's shared/diverged), against the
+ * root (the erosion of the root's mapping ROOTMAP), or both. */
+struct fam_cmp {
+	uint64_t start, end;
+	uint32_t member, other;  /* the child; the parent or the root */
+	bool parent;             /* other is its parent */
+	ssize_t rootmap;         /* index of the root's mapping, or -1 */
+	uint64_t shared, diverged; /* pages */
+};
+
 struct fam_walk {
 	const struct vm_snapshot *s;
 	const size_t *members;   /* indexes into s->procs */
@@ -303,28 +334,36 @@ struct fam_walk {
 	struct pagemap_ctx *zctx; /* tells the zero pages */
 	int kpc_fd;              /* /proc/kpagecount, as root */
 	uint64_t kpc_base, kpc_n, kpc[FAM_KPC_BLOCK];
-	uint64_t *ent;           /* one member's window of entries */
+	uint64_t *ent;           /* every member's window of entries, in turn */
 	uint64_t window;         /* pages per window */
-	struct fam_vec keys, later;
+	struct fam_key *at;      /* one address: the members' shared pages */
+	struct fam_vec owned;    /* the window's shared pages' owners, a page's together */
+	struct fam_pend *pend;   /* the window's shared pages, to settle by frame */
+	size_t npend, cpend;
+	struct fam_vec later;    /* pages mapped beyond their window too */
 	uint64_t *hist;          /* pages by owners - 1 */
 	uint64_t footprint;      /* pages */
+	struct fam_cmp *cmp;     /* sorted by start */
+	size_t ncmp, ccmp;
 };
 
 /* The kernel's mapcount of PFN (0 when unreadable: counts as "elsewhere
- * too", which is only slower, never wrong). */
-static uint64_t kpc_get(struct fam_walk *w, uint64_t pfn)
+ * too", which is only slower, never wrong). LAST is the highest PFN that
+ * will be asked for next: read up to it in one go, no further. */
+static uint64_t kpc_get(struct fam_walk *w, uint64_t pfn, uint64_t last)
 {
+	uint64_t n = last >= pfn && last - pfn < FAM_KPC_BLOCK ? last - pfn + 1 : 1;
 	ssize_t got;
 
 	if (pfn - w->kpc_base < w->kpc_n)
 		return w->kpc[pfn - w->kpc_base];
-	got = pread(w->kpc_fd, w->kpc, sizeof(w->kpc), (off_t)(pfn * sizeof(uint64_t)));
+	got = pread(w->kpc_fd, w->kpc, (size_t)n * sizeof(uint64_t), (off_t)(pfn * sizeof(uint64_t)));
 	w->kpc_base = pfn;
 	w->kpc_n = got > 0 ? (uint64_t)got / sizeof(uint64_t) : 0;
 	return w->kpc_n ? w->kpc[0] : 0;
 }
 
-/* Pages with the same key in V[a, b) (sorted by member): how many members. */
+/* Keys in V[a, b) (sorted by member): how many members. */
 static uint32_t owners(const struct fam_key *v, size_t a, size_t b)
 {
 	uint32_t k = 1;
@@ -341,70 +380,139 @@ static void count_page(struct fam_walk *w, uint32_t k)
 	w->footprint++;
 }
 
-/* The keys of one window: each page once, or kept for the end. */
-static int window_settle(struct fam_walk *w)
+/* Member MI's entries of the window [WS, WE) into its row of w->ent; where
+ * it maps nothing, or is gone, zeros (not present). */
+static int window_read(struct fam_walk *w, uint32_t mi, uint64_t ws, uint64_t we)
 {
-	struct fam_key *v = w->keys.v;
-	size_t n = w->keys.n;
-	int r;
+	const struct vm_process *p = &w->s->procs[w->members[mi]];
+	uint64_t ps = (uint64_t)w->s->host.page_size, *row = w->ent + (size_t)mi * w->window;
+	size_t *c = &w->cursor[mi];
 
-	qsort(v, n, sizeof(*v), key_cmp);
-	for (size_t a = 0, b; a < n; a = b) {
-		uint32_t k;
+	memset(row, 0, (size_t)((we - ws) / ps) * sizeof(*row));
+	while (*c < p->nmaps && p->maps[*c].end <= ws)
+		(*c)++;
+	for (size_t i = *c; w->fds[mi] >= 0 && i < p->nmaps && p->maps[i].start < we; i++) {
+		uint64_t a = p->maps[i].start > ws ? p->maps[i].start : ws;
+		uint64_t b = p->maps[i].end < we ? p->maps[i].end : we;
+		ssize_t got = pread(w->fds[mi], row + (a - ws) / ps, (size_t)((b - a) / ps) * sizeof(*row),
+				    (off_t)(a / ps * sizeof(*row)));
 
-		for (b = a + 1; b < n && v[b].key == v[a].key; b++)
-			;
-		k = owners(v, a, b);
-		if (w->pfn && kpc_get(w, v[a].key) > b - a) {
-			/* Mapped beyond this window too: owners kept. */
-			for (size_t i = a; i < b; i++)
-				if ((i == a || v[i].member != v[i - 1].member) &&
-				    (r = vec_push(&w->later, v[i].key, v[i].member)) < 0)
-					return r;
-			continue;
-		}
-		count_page(w, k);
+		if (got < 0 && errno != ESRCH && errno != EIO)
+			return -errno;
+		if (got < 0)
+			break; /* gone: nothing more */
 	}
-	w->keys.n = 0;
 	return 0;
 }
 
-static int window_member(struct fam_walk *w, uint32_t mi, uint64_t ws, uint64_t we)
+/* One address of the window: the pages the members have there. A page
+ * mapped once is its member's alone; pages several map are grouped by
+ * frame (or, without PFNs, taken for one page). A frame the kernel maps
+ * more often than here is kept for the end. */
+static int window_address(struct fam_walk *w, size_t j)
 {
-	const struct vm_process *p = &w->s->procs[w->members[mi]];
-	uint64_t ps = (uint64_t)w->s->host.page_size;
-	size_t *c = &w->cursor[mi];
+	size_t n = 0;
 	int r;
 
-	while (*c < p->nmaps && p->maps[*c].end <= ws)
-		(*c)++;
-	for (size_t i = *c; i < p->nmaps && p->maps[i].start < we; i++) {
-		uint64_t a = p->maps[i].start > ws ? p->maps[i].start : ws;
-		uint64_t b = p->maps[i].end < we ? p->maps[i].end : we;
-		size_t n = (size_t)((b - a) / ps);
-		ssize_t got;
+	for (uint32_t mi = 0; mi < w->nmembers; mi++) {
+		uint64_t e = w->ent[(size_t)mi * w->window + j];
+		size_t k;
 
-		got = pread(w->fds[mi], w->ent, n * sizeof(uint64_t), (off_t)(a / ps * sizeof(uint64_t)));
-		if (got < 0)
-			return errno == ESRCH || errno == EIO ? 0 : -errno; /* gone: nothing */
-		for (size_t k = 0; k < (size_t)got / sizeof(uint64_t); k++) {
-			uint64_t e = w->ent[k];
-
-			if (!PM_ENTRY_PRESENT(e))
-				continue;
-			if (w->pfn && pagemap_pfn_is_zero(w->zctx, PM_ENTRY_PFN(e)))
-				continue;
-			/* Mapped once: this member's alone. */
-			if (PM_ENTRY_EXCLUSIVE(e)) {
-				count_page(w, 1);
-				continue;
-			}
-			r = vec_push(&w->keys, w->pfn ? PM_ENTRY_PFN(e) : a / ps + k, mi);
-			if (r < 0)
-				return r;
+		if (!PM_ENTRY_PRESENT(e))
+			continue;
+		if (w->pfn && pagemap_pfn_is_zero(w->zctx, PM_ENTRY_PFN(e)))
+			continue;
+		if (PM_ENTRY_EXCLUSIVE(e)) {
+			count_page(w, 1);
+			continue;
 		}
+		/* Insertion by frame: a handful of members at most share. */
+		for (k = n; k > 0 && w->at[k - 1].key > PM_ENTRY_PFN(e); k--)
+			w->at[k] = w->at[k - 1];
+		w->at[k] = (struct fam_key){ w->pfn ? PM_ENTRY_PFN(e) : 0, mi };
+		n++;
+	}
+	for (size_t a = 0, b; a < n; a = b) {
+		for (b = a + 1; b < n && w->at[b].key == w->at[a].key; b++)
+			;
+		if (!w->pfn) {
+			count_page(w, (uint32_t)(b - a));
+			continue;
+		}
+		/* Settled with the window, in frame order (kpagecount is read
+		 * in runs then). */
+		if (w->npend == w->cpend) {
+			size_t nc = w->cpend ? 2 * w->cpend : 4096;
+			struct fam_pend *t = realloc(w->pend, nc * sizeof(*t));
+
+			if (!t)
+				return -ENOMEM;
+			w->pend = t;
+			w->cpend = nc;
+		}
+		w->pend[w->npend++] = (struct fam_pend){ w->at[a].key, w->owned.n, (uint32_t)(b - a) };
+		for (size_t i = a; i < b; i++)
+			if ((r = vec_push(&w->owned, w->at[i].key, w->at[i].member)) < 0)
+				return r;
 	}
 	return 0;
+}
+
+/* The window's shared frames: counted when the kernel maps each no more
+ * often than the members found at its address, else kept for the end. */
+static int window_settle(struct fam_walk *w)
+{
+	int r;
+
+	/* Frames often come in address order already (the parent's pages,
+	 * allocated in turn): sorting is then only a cost. */
+	for (size_t i = 1; i < w->npend; i++)
+		if (w->pend[i].pfn < w->pend[i - 1].pfn) {
+			qsort(w->pend, w->npend, sizeof(*w->pend), pend_cmp);
+			break;
+		}
+	for (size_t i = 0, reach = 0; i < w->npend; i++) {
+		const struct fam_pend *pp = &w->pend[i];
+
+		/* The frames just ahead (no wide gap: the kernel works for
+		 * every entry read), read with this one. */
+		if (reach < i)
+			reach = i;
+		while (reach + 1 < w->npend && w->pend[reach + 1].pfn - pp->pfn < FAM_KPC_BLOCK &&
+		       w->pend[reach + 1].pfn - w->pend[reach].pfn <= FAM_KPC_GAP)
+			reach++;
+		if (kpc_get(w, pp->pfn, w->pend[reach].pfn) <= pp->n) {
+			count_page(w, pp->n);
+			continue;
+		}
+		for (size_t k = pp->first; k < pp->first + pp->n; k++)
+			if ((r = vec_push(&w->later, w->owned.v[k].key, w->owned.v[k].member)) < 0)
+				return r;
+	}
+	w->npend = 0;
+	w->owned.n = 0;
+	return 0;
+}
+
+/* The comparisons over the window [WS, WE): the members' entries side by
+ * side, each page counted as pagemap_cow_compare counts it. */
+static void window_compare(struct fam_walk *w, uint64_t ws, uint64_t we)
+{
+	uint64_t ps = (uint64_t)w->s->host.page_size;
+
+	for (size_t i = 0; i < w->ncmp && w->cmp[i].start < we; i++) {
+		struct fam_cmp *c = &w->cmp[i];
+		uint64_t a = c->start > ws ? c->start : ws, b = c->end < we ? c->end : we;
+		const uint64_t *pe = w->ent + (size_t)c->other * w->window;
+		const uint64_t *ce = w->ent + (size_t)c->member * w->window;
+
+		for (uint64_t j = (a - ws) / ps; a < b && j < (b - ws) / ps; j++) {
+			enum cow_state st = pagemap_cow_state(pe[j], ce[j], w->pfn);
+
+			c->shared += st == COW_SHARED;
+			c->diverged += st == COW_DIVERGED;
+		}
+	}
 }
 
 /* The next address at or above POS that a member maps, or UINT64_MAX. */
@@ -439,10 +547,14 @@ static int family_sharing(struct fam_walk *w)
 		if (vm_should_quit())
 			return -EINTR;
 		for (uint32_t mi = 0; mi < w->nmembers; mi++)
-			if ((r = window_member(w, mi, pos, we)) < 0)
+			if ((r = window_read(w, mi, pos, we)) < 0)
+				return r;
+		for (size_t j = 0; j < (we - pos) / ps; j++)
+			if ((r = window_address(w, j)) < 0)
 				return r;
 		if ((r = window_settle(w)) < 0)
 			return r;
+		window_compare(w, pos, we);
 		pos = we;
 	}
 	/* The pages mapped across windows, each once with all its owners. */
@@ -470,9 +582,10 @@ static int walk_open(struct fam_walk *w, const struct vm_snapshot *s, const size
 		w->window = FAM_WINDOW_MIN;
 	w->fds = malloc((n ? n : 1) * sizeof(*w->fds));
 	w->cursor = calloc(n ? n : 1, sizeof(*w->cursor));
-	w->ent = malloc(w->window * sizeof(*w->ent));
+	w->ent = malloc((n ? n : 1) * w->window * sizeof(*w->ent));
+	w->at = malloc((n ? n : 1) * sizeof(*w->at));
 	w->hist = calloc(n ? n : 1, sizeof(*w->hist));
-	if (!w->fds || !w->cursor || !w->ent || !w->hist)
+	if (!w->fds || !w->cursor || !w->ent || !w->at || !w->hist)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		w->fds[i] = -1;
@@ -503,8 +616,11 @@ static void walk_close(struct fam_walk *w)
 	free(w->fds);
 	free(w->cursor);
 	free(w->ent);
+	free(w->at);
+	free(w->owned.v);
+	free(w->pend);
+	free(w->cmp);
 	free(w->hist);
-	free(w->keys.v);
 	free(w->later.v);
 }
 
@@ -515,45 +631,98 @@ static uint64_t pages_kb(const struct vm_snapshot *s, uint64_t pages)
 	return pages * (uint64_t)s->host.page_size / 1024;
 }
 
-/* Add PAIR's per-mapping counts (ROOT against a member) to OUT's maps. */
-static int add_erosion(struct vm_family *out, const struct vm_snapshot *s,
-		       const struct vm_cow_pair *pair)
+static int cmp_add(struct fam_walk *w, const struct fam_cmp *c)
 {
-	for (size_t i = 0; i < pair->nmaps; i++) {
-		const struct vm_cow_mapping *cm = &pair->maps[i];
-		struct vm_family_mapping *m = NULL;
-		struct vm_family_share *sh;
+	if (w->ncmp == w->ccmp) {
+		size_t nc = w->ccmp ? 2 * w->ccmp : 64;
+		struct fam_cmp *t = realloc(w->cmp, nc * sizeof(*t));
 
-		if (cm->counts.shared == 0 && cm->counts.diverged == 0)
-			continue;
-		for (size_t k = 0; k < out->nmaps; k++)
-			if (out->maps[k].start == cm->start) {
-				m = &out->maps[k];
-				break;
-			}
-		if (!m) {
-			struct vm_family_mapping *t = realloc(out->maps, (out->nmaps + 1) * sizeof(*t));
-
-			if (!t)
-				return -ENOMEM;
-			out->maps = t;
-			m = &out->maps[out->nmaps];
-			memset(m, 0, sizeof(*m));
-			m->start = cm->start;
-			m->end = cm->end;
-			m->kind = cm->kind;
-			if (!(m->path = strdup(cm->path ? cm->path : "")))
-				return -ENOMEM;
-			out->nmaps++;
-		}
-		sh = realloc(m->procs, (m->nprocs + 1) * sizeof(*sh));
-		if (!sh)
+		if (!t)
 			return -ENOMEM;
-		m->procs = sh;
-		m->procs[m->nprocs++] = (struct vm_family_share){
-			pair->child, pages_kb(s, cm->counts.shared), pages_kb(s, cm->counts.diverged)
-		};
+		w->cmp = t;
+		w->ccmp = nc;
 	}
+	w->cmp[w->ncmp++] = *c;
+	return 0;
+}
+
+/* Comparisons of member MEMBER (process C) with OTHER (process P): every
+ * mapping that starts at the same address in both (cow.c's rule). P is
+ * its parent when PARENT; ROOT says P is the root (the erosion of P's
+ * mappings). */
+static int cmp_pairs(struct fam_walk *w, const struct vm_process *p, const struct vm_process *c,
+		     uint32_t member, uint32_t other, bool parent, bool root)
+{
+	size_t i = 0, j = 0;
+	int r;
+
+	while (i < p->nmaps && j < c->nmaps) {
+		const struct vm_mapping *pm = &p->maps[i], *cm = &c->maps[j];
+
+		if (pm->start != cm->start) {
+			if (pm->start < cm->start)
+				i++;
+			else
+				j++;
+			continue;
+		}
+		r = cmp_add(w, &(struct fam_cmp){ pm->start, pm->end < cm->end ? pm->end : cm->end,
+						  member, other, parent, root ? (ssize_t)i : -1, 0, 0 });
+		if (r < 0)
+			return r;
+		i++;
+		j++;
+	}
+	return 0;
+}
+
+static int cmp_by_start(const void *a, const void *b)
+{
+	const struct fam_cmp *x = a, *y = b;
+
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+/* Is member MI (of the walk) in the tree of member 0, the root? */
+static bool descends(const struct vm_family *out, size_t mi)
+{
+	for (size_t hops = 0; hops <= out->nprocs; hops++) {
+		size_t up = SIZE_MAX;
+
+		if (out->procs[mi].ppid == out->root)
+			return true;
+		for (size_t k = 0; k < out->nprocs; k++)
+			if (out->procs[k].pid == out->procs[mi].ppid)
+				up = k;
+		if (up == SIZE_MAX || up == mi)
+			return false;
+		mi = up;
+	}
+	return false;
+}
+
+/* Every member against its parent, and, when the root is a member, every
+ * member of its tree against it (the same comparison for its children). */
+static int family_comparisons(struct fam_walk *w, const struct vm_family *out)
+{
+	bool root = out->nprocs && out->procs[0].pid == out->root;
+	int r;
+
+	for (uint32_t mi = 0; mi < out->nprocs; mi++) {
+		const struct vm_process *c = &w->s->procs[w->members[mi]];
+		uint32_t pi = UINT32_MAX;
+
+		for (uint32_t k = 0; k < out->nprocs; k++)
+			if (k != mi && out->procs[k].pid == out->procs[mi].ppid)
+				pi = k;
+		if (pi != UINT32_MAX &&
+		    (r = cmp_pairs(w, &w->s->procs[w->members[pi]], c, mi, pi, true, root && pi == 0)) < 0)
+			return r;
+		if (root && mi && pi != 0 && descends(out, mi) &&
+		    (r = cmp_pairs(w, &w->s->procs[w->members[0]], c, mi, 0, false, true)) < 0)
+			return r;
+	}
+	qsort(w->cmp, w->ncmp, sizeof(*w->cmp), cmp_by_start);
 	return 0;
 }
 
@@ -564,20 +733,53 @@ static int map_cmp(const void *a, const void *b)
 	return (x->start > y->start) - (x->start < y->start);
 }
 
-/* Is S->procs[I] in the tree of S->procs[ROOT]? */
-static bool descends(const struct vm_snapshot *s, size_t i, size_t root)
+/* The comparisons' counts into OUT: each member's against its parent, and
+ * the root's mappings that a member still shares or has copied. */
+static int family_results(struct fam_walk *w, struct vm_family *out)
 {
-	for (size_t hops = 0; hops <= s->nprocs; hops++) {
-		ssize_t up;
+	const struct vm_process *root = &w->s->procs[w->members[0]];
 
-		if (s->procs[i].ppid == s->procs[root].pid)
-			return true;
-		up = proc_index(s, s->procs[i].ppid);
-		if (up < 0 || (size_t)up == i)
-			return false;
-		i = (size_t)up;
+	for (size_t i = 0; i < w->ncmp; i++) {
+		const struct fam_cmp *c = &w->cmp[i];
+		struct vm_family_mapping *m = NULL;
+		struct vm_family_share *sh;
+
+		if (c->parent) {
+			out->procs[c->member].has_parent = true;
+			out->procs[c->member].shared_kb += pages_kb(w->s, c->shared);
+			out->procs[c->member].diverged_kb += pages_kb(w->s, c->diverged);
+		}
+		if (c->rootmap < 0 || (c->shared == 0 && c->diverged == 0))
+			continue;
+		for (size_t k = 0; k < out->nmaps; k++)
+			if (out->maps[k].start == c->start)
+				m = &out->maps[k];
+		if (!m) {
+			const struct vm_mapping *rm = &root->maps[c->rootmap];
+			struct vm_family_mapping *t = realloc(out->maps, (out->nmaps + 1) * sizeof(*t));
+
+			if (!t)
+				return -ENOMEM;
+			out->maps = t;
+			m = &out->maps[out->nmaps];
+			memset(m, 0, sizeof(*m));
+			m->start = rm->start;
+			m->end = rm->end;
+			m->kind = rm->kind;
+			if (!(m->path = strdup(rm->path ? rm->path : "")))
+				return -ENOMEM;
+			out->nmaps++;
+		}
+		sh = realloc(m->procs, (m->nprocs + 1) * sizeof(*sh));
+		if (!sh)
+			return -ENOMEM;
+		m->procs = sh;
+		m->procs[m->nprocs++] = (struct vm_family_share){
+			out->procs[c->member].pid, pages_kb(w->s, c->shared), pages_kb(w->s, c->diverged)
+		};
 	}
-	return false;
+	qsort(out->maps, out->nmaps, sizeof(*out->maps), map_cmp);
+	return 0;
 }
 
 int family_compute(const struct vm_snapshot *s, struct vm_family *out)
@@ -642,60 +844,17 @@ int family_compute(const struct vm_snapshot *s, struct vm_family *out)
 		goto fail;
 	}
 
-	/* Against the parent: cow.c's comparison of the pair. */
-	out->pfn = true;
-	for (size_t k = 0; k < out->nprocs; k++) {
-		struct vm_family_proc *fp = &out->procs[k];
-		ssize_t pi = proc_index(s, fp->ppid), ci = proc_index(s, fp->pid);
-		struct vm_cow_pair pair;
-
-		if (pi < 0 || pi == ci)
-			continue;
-		r = cow_compare(&s->procs[pi], &s->procs[ci], false, &pair);
-		if (r == -ESRCH)
-			continue;
-		if (r < 0)
-			goto fail;
-		fp->has_parent = true;
-		fp->shared_kb = pages_kb(s, pair.totals.shared);
-		fp->diverged_kb = pages_kb(s, pair.totals.diverged);
-		if (!pair.pfn)
-			out->pfn = false;
-		/* The root's own children: the same pair tells its mappings. */
-		r = pi == 0 ? add_erosion(out, s, &pair) : 0;
-		vm_cow_pair_fini(&pair);
-		if (r < 0)
-			goto fail;
-	}
-	/* Deeper members against the root itself. */
-	for (size_t k = 0; k < out->nprocs; k++) {
-		ssize_t ci = proc_index(s, out->procs[k].pid);
-		struct vm_cow_pair pair;
-
-		if (ci <= 0 || s->procs[ci].ppid == out->root || !descends(s, (size_t)ci, 0))
-			continue;
-		r = cow_compare(&s->procs[0], &s->procs[ci], false, &pair);
-		if (r == -ESRCH)
-			continue;
-		if (r < 0)
-			goto fail;
-		r = add_erosion(out, s, &pair);
-		vm_cow_pair_fini(&pair);
-		if (r < 0)
-			goto fail;
-	}
-	qsort(out->maps, out->nmaps, sizeof(*out->maps), map_cmp);
-
-	/* Footprint and histogram. */
+	/* Footprint, histogram and the comparisons, in one walk. */
 	zctx = pagemap_open(s->procs[alive[0]].pid, PM_BACKEND_AUTO);
 	if (!zctx) {
 		r = errno == ESRCH || errno == ENOENT ? -ESRCH : -errno;
 		goto fail;
 	}
-	if ((r = walk_open(&w, s, alive, nalive, zctx)) < 0 || (r = family_sharing(&w)) < 0)
+	if ((r = walk_open(&w, s, alive, nalive, zctx)) < 0 ||
+	    (r = family_comparisons(&w, out)) < 0 || (r = family_sharing(&w)) < 0 ||
+	    (r = family_results(&w, out)) < 0)
 		goto fail;
-	if (!w.pfn)
-		out->pfn = false;
+	out->pfn = w.pfn;
 	out->footprint_kb = pages_kb(s, w.footprint);
 	out->nsharing = nalive;
 	out->sharing_kb = calloc(nalive, sizeof(*out->sharing_kb));

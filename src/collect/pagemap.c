@@ -997,7 +997,7 @@ static uint64_t scan_first_page(struct pagemap_ctx *ctx, uint64_t a, uint64_t b)
 /* Swap type and offset: the entry without its flag bits. */
 #define PM_SWAP_MASK ((1ULL << 55) - 1)
 
-static uint8_t cow_page(uint64_t p, uint64_t c, bool pfn)
+enum cow_state pagemap_cow_state(uint64_t p, uint64_t c, bool pfn)
 {
 	bool hp = PM_ENTRY_PRESENT(p) | PM_ENTRY_SWAPPED(p);
 	bool hc = PM_ENTRY_PRESENT(c) | PM_ENTRY_SWAPPED(c);
@@ -1187,7 +1187,7 @@ int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
 		if ((r = cow_read_pair(parent, child, w, pos, n)) < 0)
 			goto fail;
 		for (size_t i = 0; i < n; i++) {
-			uint8_t s = cow_page(parent->ent[i], child->ent[i], pfn);
+			uint8_t s = (uint8_t)pagemap_cow_state(parent->ent[i], child->ent[i], pfn);
 
 			if (s != run && runlen) {
 				if ((r = cow_add(&o, run, runlen)) < 0)
