@@ -255,8 +255,8 @@ static char *proc_title(const struct vm_process *p)
 
 /* ---- footprint and sharing histogram ------------------------------------- */
 
-/* Most page entries held for one window, all members together (8 MiB). */
-#define FAM_WINDOW_ENTRIES (1u << 20)
+/* Most page entries held for one window, all members together (2 MiB). */
+#define FAM_WINDOW_ENTRIES (1u << 18)
 #define FAM_WINDOW_MIN 512
 /* kpagecount entries read at once around a wanted PFN. */
 #define FAM_KPC_BLOCK 4096
