@@ -226,22 +226,26 @@ out:
  * and nginx rewrite theirs into a title); [comm] when there is none. */
 static char *proc_title(const struct vm_process *p)
 {
-	size_t len = 0;
+	size_t len = 0, n = p->ncmdline;
 	char *t;
 
+	/* A rewritten title is padded with NULs (setproctitle, postgres):
+	 * those empty arguments at the end are not part of it. */
+	while (n > 1 && p->cmdline[n - 1][0] == '\0')
+		n--;
 	if (p->ncmdline == 0) {
-		size_t n = strlen(p->comm ? p->comm : "") + 3;
-		if ((t = malloc(n)))
-			snprintf(t, n, "[%s]", p->comm ? p->comm : "");
+		size_t sz = strlen(p->comm ? p->comm : "") + 3;
+		if ((t = malloc(sz)))
+			snprintf(t, sz, "[%s]", p->comm ? p->comm : "");
 		return t;
 	}
-	for (size_t i = 0; i < p->ncmdline; i++)
+	for (size_t i = 0; i < n; i++)
 		len += strlen(p->cmdline[i]) + 1;
 	t = malloc(len + 1);
 	if (!t)
 		return NULL;
 	t[0] = '\0';
-	for (size_t i = 0, o = 0; i < p->ncmdline; i++) {
+	for (size_t i = 0, o = 0; i < n; i++) {
 		size_t l = strlen(p->cmdline[i]);
 
 		if (i)
