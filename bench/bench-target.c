@@ -3,8 +3,10 @@
  * unmaps 64 KiB in a loop and records its slowest round (the stall a reader
  * of this process's page tables can cause through the mmap lock).
  *
- * usage: bench-target READY_FILE GIB [--no-fork] [--reserve]
+ * usage: bench-target READY_FILE GIB [--no-fork] [--reserve] [--workers N]
  *   --reserve  also reserve 1 TiB PROT_NONE, never touched
+ *   --workers  fork N children (a prefork family), child i rewriting every
+ *              8th page from page i % 8
  * SIGUSR1 resets the worst stall; SIGUSR2 writes it (nanoseconds) to
  * READY_FILE.stall. READY_FILE gets "parent=PID child=PID addr=0x..
  * pages=N\nready\n" (child=0 with --no-fork). Runs until killed; the child
@@ -94,11 +96,11 @@ int main(int argc, char **argv)
 	volatile char *m;
 	pthread_t th;
 	char text[256];
-	pid_t child = 0;
-	int pfd[2];
+	pid_t child = 0, w;
+	int pfd[2], workers = 1;
 
 	if (argc < 3 || sysconf(_SC_PAGESIZE) != (long)PAGE) {
-		fprintf(stderr, "usage: bench-target READY_FILE GIB [--no-fork] [--reserve]\n");
+		fprintf(stderr, "usage: bench-target READY_FILE GIB [--no-fork] [--reserve] [--workers N]\n");
 		return 2;
 	}
 	ready = argv[1];
@@ -106,6 +108,8 @@ int main(int argc, char **argv)
 	for (int i = 3; i < argc; i++) {
 		fork_child &= strcmp(argv[i], "--no-fork") != 0;
 		reserve |= strcmp(argv[i], "--reserve") == 0;
+		if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc)
+			workers = atoi(argv[++i]);
 	}
 	npages = len / PAGE;
 	if (reserve && mmap(NULL, 1UL << 40, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
@@ -123,15 +127,17 @@ int main(int argc, char **argv)
 		madvise((void *)m, len, MADV_NOHUGEPAGE);
 	for (size_t i = 0; i < npages; i++)
 		m[i * PAGE] = 1;
-	if (fork_child && npages) {
+	if (fork_child && npages && pipe(pfd) < 0)
+		return 1;
+	for (int k = 0; fork_child && npages && k < workers; k++) {
 		char c;
-		if (pipe(pfd) < 0 || (child = fork()) < 0) {
+		if ((w = fork()) < 0) {
 			perror("bench-target: fork");
 			return 1;
 		}
-		if (child == 0) {
+		if (w == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			for (size_t i = 0; i < npages; i += 8)
+			for (size_t i = (size_t)k % 8; i < npages; i += 8)
 				m[i * PAGE] = 2;
 			if (write(pfd[1], "k", 1) != 1)
 				_exit(1);
@@ -140,6 +146,8 @@ int main(int argc, char **argv)
 		}
 		if (read(pfd[0], &c, 1) != 1)
 			return 1;
+		if (k == 0)
+			child = w;
 	}
 	signal(SIGUSR1, on_signal);
 	signal(SIGUSR2, on_signal);

@@ -6,7 +6,7 @@ per page of the target, peak RSS of the tool, the worst stall of the
 target's mmap/munmap thread while the tool ran, and the ratios to pmap.
 
 Run by `make bench`; BENCH_ARGS passes options (e.g. --sizes "1 4 16")."""
-import argparse, os, platform, resource, signal, statistics, subprocess, sys, tempfile, time
+import argparse, os, platform, resource, shutil, signal, statistics, subprocess, sys, tempfile, time
 
 def start_target(target, tmp, gib, extra):
     ready = os.path.join(tmp, "ready.%s" % gib)
@@ -86,6 +86,9 @@ def main():
                     help="skip the 1 TiB reservation round")
     ap.add_argument("--live-gib", type=float, default=0,
                     help="also measure the live screen on a target this big (16)")
+    ap.add_argument("--family", default="16 1",
+                    help="a family round: WORKERS GIB (a master with GIB written, each worker "
+                         "rewriting 1/8 of it); '' skips it")
     a = ap.parse_args()
     u = platform.uname()
     mem = int(open("/proc/meminfo").readline().split()[1]) // (1 << 20)
@@ -118,6 +121,30 @@ def main():
                 print("  ratios: snapshot --pages / pmap -XX = %.3f (target <= 0.25); "
                       "cow / 2 x pmap -XX = %.3f (target <= 0.5)" %
                       (snap[0] / pm[0], cw[0] / (2 * pm[0])))
+            finally:
+                proc.kill()
+                proc.wait()
+        if a.family:
+            nw, gib = a.family.split()
+            proc, ready, parent, child, pages = start_target(a.target, tmp, gib, ["--workers", nw])
+            try:
+                kids = open("/proc/%d/task/%d/children" % (parent, parent)).read().split()
+                members = [str(parent)] + kids
+                fpages = pages * len(members)
+                print("\nfamily: a master with %s GiB written and %s workers, each rewrote 1/8 "
+                      "(%d pages in all); %d runs each" % (gib, nw, fpages, a.reps))
+                header()
+                fam = measure("vmatlas family (text)", [a.vmatlas, "family", str(parent)],
+                              parent, ready, a.reps, fpages)
+                measure("vmatlas family --format=prom", [a.vmatlas, "family", "--format=prom",
+                        str(parent)], parent, ready, a.reps, fpages)
+                if shutil.which("smem"):
+                    measure("smem -P (PSS, USS of each)", ["smem", "-P", "bench-target"],
+                            parent, ready, a.reps, fpages)
+                pm = measure("pmap -XX of every member", ["pmap", "-XX"] + members,
+                             parent, ready, a.reps, fpages)
+                print("  ratio: vmatlas family / pmap -XX of every member = %.3f (target <= 1)" %
+                      (fam[0] / pm[0]))
             finally:
                 proc.kill()
                 proc.wait()

@@ -57,6 +57,25 @@ start_cow_pair() {
 	[ -n "$P" ] && [ -n "$C" ] && [ -n "$ADDR" ] || hard_error "bad ready file: $(cat "$READY")"
 }
 
+# start_prefork: the family of tests/targets/prefork (as root it drops to
+# nobody); sets M W1 W2 W3 G (master, workers, grandchild) and ADDR (its
+# region), and kills them all at the end. It runs a copy of the program of
+# its own: the page cache pages of a binary that another test's family
+# maps too would move this family's PSS.
+start_prefork() {
+	local k
+	chmod 1777 "$TEST_TMP"
+	cp "$TARGETS/prefork" "$TEST_TMP/prefork" || hard_error "cannot copy the prefork target"
+	TARGETS=$TEST_TMP start_target prefork
+	for k in master worker1 worker2 worker3 grandchild addr; do
+		eval "PF_$k=\$(sed -n 's/.*$k=\([0-9a-fx]*\).*/\1/p' \"\$READY\")"
+	done
+	M=$PF_master W1=$PF_worker1 W2=$PF_worker2 W3=$PF_worker3 G=$PF_grandchild ADDR=$PF_addr
+	[ -n "$M" ] && [ -n "$W1" ] && [ -n "$W2" ] && [ -n "$W3" ] && [ -n "$G" ] && [ -n "$ADDR" ] ||
+		hard_error "bad ready file: $(cat "$READY")"
+	TEST_PIDS="$TEST_PIDS $W1 $W2 $W3 $G"
+}
+
 # ready_value KEY: a value the target wrote as "KEY=VALUE" to its ready file.
 ready_value() { sed -n "s/^$1=//p" "$READY" | head -n 1; }
 

@@ -1,9 +1,10 @@
 #!/bin/sh
 # `vmatlas demo` in a terminal opens the live screen on the COW view of the
-# demo program: its child's divergence grows across refreshes (the 8192
-# pages of the arena, all written before the fork, are shared or diverged);
-# the tab line says the demo is killed on quit, and quitting kills it
-# (parent and forked child); it runs on a terminal of its own (Output view).
+# demo program: its first worker's divergence grows across refreshes (the
+# 8192 pages of the arena, all written before the fork, are shared or
+# diverged); the Tree view shows three workers eroding at three paces; the
+# tab line says the demo is killed on quit, and quitting kills it (parent
+# and forked workers); it runs on a terminal of its own (Output view).
 . "$TESTLIB"
 . "$srcdir/tests/tui-lib.sh"
 
@@ -13,7 +14,7 @@ DPID=$(screen | sed -n 's/^PID \([0-9]*\) .*/\1/p' | head -n 1)
 CPID=$(cat /proc/"$DPID"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' | head -n 1)
 [ -n "$CPID" ] || fail "the demo has no forked child"
 TEST_PIDS="$TEST_PIDS $DPID $CPID"
-wait_for "parent $DPID vmatlas-demo -> child $CPID vmatlas-demo-ch"
+wait_for "parent $DPID vmatlas-demo -> child $CPID vmatlas-demo-w1"
 if [ "$(id -u)" = 0 ]; then
 	wait_for "^exact \(PFN\)"
 else
@@ -56,6 +57,22 @@ wait_for " heap .*\[heap\]"
 keys 2 / heap Enter
 wait_for "^> +[0-9a-f]+ +[0-9a-f]+ rw-p heap" 5
 ok "the demo's heap grows live"
+# The family view: three workers, each copying the arena at its own pace
+# (32, 8 and 2 pages every 100 ms), the first fastest.
+keys 7
+wait_for "^family of $DPID: footprint "
+rates() {
+	screen | awk -v p="$DPID" '$2 == p && $9 ~ /^[0-9.]+$/ { printf "%s ", $9 }'
+}
+for i in $(seq 1 60); do
+	set -- $(rates)
+	[ $# = 3 ] && awk -v a="$1" -v b="$2" -v c="$3" 'BEGIN { exit !(a > b && b > c && c > 0) }' && break
+	sleep 0.1
+done
+[ $# = 3 ] || { screen >&2; fail "the family view does not show three workers with rates"; }
+awk -v a="$1" -v b="$2" -v c="$3" 'BEGIN { exit !(a > b && b > c && c > 0) }' ||
+	fail "erosion rates not in the workers' order: $1 $2 $3 kB/s"
+ok "the family view shows three workers eroding at three paces ($1 $2 $3 kB/s)"
 keys q
 expect_eq "exit status" "$(tui_exit_status)" 0
 for p in $DPID $CPID; do

@@ -23,7 +23,7 @@ watch() {
 	wait_for "^PID $P spawner running"
 	VPID=$(pgrep -f "^$VMATLAS -d 0.2 $* *$P$")
 	keys 7
-	wait_for "^ +$P +[0-9]+ [a-z]+ +spawner +<- shown +$TARGETS/spawner "
+	wait_for "^ +$P +[0-9]+ [a-z]+ .* spawner( [^ ]+)* +<- shown$"
 }
 # cow_and_quit: the child's divergence (10 diverged, 90 shared pages of the
 # region), then quit: both left running, untraced.
@@ -36,14 +36,14 @@ cow_and_quit() {
 }
 
 watch
-wait_for "^ +$C +$P [a-z]+ +\`- spawner +$TARGETS/spawner "
+wait_for "^ +$C +$P [a-z]+ .* \`- spawner( [^ ]+)*$"
 expect_eq "the existing child's tracer" "$(proc_tracer_pid "$C")" "$VPID"
 ok "an existing child is in the tree and followed"
 cow_and_quit
 
 watch --no-follow
 wait_for "attached \(left as found on quit\)$"
-wait_for "^ +$C +$P [a-z]+ +\`- spawner +\(read only: not followed\) +$TARGETS/spawner "
+wait_for "^ +$C +$P [a-z]+ .* \`- spawner( [^ ]+)* +\(read only: not followed\)$"
 expect_eq "the parent's tracer" "$(proc_tracer_pid "$P")" "$VPID"
 expect_eq "the child's tracer with --no-follow" "$(proc_tracer "$C")" 0
 ok "--no-follow: the child is listed, read only, not traced"

@@ -36,7 +36,7 @@ wait_for "^PID $P spawner running"
 C=$(fork_child "$READY")
 TEST_PIDS="$TEST_PIDS $C"
 keys 7
-wait_for "^ +$C +$P [a-z]+ +\`- spawner +$TARGETS/spawner "
+wait_for "^ +$C +$P [a-z]+ .* \`- spawner( [^ ]+)*$"
 VPID=$(pgrep -f "^$VMATLAS -d 0.2 $P$")
 expect_eq "child traced by vmatlas" "$(proc_tracer_pid "$C")" "$VPID"
 kill -KILL "$VPID"
@@ -62,7 +62,7 @@ launch_tree() {
 	LC=$(fork_child "$l")
 	TEST_PIDS="$TEST_PIDS $LC"
 	keys 7
-	wait_for "^ +$LC +$LP [a-z]+ +\`- spawner +$TARGETS/spawner "
+	wait_for "^ +$LC +$LP [a-z]+ .* \`- spawner( [^ ]+)*$"
 }
 
 # Launched, then q: the program and its child are killed.

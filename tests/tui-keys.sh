@@ -29,13 +29,13 @@ keys Tab
 wait_for "^thread $TPID \([SR]\) sp 0x[0-9a-f]+ tuitarget"
 ok "Tab: Stacks view"
 keys Tab Tab
-wait_for "^ +PID +PPID +STATE +PROCESS"
+wait_for "^ +PID +PPID +STATE +RSS .* PROCESS"
 ok "Tab Tab: past the COW view to the Tree view"
 keys Tab
 wait_for "^ +$W8 +anon +8\.0M rw-p \[anon\]"
 ok "Tab: back to the Layout view"
 keys BTab
-wait_for "^ +PID +PPID +STATE +PROCESS"
+wait_for "^ +PID +PPID +STATE +RSS .* PROCESS"
 ok "shift-Tab: back to the Tree view"
 
 keys 2

@@ -32,4 +32,7 @@ int json_write(FILE *f, const json_t *doc, bool compact);
 /* The document's "cow" array: every copy-on-write pair of S. */
 json_t *cow_pairs_to_json(const struct vm_snapshot *s, unsigned flags);
 
+/* The document's "family" object (vmatlas family). */
+json_t *family_to_json(const struct vm_family *f);
+
 #endif

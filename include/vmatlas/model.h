@@ -231,6 +231,50 @@ struct vm_cow_pair {
 	struct vm_cow_counts totals;
 };
 
+/* A family of processes (a root and its descendants) and where its memory
+ * goes (collect/family.c). kB everywhere; pages * page size / 1024. */
+struct vm_family_proc {
+	pid_t pid, ppid;
+	unsigned depth;      /* 0 for a root, 1 for its children... */
+	char *comm;          /* owned */
+	char *title;         /* owned: the command line as ps shows it */
+	/* From /proc/PID/smaps_rollup: the kernel's own numbers. */
+	uint64_t rss_kb, pss_kb, uss_kb, swap_kb, swap_pss_kb;
+	bool has_parent;     /* its parent is in the family: the next two count */
+	uint64_t shared_kb;  /* same physical page (or swap entry) at the same
+			      * address as in its parent */
+	uint64_t diverged_kb; /* both have the page, each its own copy */
+};
+
+/* One member's pages in one mapping of the root, against the root's. */
+struct vm_family_share {
+	pid_t pid;
+	uint64_t shared_kb, diverged_kb;
+};
+
+struct vm_family_mapping {
+	uint64_t start, end;  /* the root's mapping */
+	char *path;           /* owned */
+	enum vm_kind kind;
+	struct vm_family_share *procs; /* owned: the members that have it */
+	size_t nprocs;
+};
+
+struct vm_family {
+	pid_t root;
+	bool pfn;             /* PFNs compared; false: the exclusive-bit estimate */
+	uint64_t footprint_kb; /* every resident physical page once */
+	uint64_t rss_sum_kb;  /* the members' RSS added up */
+	uint64_t *sharing_kb; /* owned: [k - 1] resident memory mapped by exactly
+			       * k of the family's processes, k = 1..nsharing */
+	size_t nsharing;
+	struct vm_family_proc *procs; /* owned, in tree order */
+	size_t nprocs;
+	struct vm_family_mapping *maps; /* owned: the root's mappings that a
+					 * member has, by address */
+	size_t nmaps;
+};
+
 struct vm_snapshot {
 	struct timespec taken_at; /* CLOCK_REALTIME */
 	struct vm_host host;
@@ -240,12 +284,14 @@ struct vm_snapshot {
 	size_t ncows;
 	bool live;             /* taken from a running process (non-atomic) */
 	double frozen_ms;      /* >= 0 when taken with --freeze */
+	struct vm_family *family; /* owned; may be NULL */
 };
 
 /* Allocation helpers; _free on NULL is a no-op. */
 void vm_mapping_fini(struct vm_mapping *m);
 void vm_process_fini(struct vm_process *p);
 void vm_cow_pair_fini(struct vm_cow_pair *c);
+void vm_family_fini(struct vm_family *f);
 void vm_snapshot_free(struct vm_snapshot *s);
 
 /* Recompute p->totals from p->maps. */

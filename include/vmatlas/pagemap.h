@@ -70,6 +70,10 @@ int pagemap_scan_mapping_cached(struct pagemap_ctx *ctx, struct pagemap_cache *c
 void pagemap_cache_sweep(struct pagemap_cache *c);
 #define PM_CACHE_MAX_AGE 10
 
+/* Is PFN one of the zero pages (the 4 KiB one, or part of the huge one)?
+ * False when PFNs do not show. */
+bool pagemap_pfn_is_zero(const struct pagemap_ctx *ctx, uint64_t pfn);
+
 /* Whether the kernel keeps soft-dirty bits (CONFIG_MEM_SOFT_DIRTY);
  * soft_dirty counts are left out (unknown) when it does not. */
 bool pagemap_soft_dirty_supported(void);
@@ -126,6 +130,9 @@ struct cow_counts {
 int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
 			uint64_t start, uint64_t end, struct cow_counts *out,
 			struct vm_page_run **runs, size_t *nruns);
+/* The state of one page from its raw PARENT and CHILD entries, as
+ * pagemap_cow_compare counts it (PFN: the frames are visible). */
+enum cow_state pagemap_cow_state(uint64_t parent, uint64_t child, bool pfn);
 const char *cow_state_name(enum cow_state s);
 /* "pfn" or "exclusive-bit", as in the JSON documents. */
 const char *cow_precision_name(enum cow_precision p);

@@ -36,4 +36,16 @@ const char *fmt_bytes(char *buf, size_t len, uint64_t bytes);
  * where its stack is), then its frames "#N 0xPC SYMBOL+0xOFF (OBJECT)". */
 int stacks_write_text(FILE *f, const struct vm_process *p);
 
+/* A family (out_family.c): the table, footprint, histogram and the root's
+ * most eroded mappings; the Prometheus text exposition format. */
+int family_write_text(FILE *f, const struct vm_family *fam);
+int family_write_prom(FILE *f, const struct vm_family *fam);
+/* DIVERGED as a percentage of SHARED + DIVERGED (0 when both are 0). */
+double family_eroded_pct(uint64_t shared_kb, uint64_t diverged_kb);
+/* SVG: each family member's diverged memory over N snapshots that hold a
+ * family (erosion curves; out_svg.c). */
+int family_timeline_write_svg(FILE *f, struct vm_snapshot *const *snaps, size_t n);
+/* "pfn" or "estimate", as every output states it. */
+const char *family_precision_name(const struct vm_family *f);
+
 #endif

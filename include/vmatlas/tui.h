@@ -24,6 +24,8 @@ struct tui_want {
 	bool cow;                      /* compare PID with a child (COW view) */
 	pid_t cow_child;               /* that child; 0: the first one known */
 	bool soft_dirty;               /* the runs carry soft-dirty bits */
+	bool family;                   /* the family of the tree (Tree view):
+					* snapshot->family */
 };
 
 /* One process of a followed tree (the process list). */

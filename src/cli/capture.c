@@ -46,7 +46,8 @@ int capture_timeline(const pid_t *pids, size_t npids, const struct snapshot_opts
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (;;) {
 		pid_t failed = 0;
-		struct vm_snapshot *s = snapshot_take(pids, npids, so, &failed);
+		struct vm_snapshot *s = co->take ? co->take(co->take_arg, &failed)
+					       : snapshot_take(pids, npids, so, &failed);
 		json_t *doc;
 		siginfo_t si;
 		struct timespec now, wait;

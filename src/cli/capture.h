@@ -15,6 +15,10 @@ struct capture_opts {
 	double interval;      /* seconds between snapshots */
 	unsigned long count;  /* 0: until SIGINT/SIGTERM */
 	unsigned flags;       /* OUT_* */
+	/* Takes each snapshot instead of snapshot_take(PIDS) when set (a
+	 * family, whose members change): NULL with errno and *FAILED. */
+	struct vm_snapshot *(*take)(void *arg, pid_t *failed);
+	void *take_arg;
 };
 
 /* Take a snapshot of PIDS every interval and append it to the output as one

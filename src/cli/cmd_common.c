@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,32 @@ int cmd_check_namespace(void)
 		return 0;
 	vm_error("%s", msg);
 	return -EXDEV;
+}
+
+int cmd_parse_interval(const char *cmd, int opt, const char *arg, double *interval,
+		       unsigned long *count)
+{
+	char *end, *e;
+	uint64_t n;
+
+	if (opt == 'i') {
+		errno = 0;
+		*interval = strtod(arg, &end);
+		if (errno == 0 && end != arg && *end == '\0' && *interval >= 0.001 &&
+		    *interval <= 86400.0 * 365)
+			return 0;
+	} else if (parse_u64(arg, &n) == 0 && n > 0 && n <= ULONG_MAX) {
+		*count = (unsigned long)n;
+		return 0;
+	}
+	e = escape_untrusted(arg);
+	if (opt == 'i')
+		vm_error("%s: --interval wants seconds from 0.001 (one millisecond) to 31536000 (a year), not '%s'",
+			 cmd, e ? e : "?");
+	else
+		vm_error("%s: --count wants a positive number, not '%s'", cmd, e ? e : "?");
+	free(e);
+	return -EINVAL;
 }
 
 int cmd_parse_pids(char *const *args, size_t n, pid_t *pids)

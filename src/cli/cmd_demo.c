@@ -199,9 +199,10 @@ int cmd_demo(int argc, char **argv)
 		case 'h':
 			printf("Usage: vmatlas demo [-d SECONDS] [--no-color] [--ascii]\n"
 			       "       vmatlas demo --format=text|json\n"
-			       "Run the bundled demo program (a textbook layout, a thread and a\n"
-			       "forked child writing its copy-on-write pages) and show it live\n"
-			       "on the COW view (the child's divergence from its parent), or\n"
+			       "Run the bundled demo program (a textbook layout, a thread and three\n"
+			       "forked workers writing their copy-on-write pages at three paces)\n"
+			       "and show it live on the COW view (the first worker's divergence\n"
+			       "from its parent; the Tree view shows the family), or\n"
 			       "print one snapshot of it with --format. It runs until you quit;\n"
 			       "the demo (parent and child) is killed when vmatlas quits.\n");
 			return 0;

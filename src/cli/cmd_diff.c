@@ -341,6 +341,19 @@ static int diff_snapshots(struct diff_run *dr, const struct side *sa, const stru
 		if (!seen)
 			ret |= diff_pair(dr, sa, &empty_process, sb, &b->procs[j]);
 	}
+	/* Two moments of a family (vmatlas family): how it moved. */
+	if (a->family && b->family) {
+		if (dr->format == FMT_JSON) {
+			json_t *j = diff_family_json(a->family, b->family);
+
+			if (!j || json_dumpf(j, dr->out, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0)
+				ret = 1;
+			json_decref(j);
+			fputc('\n', dr->out);
+		} else {
+			diff_family_write_text(dr->out, a->family, b->family);
+		}
+	}
 	return ret;
 }
 
@@ -471,7 +484,7 @@ int cmd_diff(int argc, char **argv)
 				 sa.s->host.page_size, sb.s->host.page_size);
 			goto out;
 		}
-		dr.jsonl = sa.s->nprocs > 1 || sb.s->nprocs > 1;
+		dr.jsonl = sa.s->nprocs > 1 || sb.s->nprocs > 1 || (sa.s->family && sb.s->family);
 		ret = diff_snapshots(&dr, &sa, &sb);
 	} else {
 		size_t steps;
@@ -483,7 +496,7 @@ int cmd_diff(int argc, char **argv)
 			goto out;
 		}
 		steps = each ? ta->nsnaps - 1 : 1;
-		dr.jsonl = steps > 1 || ta->snaps[0]->nprocs > 1;
+		dr.jsonl = steps > 1 || ta->snaps[0]->nprocs > 1 || ta->snaps[0]->family;
 		ret = 0;
 		for (size_t i = 0; i < steps; i++) {
 			size_t ia = each ? i : 0, ib = each ? i + 1 : ta->nsnaps - 1;

@@ -89,30 +89,7 @@ static int snapshot_freeze(struct tracer *t, const pid_t *pids, size_t npids)
 /* --interval SECONDS (> 0, fractions allowed) or --count N (> 0). */
 static int follow_parse_number(int opt, const char *arg, struct follow_opts *fo)
 {
-	char *end;
-	uint64_t n;
-
-	if (opt == 'i') {
-		errno = 0;
-		fo->interval = strtod(arg, &end);
-		if (errno == 0 && end != arg && *end == '\0' && fo->interval >= 0.001 &&
-		    fo->interval <= 86400.0 * 365)
-			return 0;
-	} else if (parse_u64(arg, &n) == 0 && n > 0 && n <= ULONG_MAX) {
-		fo->count = (unsigned long)n;
-		return 0;
-	}
-	{
-		char *e = escape_untrusted(arg);
-
-		if (opt == 'i')
-			vm_error("snapshot: --interval wants seconds from 0.001 (one millisecond) to 31536000 (a year), not '%s'",
-				 e ? e : "?");
-		else
-			vm_error("snapshot: --count wants a positive number, not '%s'", e ? e : "?");
-		free(e);
-	}
-	return -EINVAL;
+	return cmd_parse_interval("snapshot", opt, arg, &fo->interval, &fo->count);
 }
 
 /* Backtraces of every process of S (--stacks), through *T (created when

@@ -24,7 +24,8 @@ static void view_usage(FILE *f)
 		"On a terminal it opens the live screen offline ([ and ] step through a\n"
 		"timeline); into a pipe or with --format it prints.\n\n"
 		"  -f, --format=FMT   text, json or svg: print instead of opening the screen\n"
-		"      --svg=OUT      write the picture to OUT (a timeline: a chart over time)\n"
+		"      --svg=OUT      write the picture to OUT (a timeline: a chart over time;\n"
+		"                     a family's: each member's erosion curve)\n"
 		"  -n, --index=N      the Nth snapshot of a timeline (1 = first, -1 = last,\n"
 		"                     the default)\n"
 		"  -o, --output=FILE  write to FILE atomically instead of stdout\n"
@@ -38,6 +39,9 @@ static int render_timeline(FILE *f, const void *arg)
 {
 	const struct vm_timeline *t = arg;
 
+	/* A family's timeline (vmatlas family --interval): its erosion. */
+	if (t->snaps[0]->family)
+		return family_timeline_write_svg(f, t->snaps, t->nsnaps);
 	return timeline_write_svg(f, t->snaps, t->nsnaps);
 }
 

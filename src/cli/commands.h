@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <jansson.h>
 
 enum { EXIT_USAGE = 2 };
 
@@ -41,6 +42,11 @@ int cmd_out_option(struct cmd_out *o, int c, const char *arg);
 /* Without -f, the format an output file's name asks for: FILE.json,
  * FILE.jsonl (and .gz of them) JSON, FILE.svg SVG when SVG_OK. */
 void cmd_out_format_from_name(struct cmd_out *o, bool svg_ok);
+/* --interval SECONDS (OPT 'i': > 0, fractions allowed) into *INTERVAL, or
+ * --count N (> 0) into *COUNT; -EINVAL after saying why (CMD names the
+ * command). */
+int cmd_parse_interval(const char *cmd, int opt, const char *arg, double *interval,
+		       unsigned long *count);
 /* N PID arguments into PIDS; says which one is not a PID (-EINVAL). */
 int cmd_parse_pids(char *const *args, size_t n, pid_t *pids);
 /* 0 when /proc is of vmatlas's PID namespace, else says so: -EXDEV. The
@@ -48,9 +54,15 @@ int cmd_parse_pids(char *const *args, size_t n, pid_t *pids);
 int cmd_check_namespace(void);
 int cmd_demo(int argc, char **argv);
 int cmd_cow(int argc, char **argv);
+int cmd_family(int argc, char **argv);
 int cmd_addr(int argc, char **argv);
 int cmd_stacks(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+/* What moved in a family between snapshots A and B (diff_family.c): a
+ * table, or one JSON object {"family": ...} of [A, B] pairs. */
+struct vm_family;
+void diff_family_write_text(FILE *f, const struct vm_family *a, const struct vm_family *b);
+json_t *diff_family_json(const struct vm_family *a, const struct vm_family *b);
 int cmd_view(int argc, char **argv);
 
 struct vm_timeline;

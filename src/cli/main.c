@@ -19,6 +19,7 @@ static const struct command {
 	{ "demo", cmd_demo, "the live screen on a bundled demo whose forked child diverges" },
 	{ "snapshot", cmd_snapshot, "print or save the layout and page states of processes" },
 	{ "cow", cmd_cow, "compare a parent's and a child's pages: shared or copied on write" },
+	{ "family", cmd_family, "a process and its descendants: PSS, USS, sharing, copy-on-write erosion" },
 	{ "addr", cmd_addr, "what is at addresses of a process: mapping, section, symbol, page" },
 	{ "stacks", cmd_stacks, "backtraces of every thread of a process" },
 	{ "view", cmd_view, "show a saved snapshot or timeline (or draw it as SVG)" },

@@ -434,6 +434,11 @@ static bool pfn_is_zero(const struct pagemap_ctx *ctx, uint64_t pfn)
 	       (ctx->huge_zero_known && pfn - ctx->huge_zero_pfn < ctx->pmd_pages);
 }
 
+bool pagemap_pfn_is_zero(const struct pagemap_ctx *ctx, uint64_t pfn)
+{
+	return ctx->pfn_visible && pfn_is_zero(ctx, pfn);
+}
+
 static uint8_t entry_flags(const struct pagemap_ctx *ctx, uint64_t e)
 {
 	uint8_t f = 0;
@@ -994,7 +999,7 @@ static uint64_t scan_first_page(struct pagemap_ctx *ctx, uint64_t a, uint64_t b)
 /* Swap type and offset: the entry without its flag bits. */
 #define PM_SWAP_MASK ((1ULL << 55) - 1)
 
-static uint8_t cow_page(uint64_t p, uint64_t c, bool pfn)
+enum cow_state pagemap_cow_state(uint64_t p, uint64_t c, bool pfn)
 {
 	bool hp = PM_ENTRY_PRESENT(p) | PM_ENTRY_SWAPPED(p);
 	bool hc = PM_ENTRY_PRESENT(c) | PM_ENTRY_SWAPPED(c);
@@ -1005,7 +1010,8 @@ static uint8_t cow_page(uint64_t p, uint64_t c, bool pfn)
 		if (pfn)
 			return PM_ENTRY_PFN(p) == PM_ENTRY_PFN(c) ?
 			       COW_SHARED : COW_DIVERGED;
-		return PM_ENTRY_EXCLUSIVE(c) ? COW_DIVERGED : COW_SHARED;
+		/* Either copy mapped only once: they are not one page. */
+		return PM_ENTRY_EXCLUSIVE(c) || PM_ENTRY_EXCLUSIVE(p) ? COW_DIVERGED : COW_SHARED;
 	}
 	if (PM_ENTRY_SWAPPED(p) && PM_ENTRY_SWAPPED(c))
 		return (p & PM_SWAP_MASK) == (c & PM_SWAP_MASK) ?
@@ -1257,7 +1263,7 @@ int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
 		if ((r = cow_read_pair(parent, child, w, pos, n)) < 0)
 			goto fail;
 		for (size_t i = 0; i < n; i++) {
-			uint8_t s = cow_page(parent->ent[i], child->ent[i], pfn);
+			uint8_t s = (uint8_t)pagemap_cow_state(parent->ent[i], child->ent[i], pfn);
 
 			if (s != run && runlen) {
 				if ((r = cow_add(&o, run, runlen)) < 0)

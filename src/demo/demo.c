@@ -7,12 +7,15 @@
  *   mmap    a 1 MiB file (unlinked: shown as deleted), a 32 MiB anonymous
  *           "cow arena", a 4 MiB region paged out to swap when swap exists
  *   thread  one thread with its own stack
- *   fork    the child writes 32 pages of the cow arena every 100 ms (and one
- *           page of demo_data a second): copy-on-write divergence grows
- *           until the child owns the whole arena.
+ *   fork    three workers, like a prefork server's: every 100 ms worker 1
+ *           writes 32 pages of the cow arena, worker 2 8 pages and worker 3
+ *           2 (and each one page of demo_data a second): copy-on-write
+ *           divergence grows at three paces until each worker owns the
+ *           whole arena.
  *
- * It tells its launcher "ready PARENT CHILD" on the file descriptor named by
- * VMATLAS_DEMO_READY_FD, and runs until killed (it dies with its launcher). */
+ * It tells its launcher "ready PARENT CHILD" (CHILD: worker 1) on the file
+ * descriptor named by VMATLAS_DEMO_READY_FD, and runs until killed (it and
+ * its workers die with its launcher). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -104,16 +107,24 @@ static char *map_file(void)
 	return p;
 }
 
-static void child_loop(char *arena)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	prctl(PR_SET_NAME, "vmatlas-demo-ch");
-	for (unsigned long tick = 0;; tick++) {
-		unsigned long first = (tick * 32) % (ARENA_PAGES + 32 * 20);
+#define WORKERS 3
+/* Pages each worker writes every 100 ms. */
+static const unsigned long worker_pace[WORKERS] = { 32, 8, 2 };
 
-		/* Write 32 pages, then after the arena is fully owned pause for
-		 * 20 ticks and start again over the (now private) pages. */
-		for (unsigned long i = first; i < first + 32 && i < ARENA_PAGES; i++)
+static void child_loop(char *arena, int n)
+{
+	unsigned long pace = worker_pace[n];
+	char name[16];
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	snprintf(name, sizeof(name), "vmatlas-demo-w%d", n + 1);
+	prctl(PR_SET_NAME, name);
+	for (unsigned long tick = 0;; tick++) {
+		unsigned long first = (tick * pace) % (ARENA_PAGES + pace * 20);
+
+		/* Write PACE pages, then after the arena is fully owned pause
+		 * for 20 ticks and start again over the (now private) pages. */
+		for (unsigned long i = first; i < first + pace && i < ARENA_PAGES; i++)
 			arena[i * PAGE] = (char)tick;
 		if (tick % 10 == 0)
 			demo_data[(tick / 10 * PAGE / sizeof(int)) % (sizeof(demo_data) / sizeof(int))] = (int)tick;
@@ -126,7 +137,7 @@ int main(void)
 	const char *fdenv = getenv("VMATLAS_DEMO_READY_FD");
 	char *arena, *swapped, *file;
 	pthread_t th;
-	pid_t child;
+	pid_t child = 0, w;
 	size_t heap = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -150,13 +161,17 @@ int main(void)
 		return 1;
 	}
 
-	child = fork();
-	if (child < 0) {
-		perror("vmatlas-demo: fork");
-		return 1;
+	for (int i = 0; i < WORKERS; i++) {
+		w = fork();
+		if (w < 0) {
+			perror("vmatlas-demo: fork");
+			return 1;
+		}
+		if (w == 0)
+			child_loop(arena, i);
+		if (i == 0)
+			child = w;
 	}
-	if (child == 0)
-		child_loop(arena);
 
 	if (fdenv) {
 		int fd = atoi(fdenv);
@@ -178,7 +193,7 @@ int main(void)
 		}
 		if (file)
 			file[(heap / PAGE % 256) * PAGE] = 'w';
-		if (waitpid(child, NULL, WNOHANG) == child)
+		if (waitpid(-1, NULL, WNOHANG) > 0)
 			return 0;
 		sleep_ms(1000);
 	}

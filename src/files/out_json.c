@@ -461,6 +461,66 @@ json_t *cow_pairs_to_json(const struct vm_snapshot *s, unsigned flags)
 	return a;
 }
 
+/* ---- families ------------------------------------------------------------ */
+
+static json_t *family_proc_to_json(const struct vm_family_proc *p)
+{
+	json_t *o = json_object();
+
+	put(o, "pid", json_integer(p->pid));
+	put(o, "ppid", json_integer(p->ppid));
+	put(o, "depth", json_integer(p->depth));
+	put_str(o, "comm", p->comm);
+	put_str(o, "title", p->title);
+	put(o, "rss_kb", json_integer((json_int_t)p->rss_kb));
+	put(o, "pss_kb", json_integer((json_int_t)p->pss_kb));
+	put(o, "uss_kb", json_integer((json_int_t)p->uss_kb));
+	put(o, "swap_kb", json_integer((json_int_t)p->swap_kb));
+	put(o, "swap_pss_kb", json_integer((json_int_t)p->swap_pss_kb));
+	if (p->has_parent) {
+		put(o, "shared_with_parent_kb", json_integer((json_int_t)p->shared_kb));
+		put(o, "diverged_from_parent_kb", json_integer((json_int_t)p->diverged_kb));
+	}
+	return o;
+}
+
+static json_t *family_mapping_to_json(const struct vm_family_mapping *m)
+{
+	json_t *o = json_object(), *a = json_array();
+
+	put(o, "start", hex(m->start));
+	put(o, "end", hex(m->end));
+	put_str(o, "path", m->path);
+	put(o, "kind", json_string(vm_kind_name(m->kind)));
+	for (size_t i = 0; a && i < m->nprocs; i++)
+		json_array_append_new(a, json_pack("{s:i,s:I,s:I}", "pid", (int)m->procs[i].pid,
+						   "shared_kb", (json_int_t)m->procs[i].shared_kb,
+						   "diverged_kb", (json_int_t)m->procs[i].diverged_kb));
+	put(o, "processes", a);
+	return o;
+}
+
+json_t *family_to_json(const struct vm_family *f)
+{
+	json_t *o = json_object(), *sh = json_array(), *procs = json_array(), *maps = json_array();
+
+	put(o, "root", json_integer(f->root));
+	put(o, "precision", json_string(f->pfn ? "pfn" : "estimate"));
+	put(o, "footprint_kb", json_integer((json_int_t)f->footprint_kb));
+	put(o, "rss_sum_kb", json_integer((json_int_t)f->rss_sum_kb));
+	for (size_t k = 0; sh && k < f->nsharing; k++)
+		json_array_append_new(sh, json_pack("[II]", (json_int_t)(k + 1),
+						    (json_int_t)f->sharing_kb[k]));
+	put(o, "sharing", sh);
+	for (size_t i = 0; procs && i < f->nprocs; i++)
+		json_array_append_new(procs, family_proc_to_json(&f->procs[i]));
+	put(o, "processes", procs);
+	for (size_t i = 0; maps && i < f->nmaps; i++)
+		json_array_append_new(maps, family_mapping_to_json(&f->maps[i]));
+	put(o, "mappings", maps);
+	return o;
+}
+
 const char *fmt_rfc3339(char *buf, size_t len, const struct timespec *ts)
 {
 	struct tm tm;
@@ -497,6 +557,8 @@ json_t *snapshot_to_json(const struct vm_snapshot *s, unsigned flags)
 	put(o, "processes", procs);
 	if (s->ncows)
 		put(o, "cow", cow_pairs_to_json(s, flags));
+	if (s->family)
+		put(o, "family", family_to_json(s->family));
 	return o;
 }
 

@@ -964,6 +964,150 @@ static int read_host(struct rd *r, const json_t *o, struct vm_host *h)
 	return 0;
 }
 
+/* ---- the family object (vmatlas family) ----------------------------------- */
+
+#define FAMILY_MAX_KB (UINT64_C(1) << 50)
+
+static int get_pid(struct rd *r, const json_t *o, const char *key, pid_t *pid)
+{
+	uint64_t v = 0;
+	int e = get_uint(r, o, key, true, INT32_MAX, &v, NULL);
+
+	*pid = (pid_t)v;
+	return e;
+}
+
+static int read_family_proc(struct rd *r, const json_t *o, void *elem, void *ctx)
+{
+	struct vm_family_proc *p = elem;
+	uint64_t depth = 0;
+	bool has_s = false, has_d = false;
+	int e;
+
+	(void)ctx;
+	if ((e = rd_expect(r, o, JSON_OBJECT, "a process object")) ||
+	    (e = get_pid(r, o, "pid", &p->pid)) || (e = get_pid(r, o, "ppid", &p->ppid)) ||
+	    (e = get_uint(r, o, "depth", true, 4096, &depth, NULL)) ||
+	    (e = get_str(r, o, "comm", true, false, 64, &p->comm)) ||
+	    (e = get_str(r, o, "title", true, false, 1 << 20, &p->title)) ||
+	    (e = get_uint(r, o, "rss_kb", true, FAMILY_MAX_KB, &p->rss_kb, NULL)) ||
+	    (e = get_uint(r, o, "pss_kb", true, FAMILY_MAX_KB, &p->pss_kb, NULL)) ||
+	    (e = get_uint(r, o, "uss_kb", true, FAMILY_MAX_KB, &p->uss_kb, NULL)) ||
+	    (e = get_uint(r, o, "swap_kb", true, FAMILY_MAX_KB, &p->swap_kb, NULL)) ||
+	    (e = get_uint(r, o, "swap_pss_kb", true, FAMILY_MAX_KB, &p->swap_pss_kb, NULL)) ||
+	    (e = get_uint(r, o, "shared_with_parent_kb", false, FAMILY_MAX_KB, &p->shared_kb, &has_s)) ||
+	    (e = get_uint(r, o, "diverged_from_parent_kb", false, FAMILY_MAX_KB, &p->diverged_kb,
+			  &has_d)))
+		return e;
+	p->depth = (unsigned)depth;
+	if (has_s != has_d)
+		return rd_fail(r, "shared_with_parent_kb and diverged_from_parent_kb come together");
+	p->has_parent = has_s;
+	if (p->pss_kb > p->rss_kb || p->uss_kb > p->rss_kb)
+		return rd_fail(r, "pss_kb and uss_kb cannot exceed rss_kb");
+	return 0;
+}
+
+static int read_family_share(struct rd *r, const json_t *o, void *elem, void *ctx)
+{
+	struct vm_family_share *sh = elem;
+	int e;
+
+	(void)ctx;
+	if ((e = rd_expect(r, o, JSON_OBJECT, "an object")) || (e = get_pid(r, o, "pid", &sh->pid)) ||
+	    (e = get_uint(r, o, "shared_kb", true, FAMILY_MAX_KB, &sh->shared_kb, NULL)) ||
+	    (e = get_uint(r, o, "diverged_kb", true, FAMILY_MAX_KB, &sh->diverged_kb, NULL)))
+		return e;
+	return 0;
+}
+
+static int read_family_mapping(struct rd *r, const json_t *o, void *elem, void *ctx)
+{
+	struct vm_family_mapping *m = elem;
+	uint64_t *last = ctx;
+	int kind = VK_OTHER, e;
+	size_t old;
+	json_t *j;
+
+	if ((e = rd_expect(r, o, JSON_OBJECT, "a mapping object")) ||
+	    (e = get_hex(r, o, "start", true, &m->start)) || (e = get_hex(r, o, "end", true, &m->end)) ||
+	    (e = get_str(r, o, "path", true, false, 1 << 16, &m->path)) ||
+	    (e = get_name(r, o, "kind", true, vm_kind_from_name, "text, heap, anon, ...", &kind)))
+		return e;
+	m->kind = (enum vm_kind)kind;
+	if (m->end <= m->start || (*last && m->start < *last))
+		return rd_fail(r, "mappings must be in address order, each with start < end");
+	*last = m->end;
+	j = rd_member(r, o, "processes", true, &old, &e);
+	if (e || (e = rd_array(r, j, "an array of processes", sizeof(*m->procs), (void **)&m->procs,
+			       &m->nprocs, read_family_share, NULL)))
+		return e;
+	rd_pop(r, old);
+	return 0;
+}
+
+static int read_family(struct rd *r, const json_t *o, struct vm_family *f)
+{
+	const char *prec;
+	uint64_t last = 0;
+	size_t old;
+	json_t *j, *a;
+	int e;
+
+	if ((e = rd_expect(r, o, JSON_OBJECT, "an object")) || (e = get_pid(r, o, "root", &f->root)) ||
+	    (e = get_uint(r, o, "footprint_kb", true, FAMILY_MAX_KB, &f->footprint_kb, NULL)) ||
+	    (e = get_uint(r, o, "rss_sum_kb", true, FAMILY_MAX_KB, &f->rss_sum_kb, NULL)))
+		return e;
+	j = rd_member(r, o, "precision", true, &old, &e);
+	if (e)
+		return e;
+	prec = json_string_value(j);
+	if (!prec || (strcmp(prec, "pfn") != 0 && strcmp(prec, "estimate") != 0))
+		return rd_fail(r, "expected \"pfn\" or \"estimate\"");
+	f->pfn = prec[0] == 'p';
+	rd_pop(r, old);
+
+	j = rd_member(r, o, "processes", true, &old, &e);
+	if (e || (e = rd_array(r, j, "an array of processes", sizeof(*f->procs), (void **)&f->procs,
+			       &f->nprocs, read_family_proc, NULL)))
+		return e;
+	rd_pop(r, old);
+
+	/* [[1, kB], [2, kB], ...]: k counts up from 1, one per process. */
+	a = rd_member(r, o, "sharing", true, &old, &e);
+	if (e || (e = rd_expect(r, a, JSON_ARRAY, "an array of [k, kB] pairs")))
+		return e;
+	if (json_array_size(a) > f->nprocs)
+		return rd_fail(r, "more entries than processes");
+	f->sharing_kb = calloc(json_array_size(a) + 1, sizeof(*f->sharing_kb));
+	if (!f->sharing_kb)
+		return oom(r);
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *pair = json_array_get(a, i);
+		size_t o2 = rd_push(r, "[%zu]", i);
+		uint64_t k = 0;
+
+		if (!json_is_array(pair) || json_array_size(pair) != 2)
+			return rd_fail(r, "expected [k, kB]");
+		if ((e = rd_uint(r, json_array_get(pair, 0), f->nprocs, &k)))
+			return e;
+		if (k != i + 1)
+			return rd_fail(r, "k must count up from 1");
+		if ((e = rd_uint(r, json_array_get(pair, 1), FAMILY_MAX_KB, &f->sharing_kb[i])))
+			return e;
+		f->nsharing = i + 1;
+		rd_pop(r, o2);
+	}
+	rd_pop(r, old);
+
+	j = rd_member(r, o, "mappings", true, &old, &e);
+	if (e || (e = rd_array(r, j, "an array of mappings", sizeof(*f->maps), (void **)&f->maps,
+			       &f->nmaps, read_family_mapping, &last)))
+		return e;
+	rd_pop(r, old);
+	return 0;
+}
+
 static int read_document(struct rd *r, const json_t *doc, struct vm_snapshot *s)
 {
 	json_t *j;
@@ -1022,6 +1166,15 @@ static int read_document(struct rd *r, const json_t *doc, struct vm_snapshot *s)
 	if (e || (e = rd_array(r, j, "an array of processes", sizeof(*s->procs), (void **)&s->procs,
 			       &s->nprocs, read_process, NULL)))
 		return e;
+	rd_pop(r, old);
+
+	j = rd_member(r, doc, "family", false, &old, &e);
+	if (j) {
+		if (!(s->family = calloc(1, sizeof(*s->family))))
+			return oom(r);
+		if ((e = read_family(r, j, s->family)))
+			return e;
+	}
 	rd_pop(r, old);
 	return 0;
 }

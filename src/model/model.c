@@ -210,6 +210,24 @@ void vm_cow_pair_fini(struct vm_cow_pair *c)
 	memset(c, 0, sizeof(*c));
 }
 
+void vm_family_fini(struct vm_family *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->nprocs; i++) {
+		free(f->procs[i].comm);
+		free(f->procs[i].title);
+	}
+	for (size_t i = 0; i < f->nmaps; i++) {
+		free(f->maps[i].path);
+		free(f->maps[i].procs);
+	}
+	free(f->procs);
+	free(f->maps);
+	free(f->sharing_kb);
+	memset(f, 0, sizeof(*f));
+}
+
 void vm_snapshot_free(struct vm_snapshot *s)
 {
 	if (!s)
@@ -220,6 +238,8 @@ void vm_snapshot_free(struct vm_snapshot *s)
 	for (size_t i = 0; i < s->ncows; i++)
 		vm_cow_pair_fini(&s->cows[i]);
 	free(s->cows);
+	vm_family_fini(s->family);
+	free(s->family);
 	free(s);
 }
 

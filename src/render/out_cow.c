@@ -173,7 +173,7 @@ int cow_write_text(FILE *f, const struct vm_snapshot *s, unsigned flags)
 			fprintf(f, "\nprecision: pfn (physical frames compared: exact)\n\n");
 		else
 			fprintf(f, "\nprecision: exclusive-bit (an ESTIMATE: PFNs need root, CAP_SYS_ADMIN;"
-				" a child's page mapped only by it counts as diverged)\n\n");
+				" a page either maps alone counts as diverged)\n\n");
 		fprintf(f, "%-18s %-18s %-8s %8s %16s %16s %11s %10s %8s  %s\n", "START", "END",
 			"KIND", "PAGES", "SHARED", "DIVERGED", "PARENT ONLY", "CHILD ONLY", "NEITHER", "PATH");
 		for (size_t j = 0; j < c->nmaps; j++) {

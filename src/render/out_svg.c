@@ -301,12 +301,30 @@ static uint64_t series_value(const struct vm_snapshot *s, int k, bool swapped)
 	return v;
 }
 
+/* The frame of a chart over time: kB up to YMAX, MS milliseconds across. */
+static void chart_axes(FILE *f, uint64_t ymax, int64_t ms)
+{
+	char lab[16];
+
+	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#333333\"/>\n",
+		CH_X, CH_Y, CH_W, CH_H);
+	for (int i = 0; i <= 4; i++) {
+		int y = CH_Y + CH_H - i * CH_H / 4;
+		fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#dddddd\"/>"
+			"<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", CH_X, y, CH_X + CH_W, y,
+			CH_X - 6, y + 4, fmt_kb(lab, sizeof(lab), ymax * (uint64_t)i / 4));
+	}
+	fprintf(f, "<text x=\"%d\" y=\"%d\">0 s</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">"
+		"%" PRId64 ".%03d s</text>\n", CH_X, CH_Y + CH_H + 18, CH_X + CH_W, CH_Y + CH_H + 18,
+		ms / 1000, (int)(ms % 1000));
+}
+
 int timeline_write_svg(FILE *f, struct vm_snapshot *const *snaps, size_t n)
 {
 	int64_t t0, t1;
 	uint64_t ymax = 1;
 	bool used[VK__COUNT] = { false };
-	char a[64], b[64], lab[16];
+	char a[64], b[64];
 	int ly = CH_Y;
 
 	if (n == 0)
@@ -330,17 +348,7 @@ int timeline_write_svg(FILE *f, struct vm_snapshot *const *snaps, size_t n)
 	fmt_time(b, sizeof(b), &snaps[n - 1]->taken_at);
 	fprintf(f, "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">vmatlas timeline: "
 		"%zu snapshots, %s to %s</text>\n", n, a, b);
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#333333\"/>\n",
-		CH_X, CH_Y, CH_W, CH_H);
-	for (int i = 0; i <= 4; i++) {
-		int y = CH_Y + CH_H - i * CH_H / 4;
-		fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#dddddd\"/>"
-			"<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", CH_X, y, CH_X + CH_W, y,
-			CH_X - 6, y + 4, fmt_kb(lab, sizeof(lab), ymax * (uint64_t)i / 4));
-	}
-	fprintf(f, "<text x=\"%d\" y=\"%d\">0 s</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">"
-		"%" PRId64 ".%03d s</text>\n", CH_X, CH_Y + CH_H + 18, CH_X + CH_W, CH_Y + CH_H + 18,
-		(t1 - t0) / 1000, (int)((t1 - t0) % 1000));
+	chart_axes(f, ymax, t1 - t0);
 	/* -1: all kinds; then each kind in use; resident solid, swapped dashed. */
 	for (int k = -1; k < VK__COUNT; k++) {
 		if (k >= 0 && !used[k])
@@ -367,6 +375,112 @@ int timeline_write_svg(FILE *f, struct vm_snapshot *const *snaps, size_t n)
 	}
 	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\">solid: resident, dashed: swapped</text>\n",
 		CH_X + CH_W + 20, ly + 10);
+	fputs("</svg>\n", f);
+	return ferror(f) ? -EIO : 0;
+}
+
+/* ---- a family timeline: erosion curves ------------------------------------ */
+
+static const char *const member_colour[] = {
+	"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
+	"#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
+};
+#define FAM_SVG_MEMBERS 64
+
+static int64_t snap_ms(const struct vm_snapshot *s)
+{
+	return (int64_t)s->taken_at.tv_sec * 1000 + s->taken_at.tv_nsec / 1000000;
+}
+
+static const struct vm_family_proc *fam_member(const struct vm_snapshot *s, pid_t pid)
+{
+	for (size_t i = 0; s->family && i < s->family->nprocs; i++)
+		if (s->family->procs[i].pid == pid)
+			return &s->family->procs[i];
+	return NULL;
+}
+
+/* Each member's diverged memory (copied from its parent) over time: one
+ * curve a member, in the order the members first appear; a member that is
+ * not in a snapshot breaks its curve there. */
+int family_timeline_write_svg(FILE *f, struct vm_snapshot *const *snaps, size_t n)
+{
+	pid_t pids[FAM_SVG_MEMBERS];
+	const char *comms[FAM_SVG_MEMBERS];
+	size_t np = 0;
+	uint64_t ymax = 1;
+	int64_t t0, t1;
+	char a[64], b[64];
+	int ly = CH_Y;
+
+	if (n == 0)
+		return -EINVAL;
+	t0 = snap_ms(snaps[0]);
+	t1 = snap_ms(snaps[n - 1]);
+	if (t1 <= t0)
+		t1 = t0 + 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct vm_family *fam = snaps[i]->family;
+
+		for (size_t k = 0; fam && k < fam->nprocs; k++) {
+			const struct vm_family_proc *p = &fam->procs[k];
+			bool seen = false;
+
+			if (!p->has_parent)
+				continue;
+			if (p->diverged_kb > ymax)
+				ymax = p->diverged_kb;
+			for (size_t j = 0; j < np; j++)
+				seen |= pids[j] == p->pid;
+			if (!seen && np < FAM_SVG_MEMBERS) {
+				comms[np] = p->comm;
+				pids[np++] = p->pid;
+			}
+		}
+	}
+	svg_begin(f, CH_X + CH_W + 300, CH_Y + CH_H + 80, "vmatlas family timeline");
+	fmt_time(a, sizeof(a), &snaps[0]->taken_at);
+	fmt_time(b, sizeof(b), &snaps[n - 1]->taken_at);
+	fprintf(f, "<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">vmatlas family of %d: "
+		"memory each member has copied from its parent, %zu snapshots, %s to %s</text>\n",
+		snaps[0]->family ? (int)snaps[0]->family->root : 0, n, a, b);
+	chart_axes(f, ymax, t1 - t0);
+	for (size_t j = 0; j < np; j++) {
+		const char *col = member_colour[j % (sizeof(member_colour) / sizeof(member_colour[0]))];
+		bool open = false;
+		char kb[16];
+		uint64_t last = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			const struct vm_family_proc *p = fam_member(snaps[i], pids[j]);
+			int x = CH_X + (int)((snap_ms(snaps[i]) - t0) * CH_W / (t1 - t0));
+
+			if (!p || !p->has_parent) {
+				if (open)
+					fprintf(f, "\"/>\n");
+				open = false;
+				continue;
+			}
+			if (!open)
+				fprintf(f, "<polyline class=\"erosion\" data-pid=\"%d\" fill=\"none\" stroke=\"%s\" "
+					"stroke-width=\"2\" points=\"", (int)pids[j], col);
+			fprintf(f, "%s%d,%d", open ? " " : "", x,
+				CH_Y + CH_H - (int)(p->diverged_kb * CH_H / ymax));
+			open = true;
+			last = p->diverged_kb;
+		}
+		if (open)
+			fprintf(f, "\"/>\n");
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+			"<text x=\"%d\" y=\"%d\">%d ", CH_X + CH_W + 20, ly, col, CH_X + CH_W + 38, ly + 10,
+			(int)pids[j]);
+		xml_text(f, comms[j], 16);
+		fprintf(f, " %s</text>\n", fmt_kb(kb, sizeof(kb), last));
+		ly += 18;
+	}
+	if (np == 0)
+		fprintf(f, "<text x=\"%d\" y=\"%d\">no member has a parent in the family</text>\n",
+			CH_X + 20, CH_Y + 30);
 	fputs("</svg>\n", f);
 	return ferror(f) ? -EIO : 0;
 }

@@ -28,7 +28,7 @@ const struct tui_view tui_views[] = {
 	{ .name = "Sections", .draw = tui_sections_draw, .key = tui_sections_key },
 	{ .name = "Stacks", .draw = tui_stacks_draw, .key = tui_stacks_key, .want = tui_stacks_want },
 	{ .name = "COW", .draw = tui_cow_draw, .key = tui_cow_key, .click = tui_cow_click, .want = tui_cow_want, .sample = tui_cow_sample },
-	{ .name = "Tree", .draw = tui_tree_draw, .key = tui_tree_key, .click = tui_tree_click },
+	{ .name = "Tree", .draw = tui_tree_draw, .key = tui_tree_key, .click = tui_tree_click, .want = tui_tree_want },
 	{ .name = "Output", .draw = tui_output_draw, .key = tui_output_key, .shown = tui_output_shown },
 };
 const size_t tui_nviews = sizeof(tui_views) / sizeof(tui_views[0]);
@@ -317,7 +317,8 @@ static const char *const help_text[] = {
 	"        4 Sections ELF sections of the selected mapping",
 	"        5 Stacks   threads and backtraces (read only while shown)",
 	"        6 COW  c   copy-on-write divergence from a child (c: next child)",
-	"        7 Tree t   processes followed; Enter shows one (t goes back)",
+	"        7 Tree t   the family: RSS PSS USS, shared with / diverged from the",
+	"                   parent, kB/s copied; < > sort; Enter shows one (t: back)",
 	"        8 Output o what a launched program writes on its own terminal;",
 	"                   i types to it, Ctrl-] comes back (vmatlas -- PROGRAM)",
 	"        Tab / Shift-Tab cycle; a mouse click on a tab opens it",

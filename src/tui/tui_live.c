@@ -16,6 +16,7 @@
 
 #include "vmatlas/cow.h"
 #include "vmatlas/elfinfo.h"
+#include "vmatlas/family.h"
 #include "vmatlas/pagemap.h"
 #include "vmatlas/piderr.h"
 #include "vmatlas/procfs.h"
@@ -193,11 +194,12 @@ static struct lproc *lp_add(struct live *l, pid_t pid, pid_t ppid, bool traced)
 	return p;
 }
 
-/* KID's start time when it is still ROOT's child, else 0: what attaching
- * checks, so that a pid reused since /proc listed it is not taken for the
- * child. */
-static unsigned long long child_start_time(pid_t root, pid_t kid)
+/* KID's start time when it is still a child of ROOT or of a process of the
+ * list (a grandchild), else 0: what attaching checks, so that a pid reused
+ * since /proc listed it is not taken for the child. */
+static unsigned long long child_start_time(struct live *l, pid_t root, pid_t kid)
 {
+	const struct lproc *parent;
 	char path[64], *buf = NULL;
 	struct proc_stat st;
 	size_t len;
@@ -208,7 +210,10 @@ static unsigned long long child_start_time(pid_t root, pid_t kid)
 		return 0;
 	r = stat_parse(buf, len, &st);
 	free(buf);
-	return r == 0 && st.ppid == root ? st.start_time : 0;
+	if (r < 0)
+		return 0;
+	parent = st.ppid == root ? NULL : lp_find(l, st.ppid);
+	return st.ppid == root || (parent && !parent->exited) ? st.start_time : 0;
 }
 
 /* The descendants of ROOT read from /proc (already known ones kept), each
@@ -227,11 +232,11 @@ static void lp_discover(struct live *l, pid_t root, bool attach)
 		/* A child that is already traced (by us: forked after the
 		 * attach and not polled yet) or cannot be is still shown. */
 		if (!p || p->exited) {
-			unsigned long long start = child_start_time(root, kids[i]);
+			unsigned long long start = child_start_time(l, root, kids[i]);
 			bool traced;
 
 			if (!start)
-				continue; /* gone, or no longer ROOT's child */
+				continue; /* gone, or no longer a child in the tree */
 			traced = attach && l->tr && tracer_attach(l->tr, kids[i], start) == 0;
 
 			if (!lp_add(l, kids[i], 0, traced))
@@ -339,8 +344,34 @@ static void live_keep_exits(struct live *l, pid_t shown, pid_t child)
 	}
 }
 
-/* PID as W asks: its counts, runs for W's range, stacks, and the COW pair
- * with a child. */
+/* The family of the tree into S->family (the Tree view): the root and
+ * every live process of the list, read without their pages; one that
+ * exits meanwhile is left out. A failure leaves S->family NULL. */
+static void live_add_family(struct live *l, struct vm_snapshot *s)
+{
+	struct snapshot_opts so = { .elf_cache = l->elf, .no_pages = true };
+	struct vm_snapshot *f = calloc(1, sizeof(*f));
+
+	if (!f || !(f->procs = calloc(l->nprocs + 1, sizeof(*f->procs))))
+		goto out;
+	f->host = s->host;
+	if (snapshot_collect_process(l->pid, &so, &f->procs[0], &f->host) < 0)
+		goto out;
+	f->nprocs = 1;
+	for (size_t i = 0; i < l->nprocs; i++)
+		if (!l->procs[i].exited && l->procs[i].pid != l->pid &&
+		    snapshot_collect_process(l->procs[i].pid, &so, &f->procs[f->nprocs], &f->host) == 0)
+			f->nprocs++;
+	if (family_snapshot_add(f) == 0) {
+		s->family = f->family;
+		f->family = NULL;
+	}
+out:
+	vm_snapshot_free(f);
+}
+
+/* PID as W asks: its counts, runs for W's range, stacks, the COW pair
+ * with a child, and the family. */
 static struct vm_snapshot *live_take(struct live *l, pid_t pid,
 				     const struct tui_want *w, int *err)
 {
@@ -380,6 +411,8 @@ static struct vm_snapshot *live_take(struct live *l, pid_t pid,
 	child = w && w->cow ? lp_cow_child(l, pid, w->cow_child) : 0;
 	if (child && live_add_proc(l, s, child) == 0)
 		cow_snapshot_add_pair(s, 0, 1, true);
+	if (w && w->family)
+		live_add_family(l, s);
 	return s;
 }
 
@@ -404,7 +437,8 @@ static int live_refresh(struct tui_source *src, const struct tui_want *w,
 	l->want.pid = pid;
 	if (l->first) {
 		bool plain = pid == l->pid &&
-			     (!w || (w->runs_end <= w->runs_start && !w->stacks && !w->cow));
+			     (!w || (w->runs_end <= w->runs_start && !w->stacks && !w->cow &&
+				     !w->family));
 		if (plain) {
 			*out = l->first;
 			l->first = NULL;

@@ -134,6 +134,8 @@ struct tui {
 	size_t tree_back;       /* view to go back to on Enter */
 	/* Output view: a launched program's terminal, or NULL */
 	struct tui_output *output;
+	int tree_sort;          /* family column sorted by, 0: tree order */
+	bool tree_asc;          /* sorted smallest first */
 };
 
 struct tui_view {
@@ -197,6 +199,7 @@ void tui_output_resize(struct tui *t);
 bool tui_output_typing(const struct tui *t);
 void tui_output_type(struct tui *t, int ch);
 void tui_output_leave(struct tui *t);
+void tui_tree_want(const struct tui *t, struct tui_want *w);
 
 /* Screen (tui_screen.c). */
 int tui_screen_init(struct tui *t);
