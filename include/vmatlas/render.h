@@ -30,4 +30,17 @@ const char *fmt_kb(char *buf, size_t len, uint64_t kb);
  * where its stack is), then its frames "#N 0xPC SYMBOL+0xOFF (OBJECT)". */
 int stacks_write_text(FILE *f, const struct vm_process *p);
 
+/* A page fault recording (out_faults.c): processes, types, mappings, and
+ * the functions of the faulting instructions. */
+struct fault_report;
+struct fault_code;
+int faults_write_text(FILE *f, const struct fault_report *r);
+/* Up to MAX functions of R, most faults first: the rows of one function,
+ * object and type added up; FIRST is the first of them (borrowed). */
+struct fault_code_sum {
+	const struct fault_code *first;
+	uint64_t count;
+};
+size_t faults_functions(const struct fault_report *r, struct fault_code_sum *out, size_t max);
+
 #endif

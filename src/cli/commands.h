@@ -47,6 +47,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_cow(int argc, char **argv);
 int cmd_addr(int argc, char **argv);
 int cmd_stacks(int argc, char **argv);
+int cmd_faults(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_view(int argc, char **argv);
 

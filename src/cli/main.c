@@ -21,6 +21,7 @@ static const struct command {
 	{ "cow", cmd_cow, "compare a parent's and a child's pages: shared or copied on write" },
 	{ "addr", cmd_addr, "what is at addresses of a process: mapping, section, symbol, page" },
 	{ "stacks", cmd_stacks, "backtraces of every thread of a process" },
+	{ "faults", cmd_faults, "record page faults: by process, type, mapping and code" },
 	{ "view", cmd_view, "show a saved snapshot or timeline (or draw it as SVG)" },
 	{ "diff", cmd_diff, "compare two snapshots (files or live processes)" },
 };
