@@ -107,7 +107,7 @@ struct tui_source {
 /* The views, in the order of their number keys. */
 enum tui_view_id {
 	TUI_VIEW_LAYOUT, TUI_VIEW_MAPS, TUI_VIEW_PAGES, TUI_VIEW_SECTIONS,
-	TUI_VIEW_STACKS, TUI_VIEW_COW, TUI_VIEW_TREE,
+	TUI_VIEW_STACKS, TUI_VIEW_COW, TUI_VIEW_TREE, TUI_VIEW_FAULTS,
 };
 
 struct tui_opts {
@@ -117,6 +117,8 @@ struct tui_opts {
 	int initial_view;  /* enum tui_view_id, -1: default */
 	bool track_writes; /* mark pages written between refreshes (resets
 			    * the target's soft-dirty bits) */
+	bool faults;       /* record page faults whatever the view (else only
+			    * while the Faults or COW view is shown) */
 	const char *source_line; /* shown instead of the source's describe()
 				  * (the demo, stopped on quit), or NULL */
 };

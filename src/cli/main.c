@@ -39,7 +39,8 @@ static void usage(FILE *f)
 static bool is_watch_flag(const char *arg)
 {
 	static const char *const flags[] = { "--no-color", "--no-colour", "--ascii",
-					     "--no-trace", "--no-follow", "--track-writes" };
+					     "--no-trace", "--no-follow", "--track-writes",
+					     "--faults" };
 
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (strcmp(arg, flags[i]) == 0)

@@ -29,6 +29,7 @@ const struct tui_view tui_views[] = {
 	{ .name = "Stacks", .draw = tui_stacks_draw, .key = tui_stacks_key, .want = tui_stacks_want },
 	{ .name = "COW", .draw = tui_cow_draw, .key = tui_cow_key, .click = tui_cow_click, .want = tui_cow_want, .sample = tui_cow_sample },
 	{ .name = "Tree", .draw = tui_tree_draw, .key = tui_tree_key, .click = tui_tree_click },
+	{ .name = "Faults", .draw = tui_faults_draw, .key = tui_faults_key },
 };
 const size_t tui_nviews = sizeof(tui_views) / sizeof(tui_views[0]);
 
@@ -290,6 +291,7 @@ static const char *const help_text[] = {
 	"        5 Stacks   threads and backtraces (read only while shown)",
 	"        6 COW  c   copy-on-write divergence from a child (c: next child)",
 	"        7 Tree t   processes followed; Enter shows one (t goes back)",
+	"        8 Faults   page faults by type, mapping, function (recorded while shown)",
 	"        Tab / Shift-Tab cycle; a mouse click on a tab opens it",
 	"",
 	"Keys:   arrows PgUp PgDn Home End move (j k: down, up)",
@@ -698,11 +700,13 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 		if (!t.paused && !t.gone && vm_now_ns() >= t.next_refresh_ns &&
 		    src->ops->is_live(src))
 			tui_refresh(&t);
+		tui_faults_tick(&t);
 		if (ev || t.refreshes != seen || t.gone != was_gone)
 			dirty = true;
 	}
 quit:
 	tui_screen_fini();
+	tui_faults_fini(&t);
 	if (vm_should_quit())
 		ret = 128 + vm_quit_signal;
 	tui_changes_clear(&t);

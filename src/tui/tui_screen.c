@@ -57,6 +57,7 @@ static void screen_colors(struct tui *t)
 		{ TC_PAGE_NEWRES, COLOR_BLACK, COLOR_YELLOW, A_REVERSE },
 		{ TC_PAGE_NEWSWAP, COLOR_WHITE, COLOR_RED, A_REVERSE | A_BOLD },
 		{ TC_PAGE_WRITTEN, COLOR_WHITE, COLOR_MAGENTA, A_BOLD | A_UNDERLINE },
+		{ TC_PAGE_FAULTED, COLOR_BLACK, COLOR_WHITE, A_REVERSE | A_BOLD },
 	};
 	/* Region colours by kind (the textbook's code/data/heap/stack). */
 	static const short kind_bg[VK__COUNT] = {
