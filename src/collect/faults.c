@@ -43,7 +43,11 @@
 #include "vmatlas/procfs.h"
 #include "vmatlas/symbols.h"
 
-#define RB_PAGES 256          /* 1 MiB per CPU: ~8000 faults */
+/* Ring buffer data pages per CPU: 32 MiB in all, from 256 KiB to 4 MiB
+ * per CPU (a power of two); a recorded fault takes about 120 bytes. */
+#define RB_TOTAL_PAGES 8192
+#define RB_MIN_PAGES 64
+#define RB_MAX_PAGES 1024
 #define MAX_RECORD 65536
 #define MAX_CHAIN 64
 #define MAX_PROCS 4096
@@ -90,6 +94,7 @@ struct fproc {
 	bool vp_valid;
 	struct kmap *mm;          /* from MMAP2 records, in time order */
 	size_t nmm, capmm;
+	const struct vm_mapping *hit; /* the last proc_mapping() answer */
 	struct prange *swapped;   /* anonymous pages swapped at the start */
 	size_t nswapped;
 	struct fault_proc out;
@@ -124,8 +129,7 @@ struct map_row {
 
 struct rec {
 	uint64_t time;
-	uint32_t len;
-	char *data; /* the whole record, owned */
+	size_t off; /* of the whole record in faults.arena */
 };
 
 struct page_mark {
@@ -139,6 +143,8 @@ struct faults {
 	int *cpus;
 	size_t ncpus;
 	struct rbuf *rb;          /* one per CPU */
+	size_t rb_pages;          /* data pages of each */
+	size_t last_code, last_row; /* where the previous fault went */
 	int *fds;
 	size_t nfds, capfds;
 	struct fproc *procs;
@@ -151,6 +157,8 @@ struct faults {
 	size_t nrows, caprows;
 	struct rec *held;         /* read, not yet processed (too young) */
 	size_t nheld, capheld;
+	char *arena;              /* the bytes of the held records */
+	size_t narena, caparena;
 	struct page_mark *pages;
 	size_t npages, cappages;
 	uint64_t by_type[FT__COUNT], faults, minor, major;
@@ -394,6 +402,7 @@ static int proc_refresh_maps(struct faults *f, struct fproc *p)
 	if (r < 0)
 		return r;
 	classify_process(&vp, f->cache);
+	p->hit = NULL;
 	vm_process_fini(&p->vp);
 	p->vp = vp;
 	p->vp_valid = true;
@@ -485,7 +494,7 @@ static void attr_fill(const struct faults *f, enum ev_kind k, struct perf_event_
 	a->use_clockid = 1;
 	a->clockid = CLOCK_MONOTONIC;
 	a->watermark = 1;
-	a->wakeup_watermark = RB_PAGES * 4096 / 4;
+	a->wakeup_watermark = (uint32_t)(f->rb_pages * 4096 / 4);
 	/* The same trailer on every record: TID, TIME, IDENTIFIER. */
 	a->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME;
 	if (k == EV_TP_USER || k == EV_TP_KERNEL) {
@@ -536,7 +545,7 @@ static int open_thread(struct faults *f, pid_t tid)
 			}
 			f->fds[f->nfds++] = fd;
 			if (f->rb[c].fd < 0) {
-				size_t sz = (size_t)(RB_PAGES + 1) * 4096;
+				size_t sz = (f->rb_pages + 1) * 4096;
 				void *b = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
 				if (b == MAP_FAILED)
@@ -642,6 +651,9 @@ int faults_open(const pid_t *pids, size_t n, const struct fault_opts *o,
 	r = online_cpus(&f->cpus, &f->ncpus);
 	if (r < 0)
 		goto fail;
+	f->rb_pages = RB_MAX_PAGES;
+	while (f->rb_pages > RB_MIN_PAGES && f->rb_pages * f->ncpus > RB_TOTAL_PAGES)
+		f->rb_pages /= 2;
 	f->rb = calloc(f->ncpus, sizeof(*f->rb));
 	f->cache = elf_cache_new();
 	if (!f->rb || !f->cache) {
@@ -713,12 +725,21 @@ int faults_start(struct faults *f)
 
 /* ---- reading the ring buffers ---- */
 
+/* LEN bytes at POS of a ring of SIZE bytes (a power of two) into DST. */
+static void ring_copy(void *dst, const char *ring, uint64_t size, uint64_t pos, size_t len)
+{
+	uint64_t at = pos & (size - 1);
+	size_t first = at + len <= size ? len : (size_t)(size - at);
+
+	memcpy(dst, ring + at, first);
+	memcpy((char *)dst + first, ring, len - first);
+}
+
 static int read_rb(struct faults *f, struct rbuf *b)
 {
 	struct perf_event_mmap_page *m = b->base;
-	uint64_t head, tail;
+	uint64_t head, tail, dsz;
 	const char *data;
-	uint64_t dsz;
 
 	if (!b->base)
 		return 0;
@@ -729,29 +750,36 @@ static int read_rb(struct faults *f, struct rbuf *b)
 	while (tail + sizeof(struct perf_event_header) <= head) {
 		struct perf_event_header h;
 		struct rec *rc;
+		char *d;
 
-		for (size_t i = 0; i < sizeof(h); i++)
-			((char *)&h)[i] = data[(tail + i) % dsz];
+		ring_copy(&h, data, dsz, tail, sizeof(h));
 		if (h.size < sizeof(h) || tail + h.size > head)
 			break;
 		if (grow((void **)&f->held, &f->capheld, f->nheld, sizeof(*f->held)) < 0)
 			return -ENOMEM;
+		while (f->narena + h.size > f->caparena) {
+			size_t c = f->caparena ? 2 * f->caparena : 1 << 20;
+			char *q = realloc(f->arena, c);
+
+			if (!q)
+				return -ENOMEM;
+			f->arena = q;
+			f->caparena = c;
+		}
 		rc = &f->held[f->nheld];
-		rc->data = malloc(h.size);
-		if (!rc->data)
-			return -ENOMEM;
-		for (size_t i = 0; i < h.size; i++)
-			rc->data[i] = data[(tail + i) % dsz];
-		rc->len = h.size;
+		rc->off = f->narena;
+		d = f->arena + f->narena;
+		ring_copy(d, data, dsz, tail, h.size);
+		f->narena += h.size;
 		/* The sample_id trailer (or the sample's TIME) gives the time. */
 		if (h.type == PERF_RECORD_SAMPLE && h.size >= sizeof(h) + 32) {
 			size_t len = h.size - sizeof(h);
-			enum ev_kind k = sample_kind(f, rc->data + sizeof(h), len);
+			enum ev_kind k = sample_kind(f, d + sizeof(h), len);
 
 			/* IDENTIFIER, [IP,] TID, TIME */
-			memcpy(&rc->time, rc->data + sizeof(h) + (k == EV_TP_USER ? 16 : 24), 8);
+			memcpy(&rc->time, d + sizeof(h) + (k == EV_TP_USER ? 16 : 24), 8);
 		} else if (h.size >= sizeof(h) + 24) {
-			memcpy(&rc->time, rc->data + h.size - 16, 8);
+			memcpy(&rc->time, d + h.size - 16, 8);
 		} else {
 			rc->time = 0;
 		}
@@ -787,18 +815,22 @@ static struct pending *pending_of(struct faults *f, pid_t tid)
 static const struct vm_mapping *proc_mapping(struct faults *f, struct fproc *p,
 					     uint64_t addr, uint64_t time, int depth)
 {
+	/* Faults come in runs: the previous answer first (forgotten when
+	 * the mappings known change). */
+	if (p->hit && p->hit->start <= addr && addr < p->hit->end)
+		return p->hit;
 	for (size_t i = p->nmm; i-- > 0;) {
 		const struct kmap *k = &p->mm[i];
 
 		if (k->time <= time && k->start <= addr && addr < k->end)
-			return &k->m;
+			return p->hit = &k->m;
 	}
 	for (int round = 0; round < 2; round++) {
 		if (p->vp_valid) {
 			ssize_t i = vm_process_find(&p->vp, addr);
 
 			if (i >= 0)
-				return &p->vp.maps[i];
+				return p->hit = &p->vp.maps[i];
 		}
 		if (round || p->refreshed || p->exited)
 			break;
@@ -844,12 +876,18 @@ static struct map_row *row_for(struct faults *f, pid_t pid, const struct vm_mapp
 {
 	struct map_row *r;
 
-	for (size_t i = 0; i < f->nrows; i++) {
+	for (size_t j = 0; j <= f->nrows; j++) {
+		/* the previous row first: faults come in runs */
+		size_t i = j == 0 ? f->last_row : j - 1;
+
+		if (i >= f->nrows)
+			continue;
 		r = &f->rows[i];
 		if (r->pid == pid && r->start == m->start &&
 		    strcmp(r->path, m->path ? m->path : "") == 0) {
 			if (m->end > r->end)
 				r->end = m->end;
+			f->last_row = i;
 			return r;
 		}
 	}
@@ -874,11 +912,16 @@ static void code_add(struct faults *f, pid_t pid, uint64_t ip, enum fault_type t
 {
 	struct code_key *k;
 
-	for (size_t i = f->ncodes; i-- > 0;) {
+	for (size_t j = 0; j <= f->ncodes; j++) {
+		size_t i = j == 0 ? f->last_code : f->ncodes - j;
+
+		if (i >= f->ncodes)
+			continue;
 		k = &f->codes[i];
 		if (k->pid == pid && k->ip == ip && k->type == t && k->nchain == nchain &&
 		    memcmp(k->chain, chain, nchain * sizeof(*chain)) == 0) {
 			k->count += weight;
+			f->last_code = i;
 			return;
 		}
 	}
@@ -1067,6 +1110,7 @@ static void on_comm(struct faults *f, const char *d, size_t len, bool exec, uint
 		for (size_t i = 0; i < p->nmm; i++)
 			kmap_fini(&p->mm[i]);
 		p->nmm = 0;
+		p->hit = NULL;
 		vm_process_fini(&p->vp);
 		p->vp_valid = false;
 		p->exec_time = time;
@@ -1094,8 +1138,10 @@ static void on_mmap2(struct faults *f, const char *d, size_t len, uint64_t time)
 	if (len < sizeof(h) + 1)
 		return;
 	memcpy(&h, d, sizeof(h));
-	if (!(p = proc_find(f, (pid_t)h.pid)) ||
-	    grow((void **)&p->mm, &p->capmm, p->nmm, sizeof(*p->mm)) < 0)
+	if (!(p = proc_find(f, (pid_t)h.pid)))
+		return;
+	p->hit = NULL;
+	if (grow((void **)&p->mm, &p->capmm, p->nmm, sizeof(*p->mm)) < 0)
 		return;
 	name = d + sizeof(h);
 	nlen = strnlen(name, len - sizeof(h));
@@ -1129,8 +1175,8 @@ static void on_mmap2(struct faults *f, const char *d, size_t len, uint64_t time)
 
 static void process_rec(struct faults *f, const struct rec *rc)
 {
-	const struct perf_event_header *h = (const void *)rc->data;
-	const char *d = rc->data + sizeof(*h);
+	const struct perf_event_header *h = (const void *)(f->arena + rc->off);
+	const char *d = f->arena + rc->off + sizeof(*h);
 	size_t len = h->size - sizeof(*h);
 
 	switch (h->type) {
@@ -1223,11 +1269,32 @@ static int drain(struct faults *f, bool all)
 	qsort(f->held, f->nheld, sizeof(*f->held), rec_cmp);
 	while (n < f->nheld && f->held[n].time <= horizon) {
 		process_rec(f, &f->held[n]);
-		free(f->held[n].data);
 		n++;
 	}
 	memmove(f->held, f->held + n, (f->nheld - n) * sizeof(*f->held));
 	f->nheld -= n;
+	/* The few records held back move to the front of the arena. */
+	{
+		char *keep = NULL;
+		size_t len = 0;
+
+		for (size_t i = 0; i < f->nheld; i++)
+			len += ((const struct perf_event_header *)(f->arena + f->held[i].off))->size;
+		if (len && !(keep = malloc(len)))
+			return -ENOMEM;
+		len = 0;
+		for (size_t i = 0; i < f->nheld; i++) {
+			const struct perf_event_header *h = (const void *)(f->arena + f->held[i].off);
+
+			memcpy(keep + len, h, h->size);
+			f->held[i].off = len;
+			len += h->size;
+		}
+		if (len)
+			memcpy(f->arena, keep, len);
+		free(keep);
+		f->narena = len;
+	}
 	return 0;
 }
 
@@ -1640,8 +1707,7 @@ void faults_close(struct faults *f)
 			munmap(f->rb[c].base, f->rb[c].size);
 	for (size_t i = 0; i < f->nprocs; i++)
 		fproc_fini(&f->procs[i]);
-	for (size_t i = 0; i < f->nheld; i++)
-		free(f->held[i].data);
+	free(f->arena);
 	for (size_t i = 0; i < f->nrows; i++)
 		free(f->rows[i].path);
 	free(f->held);
