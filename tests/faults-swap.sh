@@ -4,6 +4,7 @@
 # file; swap_reads() reads them back: 200 swap_in faults there (served
 # from disk or from the swap cache after readahead: major or minor).
 . "$TESTLIB"
+. "$srcdir/tests/faults-lib.sh"
 
 [ "$(getconf PAGESIZE)" = 4096 ] || skip "the target's layout assumes 4 KiB pages"
 command -v python3 >/dev/null || skip "python3 is needed to read the JSON"
@@ -16,17 +17,12 @@ P=$(sed -n 's/.*parent=\([0-9]*\).*/\1/p' "$READY")
 W=$(sed -n 's/.* w=\(0x[0-9a-f]*\).*/\1/p' "$READY")
 [ "$(ready_value w_resident)" = 0 ] || skip "MADV_PAGEOUT left $(ready_value w_resident) of 200 pages in memory"
 
-"$VMATLAS" faults --format=json -o "$TEST_TMP/f.json" "$P" 2> "$TEST_TMP/err" &
-VM=$!
-TEST_PIDS="$TEST_PIDS $VM"
-for i in $(seq 1 200); do grep -q recording "$TEST_TMP/err" && break; sleep 0.05; done
-grep -q recording "$TEST_TMP/err" || hard_error "vmatlas faults did not start: $(cat "$TEST_TMP/err")"
+record f --format=json "$P"
 kill -USR1 "$P"
-for i in $(seq 1 200); do grep -q '^done' "$READY" && break; sleep 0.05; done
-kill -INT "$VM"
-wait "$VM" || fail "vmatlas faults exited $?: $(cat "$TEST_TMP/err")"
+until_done
+finish f
 
-J=$TEST_TMP/f.json
+J=$TEST_TMP/f.out
 expect_eq "swap_in at swap_reads" \
 	"$(json_eval "$J" "sum(c['count'] for c in d['by_code'] if (c['symbol'] or '').split('.')[0]=='swap_reads' and c['type']=='swap_in')")" 200
 expect_eq "nothing else at swap_reads" \

@@ -4,6 +4,7 @@
 # first-touching 1000 pages in thread_touch(): 4000 there, and the
 # process's count equals its minflt + majflt delta.
 . "$TESTLIB"
+. "$srcdir/tests/faults-lib.sh"
 
 [ "$(getconf PAGESIZE)" = 4096 ] || skip "the target's layout assumes 4 KiB pages"
 command -v python3 >/dev/null || skip "python3 is needed to read the JSON"
@@ -11,18 +12,12 @@ require_root "recording needs root"
 
 start_target faultthreads
 P=$(ready_value pid)
-"$VMATLAS" faults --format=json -o "$TEST_TMP/f.json" "$P" 2> "$TEST_TMP/err" &
-VM=$!
-TEST_PIDS="$TEST_PIDS $VM"
-for i in $(seq 1 200); do grep -q recording "$TEST_TMP/err" && break; sleep 0.05; done
-grep -q recording "$TEST_TMP/err" || hard_error "vmatlas faults did not start: $(cat "$TEST_TMP/err")"
+record f --format=json "$P"
 kill -USR1 "$P"
-for i in $(seq 1 200); do grep -q '^done' "$READY" && break; sleep 0.05; done
-grep -q '^done' "$READY" || hard_error "the target did not finish"
-kill -INT "$VM"
-wait "$VM" || fail "vmatlas faults exited $?: $(cat "$TEST_TMP/err")"
+until_done
+finish f
 
-J=$TEST_TMP/f.json
+J=$TEST_TMP/f.out
 expect_eq "first_touch at thread_touch" \
 	"$(json_eval "$J" "sum(c['count'] for c in d['by_code'] if (c['symbol'] or '').split('.')[0]=='thread_touch' and c['type']=='first_touch')")" 4000
 expect_eq "one process" "$(json_eval "$J" "[p['pid'] for p in d['processes']]")" "[$P]"

@@ -1282,6 +1282,8 @@ static int drain(struct faults *f, bool all)
 	for (size_t c = 0; c < f->ncpus; c++)
 		if ((r = read_rb(f, &f->rb[c])) < 0)
 			return r;
+	if (!f->nheld)
+		return 0;
 	qsort(f->held, f->nheld, sizeof(*f->held), rec_cmp);
 	while (n < f->nheld && f->held[n].time <= horizon) {
 		process_rec(f, &f->held[n]);
