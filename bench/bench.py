@@ -5,6 +5,10 @@ of it (bench/bench-target.c). Prints the median wall time of each tool, ns
 per page of the target, peak RSS of the tool, the worst stall of the
 target's mmap/munmap thread while the tool ran, and the ratios to pmap.
 
+Then the cost of recording page faults: the time a target takes to fault
+100k fresh pages alone, while `vmatlas faults` records every fault, and
+with --sample N (bench/fault-target.c).
+
 Run by `make bench`; BENCH_ARGS passes options (e.g. --sizes "1 4 16")."""
 import argparse, os, platform, resource, shutil, signal, statistics, subprocess, sys, tempfile, time
 
@@ -72,6 +76,68 @@ def measure(name, argv, pid, ready, reps, pages):
 def header():
     print("  %-34s %12s %15s %12s %11s" % ("tool", "median", "per page", "peak RSS", "worst stall"))
 
+def fault_rounds(pid, ready, n):
+    """N rounds of the fault target; the best ns of one round (other load
+    on the machine only ever adds time)."""
+    times = ready + ".times"
+    have = len(open(times).read().split()) if os.path.exists(times) else 0
+    for i in range(n):
+        os.kill(pid, signal.SIGUSR1)
+        for _ in range(3000):
+            if os.path.exists(times) and len(open(times).read().split()) > have + i:
+                break
+            time.sleep(0.01)
+    vals = [int(v) for v in open(times).read().split()[have:]]
+    return min(vals) if vals else float("nan")
+
+def fault_bench(a, tmp, pages):
+    """The target's time to fault PAGES fresh pages, alone and while
+    vmatlas faults records it (every fault, then 1 in N)."""
+    ready = os.path.join(tmp, "faults.ready")
+    p = subprocess.Popen([a.fault_target, ready, str(pages)])
+    try:
+        t0 = time.time()
+        while not (os.path.exists(ready) and open(ready).read().endswith("ready\n")):
+            if p.poll() is not None or time.time() - t0 > 60:
+                sys.exit("bench: fault target not ready")
+            time.sleep(0.05)
+        print("\npage faults: the target maps and writes %d fresh pages (first_touch); "
+              "best of %d rounds" % (pages, a.reps))
+        print("  %-34s %12s %15s %10s %12s" % ("recording", "target time", "per fault",
+                                                "slowdown", "lost events"))
+        fault_rounds(p.pid, ready, 1)  # warm up
+        base = fault_rounds(p.pid, ready, a.reps)
+        print("  %-34s %9.1f ms %12.0f ns %10s %12s" % ("none", base / 1e6, base / pages, "1.00", "-"),
+              flush=True)
+        for label, extra in (("vmatlas faults", []),
+                             ("vmatlas faults --sample %d" % a.fault_sample,
+                              ["--sample", str(a.fault_sample)])):
+            out = os.path.join(tmp, "faults.json")
+            vm = subprocess.Popen([a.vmatlas, "faults", "--format=json", "-o", out, "--force"] +
+                                  extra + [str(p.pid)], stderr=subprocess.PIPE, text=True)
+            line = vm.stderr.readline()
+            if "recording" not in line:
+                vm.kill()
+                vm.wait()
+                print("  %-34s %s" % (label, line.strip() or "did not start"))
+                continue
+            t = fault_rounds(p.pid, ready, a.reps)
+            vm.send_signal(signal.SIGINT)
+            vm.wait()
+            try:
+                import json
+                lost = json.load(open(out))["lost"]
+            except (OSError, ValueError, KeyError):
+                lost = "?"
+            print("  %-34s %9.1f ms %12.0f ns %10.2f %12s" %
+                  (label, t / 1e6, t / pages, t / base, lost), flush=True)
+        again = fault_rounds(p.pid, ready, a.reps)
+        print("  %-34s %9.1f ms %12.0f ns %10.2f %12s" % ("none (again)", again / 1e6, again / pages,
+                                                          again / base, "-"), flush=True)
+    finally:
+        p.kill()
+        p.wait()
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vmatlas", required=True)
@@ -82,6 +148,11 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--rss-gib", type=float, default=0,
                     help="also check vmatlas's peak RSS on a dense target this big (16)")
+    ap.add_argument("--fault-target", help="bench/fault-target: the cost of vmatlas faults")
+    ap.add_argument("--fault-pages", type=int, default=100000)
+    ap.add_argument("--fault-sample", type=int, default=100)
+    ap.add_argument("--no-faults", dest="faults", action="store_false",
+                    help="skip the page fault round")
     ap.add_argument("--no-reserve", dest="reserve", action="store_false",
                     help="skip the 1 TiB reservation round")
     ap.add_argument("--live-gib", type=float, default=0,
@@ -168,6 +239,8 @@ def main():
             finally:
                 proc.kill()
                 proc.wait()
+        if a.faults and a.fault_target:
+            fault_bench(a, tmp, a.fault_pages)
         if a.rss_gib:
             proc, ready, parent, child, pages = start_target(a.target, tmp, a.rss_gib, ["--no-fork"])
             try:

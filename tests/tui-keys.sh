@@ -1,7 +1,7 @@
 #!/bin/sh
 # Keys of the live screen (started as "vmatlas watch PID") not covered
 # elsewhere: Tab cycles the views in
-# order (Layout, Maps, Pages, Sections, Stacks, COW, Tree, back to Layout),
+# order (Layout, Maps, Pages, Sections, Stacks, COW, Tree, Faults, back to Layout),
 # shift-Tab goes back, F6 moves the Maps sort to the next column, Home,
 # End, PgDn and PgUp move the Maps selection (a page is the rows shown), ?
 # opens the help, Space pauses and resumes, F5 reads once while paused.
@@ -32,11 +32,14 @@ keys Tab Tab
 wait_for "^ +PID +PPID +STATE +RSS .* PROCESS"
 ok "Tab Tab: past the COW view to the Tree view"
 keys Tab
+wait_for "^Page faults of $TPID|recording page faults needs root"
+ok "Tab: the Faults view"
+keys Tab
 wait_for "^ +$W8 +anon +8\.0M rw-p \[anon\]"
 ok "Tab: back to the Layout view"
-keys BTab
+keys BTab BTab
 wait_for "^ +PID +PPID +STATE +RSS .* PROCESS"
-ok "shift-Tab: back to the Tree view"
+ok "shift-Tab shift-Tab: back past the Faults view to the Tree view"
 
 keys 2
 wait_for "^ +START\^ +END +PERM KIND"

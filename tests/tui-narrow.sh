@@ -24,7 +24,7 @@ click() {
 }
 
 tui_start 80 24 "$VMATLAS" -d 0.2 "$TPID"
-wait_for "^1 Layout 2 Maps 3 Pages 4 Sections 5 Stacks 6 COW 7 Tree$"
+wait_for "^1 Layout 2 Maps 3 Pages 4 Sections 5 Stacks 6 COW 7 Tree 8 Faults$"
 wait_for "^attached \(left as found on quit\)"
 ok "tabs and what quitting does, whole"
 

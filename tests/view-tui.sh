@@ -29,7 +29,7 @@ print(t.strftime("%Y-%m-%d %H:%M:%S UTC"))' "$TEST_TMP/$1" "$2"
 
 tui_start 160 50 "'$VMATLAS' view snap.json.gz"
 wait_for "^PID $TPID layout file +virt .* swap [0-9.]+[KMG]  $(taken snap.json.gz 1)$"
-wait_for "7 Tree  snap\.json\.gz$"
+wait_for "8 Faults  snap\.json\.gz$"
 # anon32: 32 MiB with 1000 resident pages (3.9M), read from the file.
 wait_for "^ *$(nox "$anon32") +anon +32M rw-p .* res +3\.9M"
 ok "the screen shows the file's mappings and numbers"
@@ -38,7 +38,7 @@ expect_eq "exit status" "$(tui_exit_status)" 0
 
 tm kill-session -t t
 tui_start 160 50 "'$VMATLAS' view tl.jsonl"
-wait_for "7 Tree  snapshot 2 of 2  \(\[ \] step\)  tl\.jsonl$"
+wait_for "8 Faults  snapshot 2 of 2  \(\[ \] step\)  tl\.jsonl$"
 wait_for "  $(taken tl.jsonl 2)$"
 keys '['
 wait_for "snapshot 1 of 2  \(\[ \] step\)  tl\.jsonl$"
@@ -58,7 +58,7 @@ tm kill-session -t t
 cp "$TEST_TMP/tl.jsonl" "$TEST_TMP/a-long-timeline-name-pushing-it-off.jsonl"
 tui_start 80 24 "'$VMATLAS' view --ascii --no-color a-long-timeline-name-pushing-it-off.jsonl"
 wait_for "^snapshot 2 of 2  \(\[ \] step\)  a-long-timeline-name-pushing-it-off\.jsonl$"
-wait_for "^1 Layout 2 Maps 3 Pages 4 Sections 5 Stacks 6 COW 7 Tree$"
+wait_for "^1 Layout 2 Maps 3 Pages 4 Sections 5 Stacks 6 COW 7 Tree 8 Faults$"
 wait_for "  $(taken tl.jsonl 2)$"
 keys 2
 wait_for " \.\.\./targets/layout$"

@@ -34,5 +34,17 @@ json_t *cow_pairs_to_json(const struct vm_snapshot *s, unsigned flags);
 
 /* The document's "family" object (vmatlas family). */
 json_t *family_to_json(const struct vm_family *f);
+/* Member KEY of O = S (null when NULL); not valid UTF-8: KEY with U+FFFD
+ * and KEY_hex the exact bytes (man/vmatlas-snapshot.5). */
+void json_set_text(json_t *o, const char *key, const char *s);
+/* V as a hex string "0x7ffd4a1c0000" (addresses may exceed 2^53). */
+json_t *json_hex64(uint64_t v);
+
+/* A page fault recording as one "vmatlas-faults" document
+ * (out_faults_json.c, man/vmatlas-snapshot.5). */
+#define VMATLAS_FAULTS_FORMAT "vmatlas-faults"
+#define VMATLAS_FAULTS_VERSION 1
+struct fault_report;
+json_t *faults_to_json(const struct fault_report *r);
 
 #endif

@@ -27,9 +27,12 @@ struct proc_stat {
 	pid_t ppid;
 	uint64_t start_time;
 	uint64_t vsize;
+	uint64_t minflt, majflt; /* fields 10, 12: faults counted so far */
 	struct vm_mm mm;
 };
 int stat_parse(const char *buf, size_t len, struct proc_stat *out);
+/* Read and parse /proc/PID/stat. 0 or -errno. */
+int procfs_read_stat(pid_t pid, struct proc_stat *out);
 
 /* Fields of /proc/PID/status. */
 struct proc_status {

@@ -47,5 +47,17 @@ double family_eroded_pct(uint64_t shared_kb, uint64_t diverged_kb);
 int family_timeline_write_svg(FILE *f, struct vm_snapshot *const *snaps, size_t n);
 /* "pfn" or "estimate", as every output states it. */
 const char *family_precision_name(const struct vm_family *f);
+/* A page fault recording (out_faults.c): processes, types, mappings, and
+ * the functions of the faulting instructions. */
+struct fault_report;
+struct fault_code;
+int faults_write_text(FILE *f, const struct fault_report *r);
+/* Up to MAX functions of R, most faults first: the rows of one function,
+ * object and type added up; FIRST is the first of them (borrowed). */
+struct fault_code_sum {
+	const struct fault_code *first;
+	uint64_t count;
+};
+size_t faults_functions(const struct fault_report *r, struct fault_code_sum *out, size_t max);
 
 #endif

@@ -116,7 +116,7 @@ struct tui_source {
 /* The views, in the order of their number keys. */
 enum tui_view_id {
 	TUI_VIEW_LAYOUT, TUI_VIEW_MAPS, TUI_VIEW_PAGES, TUI_VIEW_SECTIONS,
-	TUI_VIEW_STACKS, TUI_VIEW_COW, TUI_VIEW_TREE, TUI_VIEW_OUTPUT,
+	TUI_VIEW_STACKS, TUI_VIEW_COW, TUI_VIEW_TREE, TUI_VIEW_FAULTS, TUI_VIEW_OUTPUT,
 };
 
 struct tui_opts {
@@ -126,6 +126,8 @@ struct tui_opts {
 	int initial_view;  /* enum tui_view_id, -1: default */
 	bool track_writes; /* mark pages written between refreshes (resets
 			    * the target's soft-dirty bits) */
+	bool faults;       /* record page faults whatever the view (else only
+			    * while the Faults or COW view is shown) */
 	const char *source_line; /* shown instead of the source's describe()
 				  * (the demo, killed on quit), or NULL */
 	bool has_pty;      /* a launched program runs on a terminal of its own: */

@@ -29,6 +29,8 @@ static void watch_usage(FILE *f)
 		"      --track-writes   mark the pages written between refreshes (Pages\n"
 		"                       view); resets the process's soft-dirty bits at\n"
 		"                       every refresh (as key w does)\n"
+		"      --faults         record page faults all the time (else only while\n"
+		"                       the Faults or COW view is shown; needs root)\n"
 		"  -h, --help           this help\n\n"
 		"Processes forked while watched are followed (t: the process tree,\n"
 		"c: their copy-on-write divergence). An attached process and its\n"
@@ -46,6 +48,7 @@ int cmd_watch(int argc, char **argv)
 		{ "no-trace", no_argument, NULL, 'T' },
 		{ "no-follow", no_argument, NULL, 'F' },
 		{ "track-writes", no_argument, NULL, 'W' },
+		{ "faults", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -73,6 +76,9 @@ int cmd_watch(int argc, char **argv)
 			break;
 		case 'W':
 			o.track_writes = true;
+			break;
+		case 'P':
+			o.faults = true;
 			break;
 		case 'h':
 			watch_usage(stdout);

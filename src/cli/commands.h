@@ -57,6 +57,7 @@ int cmd_cow(int argc, char **argv);
 int cmd_family(int argc, char **argv);
 int cmd_addr(int argc, char **argv);
 int cmd_stacks(int argc, char **argv);
+int cmd_faults(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 /* What moved in a family between snapshots A and B (diff_family.c): a
  * table, or one JSON object {"family": ...} of [A, B] pairs. */

@@ -22,6 +22,7 @@ static const struct command {
 	{ "family", cmd_family, "a process and its descendants: PSS, USS, sharing, copy-on-write erosion" },
 	{ "addr", cmd_addr, "what is at addresses of a process: mapping, section, symbol, page" },
 	{ "stacks", cmd_stacks, "backtraces of every thread of a process" },
+	{ "faults", cmd_faults, "record page faults: by process, type, mapping and code" },
 	{ "view", cmd_view, "show a saved snapshot or timeline (or draw it as SVG)" },
 	{ "diff", cmd_diff, "compare two snapshots (files or live processes)" },
 };
@@ -39,7 +40,8 @@ static void usage(FILE *f)
 static bool is_watch_flag(const char *arg)
 {
 	static const char *const flags[] = { "--no-color", "--no-colour", "--ascii",
-					     "--no-trace", "--no-follow", "--track-writes" };
+					     "--no-trace", "--no-follow", "--track-writes",
+					     "--faults" };
 
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (strcmp(arg, flags[i]) == 0)

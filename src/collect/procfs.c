@@ -95,6 +95,8 @@ int stat_parse(const char *buf, size_t len, struct proc_stat *out)
 		return -EINVAL;
 	copy_field(st.comm, sizeof(st.comm), open + 1, (size_t)(close - open - 1));
 
+	mmf[10] = &st.minflt;
+	mmf[12] = &st.majflt;
 	mmf[22] = &st.start_time;
 	mmf[23] = &st.vsize;
 	mmf[26] = &st.mm.start_code;
@@ -640,6 +642,20 @@ static int pid_cmp(const void *a, const void *b)
 	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
 
 	return (x > y) - (x < y);
+}
+
+int procfs_read_stat(pid_t pid, struct proc_stat *out)
+{
+	char path[64], *buf = NULL;
+	size_t len;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	r = procfs_read_file(path, 1 << 16, &buf, &len);
+	if (r == 0)
+		r = stat_parse(buf, len, out);
+	free(buf);
+	return r;
 }
 
 int procfs_tids(pid_t pid, pid_t **tids, size_t *n)

@@ -135,6 +135,16 @@ static void put_str(json_t *o, const char *key, const char *s)
 	}
 }
 
+json_t *json_hex64(uint64_t v)
+{
+	return hex(v);
+}
+
+void json_set_text(json_t *o, const char *key, const char *s)
+{
+	put_str(o, key, s);
+}
+
 /* Member KEY = array of the N strings V; KEY_hex, when one of them is not
  * valid UTF-8, an array as long with the hex bytes of those and null for
  * the others. */

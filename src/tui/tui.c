@@ -29,6 +29,7 @@ const struct tui_view tui_views[] = {
 	{ .name = "Stacks", .draw = tui_stacks_draw, .key = tui_stacks_key, .want = tui_stacks_want },
 	{ .name = "COW", .draw = tui_cow_draw, .key = tui_cow_key, .click = tui_cow_click, .want = tui_cow_want, .sample = tui_cow_sample },
 	{ .name = "Tree", .draw = tui_tree_draw, .key = tui_tree_key, .click = tui_tree_click, .want = tui_tree_want },
+	{ .name = "Faults", .draw = tui_faults_draw, .key = tui_faults_key },
 	{ .name = "Output", .draw = tui_output_draw, .key = tui_output_key, .shown = tui_output_shown },
 };
 const size_t tui_nviews = sizeof(tui_views) / sizeof(tui_views[0]);
@@ -319,7 +320,8 @@ static const char *const help_text[] = {
 	"        6 COW  c   copy-on-write divergence from a child (c: next child)",
 	"        7 Tree t   the family: RSS PSS USS, shared with / diverged from the",
 	"                   parent, kB/s copied; < > sort; Enter shows one (t: back)",
-	"        8 Output o what a launched program writes on its own terminal;",
+	"        8 Faults   page faults by type, mapping, function (recorded while shown)",
+	"        9 Output o what a launched program writes on its own terminal;",
 	"                   i types to it, Ctrl-] comes back (vmatlas -- PROGRAM)",
 	"        Tab / Shift-Tab cycle; a mouse click on a tab opens it",
 	"",
@@ -774,6 +776,7 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 		if (!t.paused && !t.gone && vm_now_ns() >= t.next_refresh_ns &&
 		    src->ops->is_live(src))
 			tui_refresh(&t);
+		tui_faults_tick(&t);
 		if (ev || t.refreshes != seen || t.gone != was_gone)
 			dirty = true;
 	}
@@ -781,6 +784,7 @@ quit:
 	tui_output_leave(&t);
 	tui_screen_fini();
 	tui_output_free(t.output);
+	tui_faults_fini(&t);
 	if (vm_should_quit())
 		ret = 128 + vm_quit_signal;
 	tui_changes_clear(&t);

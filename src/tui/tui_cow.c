@@ -234,6 +234,8 @@ void tui_cow_draw(struct tui *t, int top, int height)
 		tui_put(top + 2, 1, line, t->cols - 1);
 		return;
 	}
+	/* "Who copies" takes the last lines. */
+	height -= tui_faults_cow_panel(t, top, height, c->parent, c->child);
 	/* The precision comes first: it must never be cut off. */
 	attron(tui_attr(t, c->pfn ? TC_TITLE : TC_WARN));
 	x = tui_put(top, 0, c->pfn ? "exact (PFN)" : "ESTIMATE (exclusive bit)", t->cols);

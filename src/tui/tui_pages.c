@@ -22,6 +22,8 @@ struct grid {
 	uint32_t (*count)[PS__COUNT];  /* per cell, pages in each state */
 	uint32_t (*prev)[PS__COUNT];   /* same from the previous refresh, or NULL */
 	uint32_t *written;             /* per cell, soft-dirty pages, or NULL */
+	uint64_t start;                /* address of the first page */
+	long page_size;
 };
 
 static uint64_t mapping_pages(const struct tui *t, const struct vm_mapping *m)
@@ -164,6 +166,10 @@ static void draw_cell(const struct tui *t, const struct grid *g, int y, int x,
 	if (g->written && g->written[cell]) {
 		col = TC_PAGE_WRITTEN;
 		glyph = tui_written_glyph(t);
+	} else if (tui_faults_marked(t, g->start + cell * g->per_cell * (uint64_t)g->page_size,
+				     pages)) {
+		col = TC_PAGE_FAULTED;
+		glyph = "*";
 	} else if (g->prev) {
 		const uint32_t *o = g->prev[cell];
 		if (c[PS_SWAPPED] > o[PS_SWAPPED])
@@ -271,6 +277,8 @@ static int legend(const struct tui *t, int y, int maxlines, bool draw)
 					    TC_PAGE + st[i] };
 	it[n++] = (typeof(it[0])){ " ", "paged in", TC_PAGE_NEWRES };
 	it[n++] = (typeof(it[0])){ " ", "swapped out", TC_PAGE_NEWSWAP };
+	if (tui_faults_recording(t))
+		it[n++] = (typeof(it[0])){ "*", "faulted", TC_PAGE_FAULTED };
 	if (t->track_writes)
 		it[n++] = (typeof(it[0])){ tui_written_glyph(t), "written", TC_PAGE_WRITTEN };
 	else if (t->src->ops->clear_soft_dirty && t->src->ops->is_live(t->src))
@@ -378,6 +386,8 @@ void tui_pages_draw(struct tui *t, int top, int height)
 		tui_put(y, 0, "out of memory", t->cols);
 		return;
 	}
+	g.start = m->start;
+	g.page_size = t->snap->host.page_size > 0 ? t->snap->host.page_size : 4096;
 	if (g.per_cell == 1)
 		snprintf(buf, sizeof(buf), "one cell = one page (%ld bytes)", t->snap->host.page_size);
 	else

@@ -40,6 +40,7 @@ enum tui_color {
 	TC_PAGE_NEWRES = TC_PAGE + PS__COUNT, /* became resident */
 	TC_PAGE_NEWSWAP,                      /* swapped out */
 	TC_PAGE_WRITTEN,                      /* soft-dirty: written */
+	TC_PAGE_FAULTED,                      /* faulted in the last refresh */
 	TC_COW,                               /* + enum cow_state */
 	TC__COUNT = TC_COW + COW__COUNT
 };
@@ -129,6 +130,8 @@ struct tui {
 	struct tui_cow_sample hist[TUI_COW_HIST];
 	size_t nhist;           /* samples in hist, oldest first */
 	uint64_t hist_first;    /* diverged when the pair was first seen */
+	/* Faults view and the COW view's writers (tui_faults.c) */
+	struct tui_faults *faults;
 	/* Tree view */
 	pid_t tree_sel;         /* selected process */
 	size_t tree_back;       /* view to go back to on Enter */
@@ -179,6 +182,21 @@ void tui_cow_click(struct tui *t, int y, int x);
 void tui_cow_want(const struct tui *t, struct tui_want *w);
 /* Record the divergence of the snapshot's pair (after each refresh). */
 void tui_cow_sample(struct tui *t);
+void tui_faults_draw(struct tui *t, int top, int height);
+bool tui_faults_key(struct tui *t, int ch);
+/* Start, read or stop the fault recording as the view shown asks (each
+ * turn of the main loop). */
+void tui_faults_tick(struct tui *t);
+void tui_faults_fini(struct tui *t);
+/* Did a page of the shown process in [START, START + PAGES pages) fault
+ * before the Pages view's last refresh, since the one before (or since
+ * the view was shown)? Its marks. */
+bool tui_faults_marked(const struct tui *t, uint64_t start, uint64_t pages);
+bool tui_faults_recording(const struct tui *t);
+/* The COW view's "who copies" panel in the last lines of [TOP, TOP +
+ * HEIGHT): the functions causing cow faults in CHILD and PARENT. Returns
+ * the lines it took (0 when too small). */
+int tui_faults_cow_panel(struct tui *t, int top, int height, pid_t parent, pid_t child);
 void tui_tree_draw(struct tui *t, int top, int height);
 bool tui_tree_key(struct tui *t, int ch);
 void tui_tree_click(struct tui *t, int y, int x);

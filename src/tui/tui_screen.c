@@ -100,6 +100,7 @@ static void screen_colors(struct tui *t)
 		{ TC_PAGE_NEWRES, ON_BG, COLOR_YELLOW, 0, A_REVERSE },
 		{ TC_PAGE_NEWSWAP, ON_BG, COLOR_RED, 0, A_REVERSE | A_BOLD },
 		{ TC_PAGE_WRITTEN, ON_BG, COLOR_MAGENTA, A_UNDERLINE, A_BOLD | A_UNDERLINE },
+		{ TC_PAGE_FAULTED, ON_BG, COLOR_WHITE, 0, A_REVERSE | A_BOLD },
 	};
 	/* Region colours by kind (the textbook's code/data/heap/stack). */
 	static const short kind_bg[VK__COUNT] = {
