@@ -68,19 +68,17 @@ static int take_line(struct tracer *t, pid_t root, const struct follow_opts *fo,
 		     struct jsonlines *out, const char *event, pid_t pid)
 {
 	struct vm_snapshot *s = tree_take(t, root, fo->forks, so);
-	json_t *doc, *trig;
+	json_t *doc;
 	int r;
 
 	if (!s)
 		return 0;
-	doc = snapshot_to_json(s, flags);
+	s->trigger = strdup(event);
+	s->trigger_pid = pid;
+	doc = s->trigger ? snapshot_to_json(s, flags) : NULL;
 	vm_snapshot_free(s);
 	if (!doc)
 		return -ENOMEM;
-	trig = pid ? json_pack("{s:s,s:i}", "event", event, "pid", (int)pid)
-		   : json_pack("{s:s}", "event", event);
-	if (trig)
-		json_object_set_new(doc, "trigger", trig);
 	r = jsonlines_append(out, doc);
 	json_decref(doc);
 	return r < 0 ? r : 1;

@@ -131,6 +131,7 @@ void vm_mapping_fini(struct vm_mapping *m)
 	for (size_t i = 0; i < m->nsections; i++)
 		free(m->sections[i].name);
 	free(m->sections);
+	free(m->extra);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -159,6 +160,7 @@ void vm_process_fini(struct vm_process *p)
 	for (size_t i = 0; i < p->nthreads; i++)
 		thread_fini(&p->threads[i]);
 	free(p->threads);
+	free(p->extra);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -182,6 +184,9 @@ void vm_snapshot_free(struct vm_snapshot *s)
 	for (size_t i = 0; i < s->ncows; i++)
 		vm_cow_pair_fini(&s->cows[i]);
 	free(s->cows);
+	free(s->trigger);
+	free(s->generator);
+	free(s->extra);
 	free(s);
 }
 

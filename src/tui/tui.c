@@ -66,7 +66,7 @@ static void tui_save(struct tui *t)
 		tui_set_status(t, "cannot save %s: %s", name, strerror(-r));
 		return;
 	}
-	doc = snapshot_to_json(all ? all : t->snap, 0);
+	doc = snapshot_to_json(all ? all : t->snap, OUT_PAGES);
 	if (all) {
 		all_nprocs = all->nprocs;
 		all_ncows = all->ncows;

@@ -277,9 +277,9 @@ static bool live_traces(const struct live *l, pid_t pid)
 }
 
 /* Add process PID to S (counts only); 0 or -errno. */
-static int live_add_proc(struct live *l, struct vm_snapshot *s, pid_t pid)
+static int live_add_proc(struct live *l, struct vm_snapshot *s, pid_t pid, unsigned want)
 {
-	struct snapshot_opts so = { .pm_want = PM_WANT_FLAGS, .elf_cache = l->elf };
+	struct snapshot_opts so = { .pm_want = PM_WANT_FLAGS | want, .elf_cache = l->elf };
 	struct vm_process *v = realloc(s->procs, (s->nprocs + 1) * sizeof(*v));
 	int r;
 
@@ -332,7 +332,7 @@ static struct vm_snapshot *live_take(struct live *l, pid_t pid,
 		tui_stacks_collect(l->tr, l->elf, &s->procs[0]);
 	/* A child that exits meanwhile: no pair this time. */
 	child = w && w->cow ? lp_cow_child(l, pid, w->cow_child) : 0;
-	if (child && live_add_proc(l, s, child) == 0)
+	if (child && live_add_proc(l, s, child, 0) == 0)
 		cow_snapshot_add_pair(s, 0, 1, true);
 	return s;
 }
@@ -629,7 +629,7 @@ static int live_take_all(struct tui_source *src, struct vm_snapshot **out)
 	for (size_t i = 0; i < l->nprocs && !vm_should_quit(); i++) {
 		if (l->procs[i].exited)
 			continue;
-		r = live_add_proc(l, s, l->procs[i].pid);
+		r = live_add_proc(l, s, l->procs[i].pid, PM_WANT_RUNS);
 		if (r == -ENOMEM)
 			goto fail;
 	}
@@ -637,8 +637,9 @@ static int live_take_all(struct tui_source *src, struct vm_snapshot **out)
 		r = -ESRCH;
 		goto fail;
 	}
-	/* Saved without per-page states (as the shown snapshot is). */
-	r = cow_snapshot_add_pairs(s, false);
+	/* Saved with every page's state, so that the file's Pages and COW
+	 * views show them. */
+	r = cow_snapshot_add_pairs(s, true);
 	if (r < 0)
 		goto fail;
 	*out = s;
