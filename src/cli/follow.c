@@ -92,7 +92,8 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 	struct tracer *t = NULL;
 	struct jsonlines out;
 	pid_t root, pids[FOLLOW_MAX_PROCS];
-	int r, w = 0, ret = 1;
+	int r, w = 0, ret = 1, root_status = 0;
+	bool root_ended = false;
 
 	r = jsonlines_open(&out, o->path, o->force, fo->gzip);
 	if (r < 0) {
@@ -139,8 +140,22 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 			if (w < 0)
 				break;
 		}
-		if (r >= 0 && tracer_pids(t, pids, FOLLOW_MAX_PROCS) == 0)
-			break; /* the whole tree is gone */
+		if (r == 1 && ev.kind == TEV_GONE && ev.pid == root) {
+			root_status = ev.status;
+			root_ended = true;
+		}
+		if (r >= 0 && tracer_pids(t, pids, FOLLOW_MAX_PROCS) == 0) {
+			/* The whole tree is gone; the program's own end may still
+			 * wait among the events. */
+			struct tracer_event ev2;
+
+			for (int i = 0; !root_ended && i < 4096 && tracer_poll(t, &ev2, 0) == 1; i++)
+				if (ev2.kind == TEV_GONE && ev2.pid == root) {
+					root_status = ev2.status;
+					root_ended = true;
+				}
+			break;
+		}
 	}
 	if (r == -EINTR || vm_should_quit())
 		ret = 128 + vm_quit_signal;
@@ -150,7 +165,9 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 	else if (r < 0)
 		vm_error("following process %d: %s", (int)root, strerror(-r));
 	else
-		ret = 0;
+		/* The program's own status, as time and strace give it; 0 when
+		 * --count ended it. */
+		ret = root_ended ? vm_wait_status_code(root_status) : 0;
 out:
 	tracer_free(t);
 	r = jsonlines_close(&out);

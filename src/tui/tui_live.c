@@ -39,6 +39,8 @@ struct lproc {
 	char comm[17];
 	char state;
 	bool exited, traced;
+	bool have_status;         /* exited, and how is known */
+	int status;               /* its wait status then */
 	struct vm_snapshot *last; /* taken at its exit stop; owned */
 	unsigned last_refs;       /* handed to the screen and not released */
 	uint64_t exit_seq;
@@ -490,6 +492,10 @@ static unsigned live_poll(struct tui_source *src, int timeout_ms)
 				return r | TUI_SRC_REFRESH;
 			break;
 		case TEV_GONE:
+			if (p) {
+				p->have_status = true;
+				p->status = ev.status;
+			}
 			if (p && !p->exited) {
 				lp_exited(l, p);
 				r |= TUI_SRC_TREE;
@@ -606,7 +612,8 @@ static size_t live_procs(struct tui_source *src, struct tui_proc *out, size_t ma
 		const struct lproc *p = &l->procs[i];
 
 		out[n] = (struct tui_proc){ .pid = p->pid, .ppid = p->ppid, .state = p->state,
-					    .exited = p->exited, .traced = p->traced };
+					    .exited = p->exited, .traced = p->traced,
+					    .have_status = p->have_status, .status = p->status };
 		memcpy(out[n].comm, p->comm, sizeof(out[n].comm));
 	}
 	return n;
