@@ -1460,14 +1460,74 @@ out:
 	return t;
 }
 
+bool snapread_is_stdin(const char *path)
+{
+	return strcmp(path, "-") == 0 || strcmp(path, "/dev/stdin") == 0 ||
+	       strcmp(path, "/dev/fd/0") == 0 || strcmp(path, "/proc/self/fd/0") == 0;
+}
+
+/* Standard input, whatever it is (a pipe, a file): read to its end, at most
+ * SNAPREAD_MAX_BYTES. The user chose to wait on it. */
+static struct vm_timeline *read_stdin(struct snapread_error *err)
+{
+	const char *name = "standard input";
+	size_t n = 0, cap = 1 << 16;
+	char *buf = malloc(cap), *nb;
+	struct vm_timeline *t = NULL;
+
+	if (!buf) {
+		set_error(err, 0, "%s: out of memory", name);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (;;) {
+		ssize_t k;
+
+		if (n == cap) {
+			if (cap > SNAPREAD_MAX_BYTES) {
+				set_error(err, 0, "%s: more than 1 GiB: refused", name);
+				errno = EFBIG;
+				goto out;
+			}
+			nb = realloc(buf, cap * 2);
+			if (!nb) {
+				set_error(err, 0, "%s: out of memory", name);
+				errno = ENOMEM;
+				goto out;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		k = read(STDIN_FILENO, buf + n, cap - n);
+		if (k < 0 && errno == EINTR && !vm_should_quit())
+			continue;
+		if (k < 0) {
+			int e = errno;
+			set_error(err, 0, "%s: cannot read: %s", name, strerror(e));
+			errno = e;
+			goto out;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	t = snapshot_read_buffer(buf, n, name, err);
+out:
+	free(buf);
+	return t;
+}
+
 struct vm_timeline *snapshot_read_file(const char *path, struct snapread_error *err)
 {
-	char *ename = escape_untrusted(path), *buf = NULL;
+	char *ename, *buf = NULL;
 	struct vm_timeline *t = NULL;
 	struct stat st;
 	size_t n = 0;
 	int fd, e = 0;
 
+	if (snapread_is_stdin(path))
+		return read_stdin(err);
+	ename = escape_untrusted(path);
 	if (!ename) {
 		set_error(err, 0, "out of memory");
 		errno = ENOMEM;

@@ -17,6 +17,10 @@ void vm_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	/* A closed pipe ends vmatlas quietly (as it does cat or grep): what
+	 * failed after it is only the writing it stopped. */
+	if (vm_quit_signal == SIGPIPE)
+		return;
 	fprintf(stderr, "%s: ", vm_progname);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
