@@ -15,6 +15,7 @@ struct capture_opts {
 	double interval;      /* seconds between snapshots */
 	unsigned long count;  /* 0: until SIGINT/SIGTERM */
 	unsigned flags;       /* OUT_* */
+	bool quiet;           /* no status line on a terminal */
 };
 
 /* Take a snapshot of PIDS every interval and append it to the output as one

@@ -21,7 +21,9 @@
 
 #include "commands.h"
 #include "follow.h"
+#include "progress.h"
 #include "vmatlas/jsonlines.h"
+#include "vmatlas/render.h"
 #include "vmatlas/cow.h"
 #include "vmatlas/json.h"
 #include "vmatlas/snapshot.h"
@@ -84,6 +86,18 @@ static int take_line(struct tracer *t, pid_t root, const struct follow_opts *fo,
 	return r < 0 ? r : 1;
 }
 
+/* The status line of a launch: how long the program runs, how many
+ * processes are followed, what is written. */
+static void launch_status(struct progress *pg, const char *prog, size_t nprocs,
+			  unsigned long taken, const struct jsonlines *out)
+{
+	char el[32], sz[16];
+
+	progress_status(pg, false, "%s running %s; %zu process%s followed; %lu snapshot%s, %s written",
+			prog, progress_elapsed(pg, el, sizeof(el)), nprocs, nprocs == 1 ? "" : "es",
+			taken, taken == 1 ? "" : "s", fmt_kb(sz, sizeof(sz), out->bytes / 1024));
+}
+
 int follow_launch(char *const argv[], const struct follow_opts *fo,
 		  const struct snapshot_opts *so, const struct cmd_out *o)
 {
@@ -94,6 +108,8 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 	pid_t root, pids[FOLLOW_MAX_PROCS];
 	int r, w = 0, ret = 1, root_status = 0;
 	bool root_ended = false;
+	struct progress pg;
+	char *prog = escape_untrusted(argv[0]), *where = NULL;
 
 	r = jsonlines_open(&out, o->path, o->force, fo->gzip);
 	if (r < 0) {
@@ -115,6 +131,7 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 	}
 	if (step)
 		next = vm_now_ns() + step;
+	progress_init(&pg, fo->quiet);
 	r = tracer_resume(t, root);
 	while (r >= 0 && !vm_should_quit() && (!fo->count || taken < fo->count)) {
 		struct tracer_event ev;
@@ -144,6 +161,7 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 			root_status = ev.status;
 			root_ended = true;
 		}
+		launch_status(&pg, prog ? prog : "?", tracer_pids(t, pids, FOLLOW_MAX_PROCS), taken, &out);
 		if (r >= 0 && tracer_pids(t, pids, FOLLOW_MAX_PROCS) == 0) {
 			/* The whole tree is gone; the program's own end may still
 			 * wait among the events. */
@@ -157,6 +175,7 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 			break;
 		}
 	}
+	progress_clear(&pg);
 	if (r == -EINTR || vm_should_quit())
 		ret = 128 + vm_quit_signal;
 	else if (w < 0)
@@ -168,7 +187,19 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 		/* The program's own status, as time and strace give it; 0 when
 		 * --count ended it. */
 		ret = root_ended ? vm_wait_status_code(root_status) : 0;
+	if (r >= 0 && w >= 0 && !vm_should_quit()) {
+		char how[64], el[32], sz[16];
+
+		where = escape_untrusted(jsonlines_is_file(&out) ? o->path : "standard output");
+		progress_end(&pg, "%s %s after %s; %lu snapshot%s written to %s (%s)", prog ? prog : "?",
+			     root_ended ? vm_wait_status_describe(root_status, how, sizeof(how))
+					: "stopped (--count)", progress_elapsed(&pg, el, sizeof(el)),
+			     taken, taken == 1 ? "" : "s", where ? where : "?",
+			     fmt_kb(sz, sizeof(sz), out.bytes / 1024));
+	}
 out:
+	free(prog);
+	free(where);
 	tracer_free(t);
 	r = jsonlines_close(&out);
 	if (r < 0 && ret == 0) {

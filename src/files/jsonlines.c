@@ -76,6 +76,8 @@ int jsonlines_append(struct jsonlines *jl, json_t *doc)
 	} else {
 		r = write_all(jl->fd, line, len);
 	}
+	if (r == 0)
+		jl->bytes += jl->gzip ? gzlen : len;
 	free(gz);
 	free(line);
 	if (!is_file)
