@@ -20,6 +20,9 @@ size_t cow_strip(const struct vm_cow_mapping *m, uint8_t *cells, size_t width);
 char cow_state_char(unsigned state);
 /* SVG: the textbook layout of each process (out_svg.c). */
 int snapshot_write_svg(FILE *f, const struct vm_snapshot *s, unsigned flags);
+/* SVG: each copy-on-write pair of S, parent and child side by side
+ * (cow_svg.c). */
+int cow_write_svg(FILE *f, const struct vm_snapshot *s, unsigned flags);
 /* SVG: resident and swapped memory by kind over N snapshots. */
 int timeline_write_svg(FILE *f, struct vm_snapshot *const *snaps, size_t n);
 
