@@ -51,7 +51,7 @@ expect_error "diff: missing file" 1 "$TEST_TMP/none.json: cannot open: No such f
 expect_error "diff: bad pid" 1 "'pid:x1': pid:N wants a process ID" diff "$good" pid:x1
 expect_error "diff: no such process" 1 "no such process: $nopid" diff "$good" "pid:$nopid"
 expect_error "diff: svg" 2 "diff: unknown format 'svg' (text or json)" diff --format=svg "$good" "$good"
-expect_error "cow: svg" 2 "cow: unknown format 'svg' (text or json)" cow --format=svg "$TPID" 1
+expect_error "cow: html" 2 "unknown format 'html' (text, json or svg)" cow --format=html "$TPID" 1
 expect_error "diff: --each of two" 2 "diff: --each compares the steps of one timeline" diff --each "$good" "$good"
 
 # A file the user may not read (root reads everything: run as nobody).

@@ -35,9 +35,15 @@ ok "$n corpus files rejected with their messages"
 # a timeline cut inside its last line keeps the complete ones, with a warning.
 cd "$data/good" || hard_error "no good corpus"
 "$VMATLAS" view --format=json newer-minor.json > "$TEST_TMP/n.json" || fail "newer-minor.json rejected"
-"$VMATLAS" view --format=json minimal.json > "$TEST_TMP/m.json" || fail "minimal.json rejected"
-cmp -s "$TEST_TMP/n.json" "$TEST_TMP/m.json" || fail "unknown members changed the model"
-ok "unknown members of a newer minor revision are ignored"
+"$VMATLAS" view --format=text newer-minor.json > "$TEST_TMP/n.txt" || fail "newer-minor.json rejected"
+"$VMATLAS" view --format=text minimal.json > "$TEST_TMP/m.txt" || fail "minimal.json rejected"
+cmp -s "$TEST_TMP/n.txt" "$TEST_TMP/m.txt" || fail "unknown members changed the model"
+ok "unknown members of a newer minor revision leave the model as it was"
+# Those of the document, a process and a mapping are written back as read.
+expect_eq "unknown members written back" "$(json_eval "$TEST_TMP/n.json" \
+	"[d['future'], d['processes'][0]['cgroup'], d['processes'][0]['mappings'][0]['vmflags']]")" \
+	'[{"x": [1, 2]}, "/a", ["rd", "ex"]]'
+
 "$VMATLAS" diff --format=json interrupted.jsonl > "$TEST_TMP/i.json" 2> "$TEST_TMP/err" || fail "interrupted.jsonl rejected: $(cat "$TEST_TMP/err")"
 grep -qF "warning: interrupted.jsonl: line 3: incomplete last snapshot ignored" "$TEST_TMP/err" || fail "no warning: $(cat "$TEST_TMP/err")"
 expect_eq "snapshots kept" "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["a"]["index"], d["b"]["index"])' "$TEST_TMP/i.json")" "1 2"

@@ -29,7 +29,7 @@ ok "mouse click on a tab"
 
 # The target exits: said on screen, the last picture stays.
 kill -USR2 "$TPID"
-wait_for "The process has exited: this is its last picture" 3
+wait_for "The process exited 0: this is its last picture" 3
 wait_for "^PID $TPID .* gone "
 wait_for "kernel space"
 keys q

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "vmatlas/util.h"
 #include "vmatlas/outfile.h"
@@ -13,6 +14,7 @@ struct jsonlines {
 	struct outfile out;
 	int fd;
 	bool gzip;
+	uint64_t bytes;  /* written so far (compressed, for gzip) */
 };
 
 /* Open PATH ("-": standard output) for JSON Lines, gzip members if GZIP.

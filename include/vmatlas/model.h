@@ -104,6 +104,8 @@ struct vm_mapping {
 	size_t nruns;
 	struct vm_section *sections; /* owned; may be NULL */
 	size_t nsections;
+	char *extra;         /* owned, NULL: members of a read file this vmatlas
+			      * does not know, as compact JSON, written back */
 };
 
 /* mm_struct boundaries from /proc/PID/stat (fields 26-28, 45-51). */
@@ -183,6 +185,7 @@ struct vm_process {
 	struct vm_totals totals;
 	struct vm_thread *threads; /* owned; NULL unless stacks were asked */
 	size_t nthreads;
+	char *extra;         /* owned, NULL: as vm_mapping.extra */
 };
 
 struct vm_host {
@@ -285,6 +288,12 @@ struct vm_snapshot {
 	bool live;             /* taken from a running process (non-atomic) */
 	double frozen_ms;      /* >= 0 when taken with --freeze */
 	struct vm_family *family; /* owned; may be NULL */
+	char *trigger;         /* owned, NULL: what took it in a launch or a
+				* timeline ("exit", "interval") */
+	pid_t trigger_pid;     /* the process the trigger is about; 0: none */
+	char *generator;       /* owned, NULL: this vmatlas; a read file keeps
+				* the name of the one that wrote it */
+	char *extra;           /* owned, NULL: as vm_mapping.extra */
 };
 
 /* Allocation helpers; _free on NULL is a no-op. */

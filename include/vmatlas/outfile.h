@@ -14,6 +14,7 @@ struct outfile {
 	FILE *f;
 	char *path, *tmp;
 	bool force, is_stdout;
+	bool is_device; /* a character device (/dev/null): written, never replaced */
 	bool published; /* named PATH already (outfile_publish) */
 	int dirfd;
 };

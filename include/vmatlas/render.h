@@ -24,6 +24,9 @@ char cow_state_char(unsigned state);
 const char *cow_state_label(unsigned state);
 /* SVG: the textbook layout of each process (out_svg.c). */
 int snapshot_write_svg(FILE *f, const struct vm_snapshot *s, unsigned flags);
+/* SVG: each copy-on-write pair of S, parent and child side by side
+ * (cow_svg.c). */
+int cow_write_svg(FILE *f, const struct vm_snapshot *s, unsigned flags);
 /* SVG: resident and swapped memory by kind over N snapshots. */
 int timeline_write_svg(FILE *f, struct vm_snapshot *const *snaps, size_t n);
 

@@ -42,9 +42,13 @@ struct vm_timeline *snapshot_read_buffer(const void *buf, size_t len,
 					 struct snapread_error *err);
 
 /* Open and parse PATH: a regular file only (a FIFO or a device is refused
- * without blocking), at most SNAPREAD_MAX_BYTES. As snapshot_read_buffer. */
+ * without blocking), at most SNAPREAD_MAX_BYTES. "-" and /dev/stdin are
+ * standard input, read to its end whatever it is (a pipe). As
+ * snapshot_read_buffer. */
 struct vm_timeline *snapshot_read_file(const char *path,
 				       struct snapread_error *err);
+/* True when PATH names standard input for snapshot_read_file. */
+bool snapread_is_stdin(const char *path);
 
 /* Convert one parsed document. PLACE prefixes messages ("FILE: line 3").
  * NULL + errno and ERR on error. */

@@ -37,6 +37,8 @@ struct tui_proc {
 	char state;     /* /proc/PID/stat state letter when last read */
 	bool exited;    /* gone; its last picture may be kept */
 	bool traced;    /* followed under ptrace (else only read from /proc) */
+	bool have_status; /* exited and its wait status known */
+	int status;       /* that wait status (exited 3, killed by SIGSEGV) */
 };
 
 /* Raw facts about one page (Pages view cursor), when a source knows them. */

@@ -58,6 +58,13 @@ int pty_make_controlling(int slave);
 /* Monotonic time in nanoseconds. */
 uint64_t vm_now_ns(void);
 
+/* A wait status as a shell's exit status: the code of a program that
+ * exited, 128 + N for one killed by signal N (as time, strace and timeout
+ * exit). */
+int vm_wait_status_code(int status);
+/* "exited 3", "killed by SIGSEGV" into BUF; returns BUF. */
+const char *vm_wait_status_describe(int status, char *buf, size_t len);
+
 /* Signals: SIGINT, SIGTERM, SIGHUP, SIGPIPE only set a flag
  * (src/util/signals.c); long loops (pagemap scans, unwinding, the screen's
  * main loop) check it and unwind to the top, which detaches and exits with

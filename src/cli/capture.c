@@ -16,11 +16,26 @@
 
 #include "capture.h"
 #include "commands.h"
+#include "progress.h"
 #include "vmatlas/jsonlines.h"
 #include "vmatlas/json.h"
 #include "vmatlas/piderr.h"
+#include "vmatlas/render.h"
 #include "vmatlas/snapshot.h"
 #include "vmatlas/util.h"
+
+/* The line that ends a capture on a terminal. */
+static void summary(struct progress *pg, unsigned long taken, const struct jsonlines *out,
+		    const char *path)
+{
+	char *e = escape_untrusted(jsonlines_is_file(out) ? path : "standard output");
+	char el[32], sz[16];
+
+	progress_end(pg, "%lu snapshot%s written to %s (%s) in %s", taken, taken == 1 ? "" : "s",
+		     e ? e : "?", fmt_kb(sz, sizeof(sz), out->bytes / 1024),
+		     progress_elapsed(pg, el, sizeof(el)));
+	free(e);
+}
 
 int capture_timeline(const pid_t *pids, size_t npids, const struct snapshot_opts *so,
 		     const struct capture_opts *co)
@@ -29,6 +44,8 @@ int capture_timeline(const pid_t *pids, size_t npids, const struct snapshot_opts
 	struct timespec next;
 	unsigned long taken = 0;
 	struct jsonlines out;
+	struct progress pg;
+	char el[32], sz[16];
 	int r, ret = 1;
 
 	sigemptyset(&stop);
@@ -43,6 +60,7 @@ int capture_timeline(const pid_t *pids, size_t npids, const struct snapshot_opts
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return 1;
 	}
+	progress_init(&pg, co->quiet);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (;;) {
 		pid_t failed = 0;
@@ -54,6 +72,7 @@ int capture_timeline(const pid_t *pids, size_t npids, const struct snapshot_opts
 
 		if (!s) {
 			char msg[512];
+			progress_clear(&pg);
 			pid_error_describe(failed, errno, msg, sizeof(msg));
 			vm_error("%s (after %lu snapshot%s)", msg, taken, taken == 1 ? "" : "s");
 			goto out;
@@ -63,6 +82,7 @@ int capture_timeline(const pid_t *pids, size_t npids, const struct snapshot_opts
 		r = doc ? jsonlines_append(&out, doc) : -ENOMEM;
 		json_decref(doc);
 		if (r < 0) {
+			progress_clear(&pg);
 			vm_error("cannot write %s: %s",
 				 jsonlines_is_file(&out) ? "the timeline" : "standard output", strerror(-r));
 			goto out;
@@ -70,6 +90,15 @@ int capture_timeline(const pid_t *pids, size_t npids, const struct snapshot_opts
 		taken++;
 		if (co->count && taken >= co->count)
 			break;
+		if (co->count)
+			progress_status(&pg, true, "%lu of %lu snapshots, %s written in %s; the next in %.1f s",
+					taken, co->count, fmt_kb(sz, sizeof(sz), out.bytes / 1024),
+					progress_elapsed(&pg, el, sizeof(el)), co->interval);
+		else
+			progress_status(&pg, true, "%lu snapshot%s, %s written in %s; the next in %.1f s "
+					"(Ctrl-C stops)", taken, taken == 1 ? "" : "s",
+					fmt_kb(sz, sizeof(sz), out.bytes / 1024),
+					progress_elapsed(&pg, el, sizeof(el)), co->interval);
 		/* Next tick on a fixed schedule, so that a slow snapshot does
 		 * not shift every later one. */
 		next.tv_sec += (time_t)co->interval;
@@ -99,7 +128,9 @@ int capture_timeline(const pid_t *pids, size_t npids, const struct snapshot_opts
 		}
 	}
 	ret = 0;
+	summary(&pg, taken, &out, co->output);
 out:
+	progress_clear(&pg);
 	r = jsonlines_close(&out);
 	if (r < 0 && ret == 0) {
 		vm_error("cannot write the timeline: %s", strerror(-r));

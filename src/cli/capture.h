@@ -19,6 +19,7 @@ struct capture_opts {
 	 * family, whose members change): NULL with errno and *FAILED. */
 	struct vm_snapshot *(*take)(void *arg, pid_t *failed);
 	void *take_arg;
+	bool quiet;           /* no status line on a terminal */
 };
 
 /* Take a snapshot of PIDS every interval and append it to the output as one

@@ -20,13 +20,14 @@
 static void cow_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vmatlas cow [--format=text|json] [--pages] [-o FILE [--force]] PARENT CHILD\n"
+		"Usage: vmatlas cow [--format=text|json|svg] [--pages] [-o FILE [--force]] PARENT CHILD\n"
 		"Compare the pages of two processes (a parent and its forked child, or any\n"
 		"two sharing an ancestor's pages), per mapping both have: shared,\n"
 		"diverged (copied on write), parent only, child only, neither.\n"
 		"As root physical frames are compared (exact); otherwise the result is an\n"
 		"estimate from the exclusive-mapping bit, and every output says so.\n\n"
-		"  -f, --format=FMT   text (default) or json (man vmatlas-snapshot(5))\n"
+		"  -f, --format=FMT   text (default), json (man vmatlas-snapshot(5)) or svg:\n"
+		"                     parent and child side by side, page by page\n"
 		"  -p, --pages        json: every page's COW state, run-length encoded\n"
 		"  -o, --output=FILE  write to FILE atomically (mode 0600), not to stdout\n"
 		"      --force        replace an existing FILE\n"
@@ -44,6 +45,11 @@ static pid_t first_gone(const pid_t *pids, size_t n)
 			return pids[i];
 	}
 	return pids[0];
+}
+
+static int render_cow_svg(FILE *f, const void *arg)
+{
+	return cow_write_svg(f, arg, 0);
 }
 
 int cmd_cow(int argc, char **argv)
@@ -65,9 +71,7 @@ int cmd_cow(int argc, char **argv)
 
 	optind = 1;
 	while ((c = cmd_getopt("cow", argc, argv, "f:po:h", opts)) != -1) {
-		int k = c == 'f' ? (o.format_given = true,
-				    cmd_parse_text_json("cow", optarg, &o.format) == 0)
-				 : cmd_out_option(&o, c, optarg);
+		int k = cmd_out_option(&o, c, optarg);
 
 		if (k > 0)
 			continue;
@@ -77,7 +81,7 @@ int cmd_cow(int argc, char **argv)
 		}
 		return EXIT_USAGE;
 	}
-	cmd_out_format_from_name(&o, false);
+	cmd_out_format_from_name(&o, true);
 	if (o.flags & OUT_PAGES)
 		so.pm_want |= PM_WANT_RUNS;
 	if (argc - optind != 2) {
@@ -94,7 +98,7 @@ int cmd_cow(int argc, char **argv)
 
 	/* The text shows the comparison alone: the pages of each process
 	 * are read once, by it. */
-	so.no_pages = o.format == FMT_TEXT;
+	so.no_pages = o.format != FMT_JSON;
 	if (cmd_output_open(&out, o.path, o.force) < 0)
 		return 1;
 	so.elf_cache = elf_cache_new();
@@ -104,13 +108,17 @@ int cmd_cow(int argc, char **argv)
 		goto fail_pid;
 	}
 	/* Runs feed the text strips, and the JSON only with --pages. */
-	r = cow_snapshot_add_pair(s, 0, 1, o.format == FMT_TEXT || (o.flags & OUT_PAGES));
+	r = cow_snapshot_add_pair(s, 0, 1, o.format != FMT_JSON || (o.flags & OUT_PAGES));
 	if (r < 0) {
 		failed = first_gone(pids, 2);
 		goto fail_pid;
 	}
 	if (o.format == FMT_JSON) {
 		ret = snapshot_render(s, FMT_JSON, o.flags, &out);
+		goto out;
+	}
+	if (o.format == FMT_SVG) {
+		ret = output_render(&out, render_cow_svg, s);
 		goto out;
 	}
 	r = cow_write_text(out.f, s, o.flags);

@@ -24,7 +24,7 @@
 static void diff_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vmatlas diff [--format=text|json] [--pages] [--each] A [B]\n"
+		"Usage: vmatlas diff [--format=text|json] [--pages] [--each] [--exit-code] A [B]\n"
 		"Compare two snapshots. A and B are snapshot files (JSON, JSON Lines,\n"
 		"gzip) or pid:N for a live process. A timeline alone: its first and\n"
 		"last snapshot; with --each, every step.\n\n"
@@ -32,6 +32,8 @@ static void diff_usage(FILE *f)
 		"  -p, --pages        the page ranges that changed state (needs runs:\n"
 		"                     snapshots taken with --pages)\n"
 		"  -e, --each         every step of a timeline\n"
+		"      --exit-code    exit 1 when the snapshots differ, 0 when not\n"
+		"                     (as diff: 2 on an error)\n"
 		"  -h, --help         this help\n");
 }
 
@@ -292,6 +294,7 @@ struct diff_run {
 	unsigned opts;     /* DIFF_OPT_* */
 	bool jsonl;        /* several JSON documents: one per line */
 	FILE *out;
+	bool differ;       /* some comparison found a change */
 };
 
 static int diff_pair(struct diff_run *dr, const struct side *sa, const struct vm_process *pa,
@@ -315,6 +318,8 @@ static int diff_pair(struct diff_run *dr, const struct side *sa, const struct vm
 	} else {
 		text_diff(dr->out, d, sa, sb);
 	}
+	if (d->nentries)
+		dr->differ = true;
 	diff_free(d);
 	return 0;
 }
@@ -429,12 +434,13 @@ int cmd_diff(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "pages", no_argument, NULL, 'p' },
 		{ "each", no_argument, NULL, 'e' },
+		{ "exit-code", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct diff_run dr = { .format = FMT_TEXT, .out = stdout };
 	struct vm_timeline *ta = NULL, *tb = NULL;
-	bool each = false;
+	bool each = false, exit_code = false;
 	int c, ret = 1;
 
 	optind = 1;
@@ -449,6 +455,9 @@ int cmd_diff(int argc, char **argv)
 			break;
 		case 'e':
 			each = true;
+			break;
+		case 'x':
+			exit_code = true;
 			break;
 		case 'h':
 			diff_usage(stdout);
@@ -519,5 +528,8 @@ int cmd_diff(int argc, char **argv)
 out:
 	vm_timeline_free(ta);
 	vm_timeline_free(tb);
+	/* --exit-code, as diff and cmp: 0 the same, 1 changed, 2 trouble. */
+	if (exit_code)
+		return ret == 0 ? dr.differ : ret == 1 ? 2 : ret;
 	return ret;
 }

@@ -57,6 +57,8 @@ static void snapshot_usage(FILE *f)
 		"                     its memory still mapped\n"
 		"  -i, --interval=S   with PROGRAM: a snapshot every S seconds\n"
 		"  -c, --count=N      stop (killing PROGRAM) after N snapshots\n"
+		"  -q, --quiet        no status line on a terminal while a timeline or\n"
+		"                     PROGRAM runs, and no summary at the end\n"
 		"  -h, --help         this help\n");
 }
 
@@ -130,6 +132,7 @@ int cmd_snapshot(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "stacks", no_argument, NULL, 'S' },
 		{ "sections", no_argument, NULL, 'N' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -149,7 +152,7 @@ int cmd_snapshot(int argc, char **argv)
 	int c, r, ret = 1;
 
 	optind = 1;
-	while ((c = cmd_getopt("snapshot", argc, argv, "f:po:hi:c:", opts)) != -1) {
+	while ((c = cmd_getopt("snapshot", argc, argv, "f:po:hi:c:q", opts)) != -1) {
 		int k = cmd_out_option(&o, c, optarg);
 
 		if (k > 0)
@@ -191,6 +194,9 @@ int cmd_snapshot(int argc, char **argv)
 			break;
 		case 'N':
 			o.flags |= OUT_SECTIONS;
+			break;
+		case 'q':
+			fo.quiet = true;
 			break;
 		case 'h':
 			snapshot_usage(stdout);
@@ -257,7 +263,7 @@ int cmd_snapshot(int argc, char **argv)
 	if (fo.interval > 0) {
 		struct capture_opts co = { .output = o.path, .force = o.force,
 					   .gzip = output_wants_gzip(o.path), .interval = fo.interval,
-					   .count = fo.count, .flags = o.flags };
+					   .count = fo.count, .flags = o.flags, .quiet = fo.quiet };
 
 		so.elf_cache = elf_cache_new();
 		ret = capture_timeline(pids, (size_t)(argc - optind), &so, &co);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,8 @@ static void view_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vmatlas view [OPTIONS] FILE\n"
-		"Show a saved snapshot or timeline (JSON, JSON Lines, optionally gzip).\n\n"
+		"Show a saved snapshot or timeline (JSON, JSON Lines, optionally gzip);\n"
+		"FILE - (or /dev/stdin) reads standard input.\n\n"
 		"On a terminal it opens the live screen offline ([ and ] step through a\n"
 		"timeline); into a pipe or with --format it prints.\n\n"
 		"  -f, --format=FMT   text, json or svg: print instead of opening the screen\n"
@@ -244,7 +246,17 @@ int cmd_view(int argc, char **argv)
 	}
 	/* The screen on a terminal; the text form into a pipe or a file. */
 	if (!have_format && isatty(STDOUT_FILENO)) {
-		ret = view_interactive(t, file, pos, &o);
+		/* The file came through standard input: the keys come from the
+		 * terminal, as less takes them. */
+		if (snapread_is_stdin(file) && !isatty(STDIN_FILENO)) {
+			int tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+
+			if (tty >= 0) {
+				dup2(tty, STDIN_FILENO);
+				close(tty);
+			}
+		}
+		ret = view_interactive(t, snapread_is_stdin(file) ? "standard input" : file, pos, &o);
 		goto out;
 	}
 	r = outfile_open(&out, output, force);

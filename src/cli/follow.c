@@ -21,7 +21,9 @@
 
 #include "commands.h"
 #include "follow.h"
+#include "progress.h"
 #include "vmatlas/jsonlines.h"
+#include "vmatlas/render.h"
 #include "vmatlas/cow.h"
 #include "vmatlas/json.h"
 #include "vmatlas/snapshot.h"
@@ -68,22 +70,32 @@ static int take_line(struct tracer *t, pid_t root, const struct follow_opts *fo,
 		     struct jsonlines *out, const char *event, pid_t pid)
 {
 	struct vm_snapshot *s = tree_take(t, root, fo->forks, so);
-	json_t *doc, *trig;
+	json_t *doc;
 	int r;
 
 	if (!s)
 		return 0;
-	doc = snapshot_to_json(s, flags);
+	s->trigger = strdup(event);
+	s->trigger_pid = pid;
+	doc = s->trigger ? snapshot_to_json(s, flags) : NULL;
 	vm_snapshot_free(s);
 	if (!doc)
 		return -ENOMEM;
-	trig = pid ? json_pack("{s:s,s:i}", "event", event, "pid", (int)pid)
-		   : json_pack("{s:s}", "event", event);
-	if (trig)
-		json_object_set_new(doc, "trigger", trig);
 	r = jsonlines_append(out, doc);
 	json_decref(doc);
 	return r < 0 ? r : 1;
+}
+
+/* The status line of a launch: how long the program runs, how many
+ * processes are followed, what is written. */
+static void launch_status(struct progress *pg, const char *prog, size_t nprocs,
+			  unsigned long taken, const struct jsonlines *out)
+{
+	char el[32], sz[16];
+
+	progress_status(pg, false, "%s running %s; %zu process%s followed; %lu snapshot%s, %s written",
+			prog, progress_elapsed(pg, el, sizeof(el)), nprocs, nprocs == 1 ? "" : "es",
+			taken, taken == 1 ? "" : "s", fmt_kb(sz, sizeof(sz), out->bytes / 1024));
 }
 
 int follow_launch(char *const argv[], const struct follow_opts *fo,
@@ -94,7 +106,10 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 	struct tracer *t = NULL;
 	struct jsonlines out;
 	pid_t root, pids[FOLLOW_MAX_PROCS];
-	int r, w = 0, ret = 1;
+	int r, w = 0, ret = 1, root_status = 0;
+	bool root_ended = false;
+	struct progress pg;
+	char *prog = escape_untrusted(argv[0]), *where = NULL;
 
 	r = jsonlines_open(&out, o->path, o->force, fo->gzip);
 	if (r < 0) {
@@ -116,6 +131,7 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 	}
 	if (step)
 		next = vm_now_ns() + step;
+	progress_init(&pg, fo->quiet);
 	r = tracer_resume(t, root);
 	while (r >= 0 && !vm_should_quit() && (!fo->count || taken < fo->count)) {
 		struct tracer_event ev;
@@ -141,9 +157,25 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 			if (w < 0)
 				break;
 		}
-		if (r >= 0 && tracer_pids(t, pids, FOLLOW_MAX_PROCS) == 0)
-			break; /* the whole tree is gone */
+		if (r == 1 && ev.kind == TEV_GONE && ev.pid == root) {
+			root_status = ev.status;
+			root_ended = true;
+		}
+		launch_status(&pg, prog ? prog : "?", tracer_pids(t, pids, FOLLOW_MAX_PROCS), taken, &out);
+		if (r >= 0 && tracer_pids(t, pids, FOLLOW_MAX_PROCS) == 0) {
+			/* The whole tree is gone; the program's own end may still
+			 * wait among the events. */
+			struct tracer_event ev2;
+
+			for (int i = 0; !root_ended && i < 4096 && tracer_poll(t, &ev2, 0) == 1; i++)
+				if (ev2.kind == TEV_GONE && ev2.pid == root) {
+					root_status = ev2.status;
+					root_ended = true;
+				}
+			break;
+		}
 	}
+	progress_clear(&pg);
 	if (r == -EINTR || vm_should_quit())
 		ret = 128 + vm_quit_signal;
 	else if (w < 0)
@@ -152,8 +184,22 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 	else if (r < 0)
 		vm_error("following process %d: %s", (int)root, strerror(-r));
 	else
-		ret = 0;
+		/* The program's own status, as time and strace give it; 0 when
+		 * --count ended it. */
+		ret = root_ended ? vm_wait_status_code(root_status) : 0;
+	if (r >= 0 && w >= 0 && !vm_should_quit()) {
+		char how[64], el[32], sz[16];
+
+		where = escape_untrusted(jsonlines_is_file(&out) ? o->path : "standard output");
+		progress_end(&pg, "%s %s after %s; %lu snapshot%s written to %s (%s)", prog ? prog : "?",
+			     root_ended ? vm_wait_status_describe(root_status, how, sizeof(how))
+					: "stopped (--count)", progress_elapsed(&pg, el, sizeof(el)),
+			     taken, taken == 1 ? "" : "s", where ? where : "?",
+			     fmt_kb(sz, sizeof(sz), out.bytes / 1024));
+	}
 out:
+	free(prog);
+	free(where);
 	tracer_free(t);
 	r = jsonlines_close(&out);
 	if (r < 0 && ret == 0) {

@@ -15,6 +15,7 @@ struct follow_opts {
 	double interval;     /* > 0: a snapshot every INTERVAL seconds */
 	unsigned long count; /* > 0: stop after COUNT snapshots */
 	bool gzip;           /* one gzip member per line (FILE.gz) */
+	bool quiet;          /* no status line on a terminal */
 };
 
 /* Launch ARGV under the tracer (it dies with vmatlas) and write the

@@ -32,7 +32,26 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: vmatlas PID | vmatlas -- PROGRAM [ARGS] | vmatlas COMMAND [OPTIONS] [ARGS]\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'vmatlas COMMAND --help' describes a command; man vmatlas(1) all of them.\n");
+	fprintf(f, "\n'vmatlas help COMMAND' (or 'vmatlas COMMAND --help') describes a command;\n"
+		"man vmatlas(1) all of them. Options may follow the PID and other operands.\n");
+}
+
+/* `vmatlas help COMMAND`: that command's --help, as git help does. */
+static int help_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(name, commands[i].name) == 0) {
+			char *argv[] = { (char *)name, (char *)"--help", NULL };
+
+			return commands[i].run(2, argv);
+		}
+	}
+	{
+		char *e = escape_untrusted(name);
+		vm_error("help: unknown command '%s' (see 'vmatlas --help')", e ? e : "?");
+		free(e);
+	}
+	return EXIT_USAGE;
 }
 
 /* Options of `vmatlas watch` without a value that may start `vmatlas
@@ -57,6 +76,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
+		if (argc > 2 && strcmp(argv[1], "help") == 0)
+			return help_command(argv[2]);
 		usage(stdout);
 		return 0;
 	}

@@ -58,7 +58,8 @@ int jsonlines_append(struct jsonlines *jl, json_t *doc)
 {
 	/* Compact: no newline can occur inside (jansson escapes them). */
 	char *line = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	bool is_file = jsonlines_is_file(jl);
+	/* Only a regular file is cut back and synced (not /dev/null). */
+	bool is_file = jsonlines_is_file(jl) && !jl->out.is_device;
 	off_t before = is_file ? lseek(jl->fd, 0, SEEK_CUR) : 0;
 	unsigned char *gz = NULL;
 	size_t len, gzlen;
@@ -75,6 +76,8 @@ int jsonlines_append(struct jsonlines *jl, json_t *doc)
 	} else {
 		r = write_all(jl->fd, line, len);
 	}
+	if (r == 0)
+		jl->bytes += jl->gzip ? gzlen : len;
 	free(gz);
 	free(line);
 	if (!is_file)

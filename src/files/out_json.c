@@ -171,6 +171,21 @@ static void put_str_array(json_t *o, const char *key, char *const *v, size_t n)
 	}
 }
 
+/* The members of a read file this vmatlas does not know (EXTRA, compact
+ * JSON of an object), back into O after the ones it wrote. */
+static void put_extra(json_t *o, const char *extra)
+{
+	json_t *x = extra ? json_loads(extra, JSON_DECODE_ANY, NULL) : NULL;
+	const char *k;
+	json_t *v;
+
+	if (json_is_object(x))
+		json_object_foreach(x, k, v)
+			if (!json_object_get(o, k))
+				json_object_set(o, k, v);
+	json_decref(x);
+}
+
 static json_t *pages_to_json(const struct vm_page_counts *c)
 {
 	json_t *o = json_object();
@@ -290,6 +305,7 @@ json_t *mapping_to_json(const struct vm_mapping *m, unsigned flags)
 	}
 	if ((flags & OUT_PAGES) && m->runs)
 		put(o, "runs", runs_to_json(m));
+	put_extra(o, m->extra);
 	return o;
 }
 
@@ -404,6 +420,7 @@ json_t *process_to_json(const struct vm_process *p, unsigned flags)
 	put(o, "totals", tot);
 	if (p->threads)
 		put(o, "threads", threads_to_json(p));
+	put_extra(o, p->extra);
 	return o;
 }
 
@@ -550,7 +567,7 @@ json_t *snapshot_to_json(const struct vm_snapshot *s, unsigned flags)
 	put(o, "format", json_string(VMATLAS_SNAPSHOT_FORMAT));
 	put(o, "version", json_integer(VMATLAS_SNAPSHOT_VERSION));
 	put(o, "taken_at", json_string(when));
-	put(o, "generator", json_string(PACKAGE_STRING));
+	put_str(o, "generator", s->generator ? s->generator : PACKAGE_STRING);
 	host = json_object();
 	put_str(host, "kernel", s->host.kernel);
 	put_str(host, "machine", s->host.machine);
@@ -569,6 +586,15 @@ json_t *snapshot_to_json(const struct vm_snapshot *s, unsigned flags)
 		put(o, "cow", cow_pairs_to_json(s, flags));
 	if (s->family)
 		put(o, "family", family_to_json(s->family));
+	if (s->trigger) {
+		json_t *t = json_object();
+
+		put_str(t, "event", s->trigger);
+		if (s->trigger_pid)
+			put(t, "pid", json_integer(s->trigger_pid));
+		put(o, "trigger", t);
+	}
+	put_extra(o, s->extra);
 	return o;
 }
 

@@ -55,6 +55,23 @@ static int split_path(const char *path, char **dir, char **base)
 	return 0;
 }
 
+/* BASE in O's directory, a character device: opened for writing without
+ * following a link, and checked again once open. */
+static int open_device(struct outfile *o, const char *base)
+{
+	struct stat st;
+	int fd = openat(o->dirfd, base, O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || !(o->f = fdopen(fd, "w"))) {
+		close(fd);
+		return -EINVAL;
+	}
+	o->is_device = true;
+	return 0;
+}
+
 int outfile_open(struct outfile *o, const char *path, bool force)
 {
 	char *dir = NULL, *base = NULL;
@@ -90,8 +107,15 @@ int outfile_open(struct outfile *o, const char *path, bool force)
 			r = -EISDIR;
 			goto fail;
 		}
-		/* A FIFO or a device (/dev/null) is not a file to replace,
-		 * even with --force. */
+		/* A character device (/dev/null, a terminal) is written as it
+		 * is, never replaced; a FIFO, a block device or a socket is
+		 * refused, even with --force. */
+		if (S_ISCHR(st.st_mode)) {
+			r = open_device(o, base);
+			if (r < 0)
+				goto fail;
+			return 0;
+		}
 		if (!S_ISREG(st.st_mode)) {
 			r = -EINVAL;
 			goto fail;
@@ -190,7 +214,7 @@ int outfile_publish(struct outfile *o)
 {
 	int r;
 
-	if (o->is_stdout || o->published)
+	if (o->is_stdout || o->is_device || o->published)
 		return 0;
 	r = outfile_sync(o);
 	return r < 0 ? r : outfile_link(o);
@@ -204,6 +228,14 @@ int outfile_commit(struct outfile *o)
 		if (fflush(stdout) != 0 || ferror(stdout))
 			return -(errno ? errno : EIO);
 		return 0;
+	}
+	if (o->is_device) {
+		r = fflush(o->f) != 0 || ferror(o->f) ? -(errno ? errno : EIO) : 0;
+		if (fclose(o->f) != 0 && r == 0)
+			r = -(errno ? errno : EIO);
+		o->f = NULL;
+		outfile_abort(o);
+		return r;
 	}
 	r = outfile_sync(o);
 	if (r == 0 && !o->published)

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmatlas/cow.h"
 #include "vmatlas/gzio.h"
 #include "vmatlas/json.h"
 #include "vmatlas/snapread.h"
@@ -392,6 +393,38 @@ static int parse_rfc3339(const char *s, struct timespec *ts)
 	return 0;
 }
 
+/* The members of O not in KNOWN (NULL-ended; KEY_hex of a known KEY is
+ * known too) into *OUT as compact JSON, which the writer puts back: the
+ * parts of a newer vmatlas survive a round trip through this one. */
+static int rd_extra(struct rd *r, const json_t *o, const char *const *known, char **out)
+{
+	json_t *x = NULL, *v;
+	const char *k;
+
+	json_object_foreach((json_t *)o, k, v) {
+		size_t i, n = strlen(k);
+
+		for (i = 0; known[i]; i++) {
+			size_t l = strlen(known[i]);
+
+			if (strcmp(k, known[i]) == 0 ||
+			    (n == l + 4 && strncmp(k, known[i], l) == 0 && strcmp(k + l, "_hex") == 0))
+				break;
+		}
+		if (known[i])
+			continue;
+		if ((!x && !(x = json_object())) || json_object_set(x, k, v) < 0) {
+			json_decref(x);
+			return oom(r);
+		}
+	}
+	if (!x)
+		return 0;
+	*out = json_dumps(x, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(x);
+	return *out ? 0 : oom(r);
+}
+
 typedef int (*rd_item_fn)(struct rd *r, const json_t *item, void *elem, void *ctx);
 
 /* A is an array of WHAT: allocate *OUT with one zeroed element of SIZE per
@@ -630,6 +663,11 @@ static int read_dev(struct rd *r, const json_t *o, struct vm_mapping *m)
 	return e;
 }
 
+static const char *const mapping_members[] = {
+	"start", "end", "perms", "offset", "dev", "inode", "path", "deleted", "kind", "pages",
+	"sections", "runs", NULL,
+};
+
 /* CTX: the end of the previous mapping, updated. */
 static int read_mapping(struct rd *r, const json_t *o, void *elem, void *ctx)
 {
@@ -713,7 +751,9 @@ static int read_mapping(struct rd *r, const json_t *o, void *elem, void *ctx)
 	if (j)
 		e = read_runs(r, j, m);
 	rd_pop(r, old);
-	return e;
+	if (e)
+		return e;
+	return rd_extra(r, o, mapping_members, &m->extra);
 }
 
 static int read_mm(struct rd *r, const json_t *o, struct vm_mm *mm)
@@ -854,6 +894,10 @@ static int read_cmdarg(struct rd *r, const json_t *j, void *elem, void *ctx)
 	return rd_strdup(r, j, false, 1 << 20, elem);
 }
 
+static const char *const process_members[] = {
+	"pid", "ppid", "state", "comm", "exe", "cmdline", "mm", "mappings", "totals", "threads", NULL,
+};
+
 static int read_process(struct rd *r, const json_t *o, void *elem, void *ctx)
 {
 	struct vm_process *p = elem;
@@ -926,7 +970,7 @@ static int read_process(struct rd *r, const json_t *o, void *elem, void *ctx)
 	if (e)
 		return e;
 	rd_pop(r, old);
-	return 0;
+	return rd_extra(r, o, process_members, &p->extra);
 }
 
 static int read_host(struct rd *r, const json_t *o, struct vm_host *h)
@@ -1108,6 +1152,187 @@ static int read_family(struct rd *r, const json_t *o, struct vm_family *f)
 	return 0;
 }
 
+static const char *const document_members[] = {
+	"format", "version", "taken_at", "generator", "host", "live", "frozen_ms", "processes",
+	"cow", "trigger", "family", NULL,
+};
+
+/* What took a snapshot of a launch: {"event": "exit", "pid": 12}. */
+static int read_trigger(struct rd *r, const json_t *o, struct vm_snapshot *s)
+{
+	uint64_t pid = 0;
+	int e;
+
+	if ((e = rd_expect(r, o, JSON_OBJECT, "an object such as {\"event\": \"exit\"}")) ||
+	    (e = get_str(r, o, "event", true, false, 64, &s->trigger)) ||
+	    (e = get_uint(r, o, "pid", false, INT_MAX, &pid, NULL)))
+		return e;
+	s->trigger_pid = (pid_t)pid;
+	return 0;
+}
+
+/* ---- copy-on-write pairs ("cow") ------------------------------------- */
+
+static int read_cow_counts(struct rd *r, const json_t *o, struct vm_cow_counts *c)
+{
+	int e;
+
+	if ((e = get_uint(r, o, "shared", true, UINT64_MAX >> 8, &c->shared, NULL)) ||
+	    (e = get_uint(r, o, "diverged", true, UINT64_MAX >> 8, &c->diverged, NULL)) ||
+	    (e = get_uint(r, o, "parent_only", true, UINT64_MAX >> 8, &c->parent_only, NULL)) ||
+	    (e = get_uint(r, o, "child_only", true, UINT64_MAX >> 8, &c->child_only, NULL)) ||
+	    (e = get_uint(r, o, "neither", true, UINT64_MAX >> 8, &c->neither, NULL)))
+		return e;
+	return 0;
+}
+
+static uint64_t cow_count_of(const struct vm_cow_counts *c, int st)
+{
+	switch (st) {
+	case COW_SHARED: return c->shared;
+	case COW_DIVERGED: return c->diverged;
+	case COW_PARENT_ONLY: return c->parent_only;
+	case COW_CHILD_ONLY: return c->child_only;
+	default: return c->neither;
+	}
+}
+
+/* [["shared", 3], ["diverged", 1], ...]: covering the mapping's pages and
+ * agreeing with its counts. */
+static int read_cow_runs(struct rd *r, const json_t *a, struct vm_cow_mapping *m)
+{
+	uint64_t total = vm_cow_counts_total(&m->counts), sum = 0, by[COW__COUNT] = { 0 };
+	size_t cap = 0;
+	int e;
+
+	if ((e = rd_expect(r, a, JSON_ARRAY, "an array of [STATE, COUNT]")))
+		return e;
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *it = json_array_get(a, i);
+		const char *name = json_string_value(json_array_get(it, 0));
+		size_t old = rd_push(r, "[%zu]", i);
+		uint64_t cnt;
+		int st;
+
+		for (st = 0; name && st < COW__COUNT; st++)
+			if (strcmp(name, cow_state_name((enum cow_state)st)) == 0)
+				break;
+		if (!json_is_array(it) || json_array_size(it) != 2 || !name || st == COW__COUNT)
+			return rd_fail(r, "expected [STATE, COUNT] with STATE one of shared, diverged, "
+				       "parent_only, child_only, neither");
+		rd_push(r, "[1]");
+		if ((e = rd_uint(r, json_array_get(it, 1), UINT64_MAX, &cnt)))
+			return e;
+		if (cnt == 0 || cnt > total - sum)
+			return cnt ? rd_fail(r, "runs cover more than the mapping's %" PRIu64 " pages", total)
+				   : rd_fail(r, "a run of 0 pages");
+		rd_pop(r, old);
+		sum += cnt;
+		by[st] += cnt;
+		if (vm_runs_append(&m->runs, &m->nruns, &cap, (uint8_t)st, cnt) < 0)
+			return oom(r);
+	}
+	if (sum != total)
+		return rd_fail(r, "runs cover %" PRIu64 " pages, the mapping has %" PRIu64, sum, total);
+	for (int st = 0; st < COW__COUNT; st++)
+		if (by[st] != cow_count_of(&m->counts, st))
+			return rd_fail(r, "runs have %" PRIu64 " %s pages, the counts say %" PRIu64, by[st],
+				       cow_state_name((enum cow_state)st), cow_count_of(&m->counts, st));
+	return 0;
+}
+
+/* CTX: the end of the previous mapping, updated. */
+static int read_cow_mapping(struct rd *r, const json_t *o, void *elem, void *ctx)
+{
+	struct vm_cow_mapping *m = elem;
+	uint64_t *prev_end = ctx, pmask = (uint64_t)r->page_size - 1;
+	size_t old;
+	json_t *j;
+	int e, k = 0;
+
+	if ((e = rd_expect(r, o, JSON_OBJECT, "a mapping object")) ||
+	    (e = get_hex(r, o, "start", true, &m->start)) ||
+	    (e = get_hex(r, o, "end", true, &m->end)))
+		return e;
+	if (m->start >= m->end || (m->start & pmask) || (m->end & pmask) || m->start < *prev_end)
+		return rd_fail(r, "0x%" PRIx64 "-0x%" PRIx64 " is not a page-aligned range above the "
+			       "previous one", m->start, m->end);
+	*prev_end = m->end;
+	if ((e = get_str(r, o, "path", true, false, 65536, &m->path)) ||
+	    (e = get_name(r, o, "kind", true, vm_kind_from_name, "text, rodata, data, bss, heap, "
+			  "stack, anon, file, shm, vdso, vvar, vsyscall, guard, reserved or other", &k)) ||
+	    (e = read_cow_counts(r, o, &m->counts)))
+		return e;
+	m->kind = (enum vm_kind)k;
+	if (vm_cow_counts_total(&m->counts) != (m->end - m->start) / (uint64_t)r->page_size)
+		return rd_fail(r, "the counts add up to %" PRIu64 " pages, but the range spans %" PRIu64,
+			       vm_cow_counts_total(&m->counts), (m->end - m->start) / (uint64_t)r->page_size);
+	j = rd_member(r, o, "runs", false, &old, &e);
+	if (j && (e = read_cow_runs(r, j, m)))
+		return e;
+	rd_pop(r, old);
+	return 0;
+}
+
+/* CTX: the snapshot, whose processes the pair must name. */
+static int read_cow_pair(struct rd *r, const json_t *o, void *elem, void *ctx)
+{
+	const struct vm_snapshot *s = ctx;
+	struct vm_cow_pair *c = elem;
+	struct vm_cow_counts sum = { 0 };
+	uint64_t parent, child, prev_end = 0;
+	const char *prec;
+	size_t old;
+	json_t *j;
+	int e;
+
+	if ((e = rd_expect(r, o, JSON_OBJECT, "a pair object")) ||
+	    (e = get_uint(r, o, "parent", true, INT_MAX, &parent, NULL)) ||
+	    (e = get_uint(r, o, "child", true, INT_MAX, &child, NULL)))
+		return e;
+	c->parent = (pid_t)parent;
+	c->child = (pid_t)child;
+	for (int side = 0; side < 2; side++) {
+		pid_t pid = side ? c->child : c->parent;
+		size_t i;
+
+		for (i = 0; i < s->nprocs && s->procs[i].pid != pid; i++)
+			;
+		if (i == s->nprocs)
+			return rd_fail(r, "%s %d is not among the processes", side ? "child" : "parent",
+				       (int)pid);
+	}
+	j = rd_member(r, o, "precision", true, &old, &e);
+	if (e)
+		return e;
+	prec = json_string_value(j);
+	if (!prec || (strcmp(prec, cow_precision_name(COW_PRECISION_PFN)) != 0 &&
+		      strcmp(prec, cow_precision_name(COW_PRECISION_EXCLUSIVE_BIT)) != 0))
+		return rd_fail(r, "expected \"pfn\" or \"exclusive-bit\"");
+	c->pfn = strcmp(prec, cow_precision_name(COW_PRECISION_PFN)) == 0;
+	rd_pop(r, old);
+	j = rd_member(r, o, "mappings", true, &old, &e);
+	if (e || (e = rd_array(r, j, "an array of mappings", sizeof(*c->maps), (void **)&c->maps,
+			       &c->nmaps, read_cow_mapping, &prev_end)))
+		return e;
+	rd_pop(r, old);
+	for (size_t i = 0; i < c->nmaps; i++) {
+		sum.shared += c->maps[i].counts.shared;
+		sum.diverged += c->maps[i].counts.diverged;
+		sum.parent_only += c->maps[i].counts.parent_only;
+		sum.child_only += c->maps[i].counts.child_only;
+		sum.neither += c->maps[i].counts.neither;
+	}
+	j = rd_member(r, o, "totals", true, &old, &e);
+	if (e || (e = rd_expect(r, j, JSON_OBJECT, "an object of counts")) ||
+	    (e = read_cow_counts(r, j, &c->totals)))
+		return e;
+	if (memcmp(&sum, &c->totals, sizeof(sum)) != 0)
+		return rd_fail(r, "not what the mappings add up to");
+	rd_pop(r, old);
+	return 0;
+}
+
 static int read_document(struct rd *r, const json_t *doc, struct vm_snapshot *s)
 {
 	json_t *j;
@@ -1176,7 +1401,19 @@ static int read_document(struct rd *r, const json_t *doc, struct vm_snapshot *s)
 			return e;
 	}
 	rd_pop(r, old);
-	return 0;
+
+	j = rd_member(r, doc, "cow", false, &old, &e);
+	if (j && (e = rd_array(r, j, "an array of copy-on-write pairs", sizeof(*s->cows),
+			       (void **)&s->cows, &s->ncows, read_cow_pair, s)))
+		return e;
+	rd_pop(r, old);
+	j = rd_member(r, doc, "trigger", false, &old, &e);
+	if (j && (e = read_trigger(r, j, s)))
+		return e;
+	rd_pop(r, old);
+	if ((e = get_str(r, doc, "generator", false, true, 256, &s->generator)))
+		return e;
+	return rd_extra(r, doc, document_members, &s->extra);
 }
 
 struct vm_snapshot *snapshot_from_json(const json_t *doc, const char *place,
@@ -1444,14 +1681,74 @@ out:
 	return t;
 }
 
+bool snapread_is_stdin(const char *path)
+{
+	return strcmp(path, "-") == 0 || strcmp(path, "/dev/stdin") == 0 ||
+	       strcmp(path, "/dev/fd/0") == 0 || strcmp(path, "/proc/self/fd/0") == 0;
+}
+
+/* Standard input, whatever it is (a pipe, a file): read to its end, at most
+ * SNAPREAD_MAX_BYTES. The user chose to wait on it. */
+static struct vm_timeline *read_stdin(struct snapread_error *err)
+{
+	const char *name = "standard input";
+	size_t n = 0, cap = 1 << 16;
+	char *buf = malloc(cap), *nb;
+	struct vm_timeline *t = NULL;
+
+	if (!buf) {
+		set_error(err, 0, "%s: out of memory", name);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (;;) {
+		ssize_t k;
+
+		if (n == cap) {
+			if (cap > SNAPREAD_MAX_BYTES) {
+				set_error(err, 0, "%s: more than 1 GiB: refused", name);
+				errno = EFBIG;
+				goto out;
+			}
+			nb = realloc(buf, cap * 2);
+			if (!nb) {
+				set_error(err, 0, "%s: out of memory", name);
+				errno = ENOMEM;
+				goto out;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		k = read(STDIN_FILENO, buf + n, cap - n);
+		if (k < 0 && errno == EINTR && !vm_should_quit())
+			continue;
+		if (k < 0) {
+			int e = errno;
+			set_error(err, 0, "%s: cannot read: %s", name, strerror(e));
+			errno = e;
+			goto out;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	t = snapshot_read_buffer(buf, n, name, err);
+out:
+	free(buf);
+	return t;
+}
+
 struct vm_timeline *snapshot_read_file(const char *path, struct snapread_error *err)
 {
-	char *ename = escape_untrusted(path), *buf = NULL;
+	char *ename, *buf = NULL;
 	struct vm_timeline *t = NULL;
 	struct stat st;
 	size_t n = 0;
 	int fd, e = 0;
 
+	if (snapread_is_stdin(path))
+		return read_stdin(err);
+	ename = escape_untrusted(path);
 	if (!ename) {
 		set_error(err, 0, "out of memory");
 		errno = ENOMEM;

@@ -167,6 +167,7 @@ void vm_mapping_fini(struct vm_mapping *m)
 	for (size_t i = 0; i < m->nsections; i++)
 		free(m->sections[i].name);
 	free(m->sections);
+	free(m->extra);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -197,6 +198,7 @@ void vm_process_fini(struct vm_process *p)
 	for (size_t i = 0; i < p->nthreads; i++)
 		vm_thread_fini(&p->threads[i]);
 	free(p->threads);
+	free(p->extra);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -240,6 +242,9 @@ void vm_snapshot_free(struct vm_snapshot *s)
 	free(s->cows);
 	vm_family_fini(s->family);
 	free(s->family);
+	free(s->trigger);
+	free(s->generator);
+	free(s->extra);
 	free(s);
 }
 

@@ -1,6 +1,17 @@
-/* SVG pictures: the textbook layout of each process (regions from high to
- * low addresses, coloured by kind, with a resident/swapped bar each, huge
- * gaps folded), and for a timeline a chart of memory by kind over time.
+/* SVG pictures: the textbook layout of each process, the copy-on-write
+ * comparison of a parent and a child, and for a timeline a chart of memory
+ * by kind over time.
+ *
+ * The layout is drawn from high to low addresses in the textbook's areas
+ * (areas.h), each area named at the left with the way it grows. A row's
+ * height tells its size on a log scale (ROW_MIN pixels for one page, LOG_STEP
+ * more for each doubling); unmapped gaps are bands that say their size, the
+ * size the text output gives. Small mappings of one object (a library's
+ * text, rodata, data and bss) share one row, and when a process still has
+ * more than MAX_ROWS rows, neighbouring small rows are grouped further, so
+ * that the picture stays a page high whatever the process maps. Every
+ * mapping keeps a <g class="region"> with a <title> naming it exactly.
+ *
  * Names come from the target: they are escaped so that the document stays
  * well-formed XML whatever bytes they hold. Coordinates are integers, so a
  * locale's decimal comma cannot break the numbers. */
@@ -13,32 +24,50 @@
 #include <string.h>
 #include <time.h>
 
+#include "areas.h"
+#include "svg_priv.h"
+#include "vmatlas/cow.h"
 #include "vmatlas/render.h"
 #include "vmatlas/util.h"
 
 enum {
-	COL_W = 760,    /* one process column */
-	BOX_W = 440,    /* the region boxes */
-	BAR_X = 460,    /* the page-state bar */
-	BAR_W = 200,
-	ROW_H = 34,
-	GAP_SMALL = 6,  /* a gap shown as a thin space */
-	GAP_FOLD = 22,  /* a huge gap folded into a zigzag band */
-	TOP = 70,
+	ROW_MIN = 26,   /* a row of one page */
+	LOG_STEP = 4,   /* pixels more for each doubling of size */
+	MAX_ROWS = 40,  /* rows per process before small ones are grouped */
+	GAP_H = 14,     /* a gap smaller than FOLD_BYTES */
+	FOLD_H = 20,    /* a folded gap (zigzag) */
+	KERNEL_H = 34,
+	LOW_H = 34,     /* the reserved low memory */
+	TOP = 76,       /* the first row */
+	/* x offsets inside a process's column */
+	AREA_X = 150,   /* area labels end here (text-anchor end) */
+	BRACKET_X = 160,
+	BOX_X = 272,    /* the region boxes */
+	BOX_W = 330,
+	STRIP_W = 12,   /* a group's per-mapping strip at the box's left */
+	MARK_X = BOX_X + BOX_W,
+	BAR_X = BOX_X + BOX_W + 200,
+	BAR_W = 150,
+	COL_W = BAR_X + BAR_W + 30,
 };
 
-/* Gaps from this size on are folded and labelled. */
+/* Gaps from this size on are folded (zigzag). */
 #define FOLD_BYTES (64ULL << 20)
 
+/* The screen's colours (src/tui/tui_screen.c: text red, rodata magenta,
+ * data and bss yellow, heap green, stack cyan, anonymous blue, file white,
+ * guard grey), light enough for black text. */
 static const char *const kind_colour[VK__COUNT] = {
-	[VK_TEXT] = "#4e79a7",   [VK_RODATA] = "#76b7b2", [VK_DATA] = "#59a14f",
-	[VK_BSS] = "#8cd17d",    [VK_HEAP] = "#f28e2b",   [VK_STACK] = "#e15759",
-	[VK_ANON] = "#edc948",   [VK_FILE] = "#b07aa1",   [VK_SHM] = "#ff9da7",
-	[VK_VDSO] = "#9c755f",   [VK_VVAR] = "#bab0ac",   [VK_VSYSCALL] = "#d37295",
-	[VK_GUARD] = "#d4d4d4",  [VK_RESERVED] = "#ececec", [VK_OTHER] = "#a0cbe8",
+	[VK_TEXT] = "#f28b82",   [VK_RODATA] = "#e3a1ea", [VK_DATA] = "#f3d35f",
+	[VK_BSS] = "#f9e7a1",    [VK_HEAP] = "#8fd694",   [VK_STACK] = "#7fd6de",
+	[VK_ANON] = "#93b5f2",   [VK_FILE] = "#f4f4f4",   [VK_SHM] = "#d7a6e0",
+	[VK_VDSO] = "#a9e4ea",   [VK_VVAR] = "#a9e4ea",   [VK_VSYSCALL] = "#a9e4ea",
+	[VK_GUARD] = "#c8c8c8",  [VK_RESERVED] = "#e4e4e4", [VK_OTHER] = "#ffffff",
 };
+#define RESIDENT_COLOUR "#2e9e3e"
+#define SWAPPED_COLOUR "#d62728"
 
-static const char *colour(enum vm_kind k)
+const char *svg_kind_colour(enum vm_kind k)
 {
 	return (unsigned)k < VK__COUNT ? kind_colour[k] : kind_colour[VK_OTHER];
 }
@@ -98,157 +127,43 @@ static void xml_escaped(FILE *f, char *e, size_t max, bool keep_tail)
 }
 
 /* Untrusted S as XML character data, at most MAX code points (0: all). */
-static void xml_text(FILE *f, const char *s, size_t max)
+void svg_text(FILE *f, const char *s, size_t max)
 {
 	xml_escaped(f, escape_untrusted(s ? s : ""), max, false);
 }
 
 /* A mapping's name: its path with the kernel's deleted marker told apart
  * from a name that ends so (as the text output), or its kind. */
-static void xml_mapping_name(FILE *f, const struct vm_mapping *m, size_t max)
+void svg_name(FILE *f, const char *path, bool deleted, enum vm_kind kind, size_t max)
 {
-	if (m->path && *m->path)
-		xml_escaped(f, escape_mapping_path(m->path, m->deleted), max, true);
+	if (path && *path)
+		xml_escaped(f, escape_mapping_path(path, deleted), max, true);
 	else
-		xml_text(f, vm_kind_name(m->kind), max);
+		svg_text(f, vm_kind_name(kind), max);
 }
 
-static const char *hsize(char *b, size_t n, uint64_t bytes)
+static void xml_mapping_name(FILE *f, const struct vm_mapping *m, size_t max)
+{
+	svg_name(f, m->path, m->deleted, m->kind, max);
+}
+
+const char *svg_size(char *b, size_t n, uint64_t bytes)
 {
 	return fmt_kb(b, n, bytes / 1024);
 }
 
-static void svg_begin(FILE *f, int w, int h, const char *title)
+void svg_begin(FILE *f, int w, int h, const char *title)
 {
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-		"viewBox=\"0 0 %d %d\" font-family=\"monospace\" font-size=\"12\">\n", w, h, w, h);
+		"viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans Mono, monospace\" font-size=\"12\">\n",
+		w, h, w, h);
 	fprintf(f, "<title>%s</title>\n", title);
 	fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", w, h);
-}
-
-/* Height of process P's column. */
-static int column_height(const struct vm_process *p)
-{
-	int h = TOP + ROW_H; /* kernel space band */
-
-	for (size_t i = p->nmaps; i-- > 0;) {
-		h += ROW_H;
-		if (i > 0 && p->maps[i - 1].end < p->maps[i].start)
-			h += p->maps[i].start - p->maps[i - 1].end >= FOLD_BYTES ? GAP_FOLD : GAP_SMALL;
-	}
-	return h + 60;
-}
-
-static void draw_bar(FILE *f, const struct vm_snapshot *s, const struct vm_mapping *m,
-		     int x, int y)
-{
-	const struct vm_page_counts *c = &m->pages;
-	uint64_t total = c->total ? c->total : 1;
-	/* Resident as smaps and the totals count it: the zero page is not
-	 * charged (model.h). */
-	uint64_t rss = c->resident - c->zero;
-	int rw = (int)((uint64_t)BAR_W * rss / total);
-	int sw = (int)((uint64_t)BAR_W * c->swapped / total);
-	uint64_t pk = (uint64_t)s->host.page_size;
-	char r[16], sz[16];
-
-	/* Any page at all gets at least one pixel: a bar must not hide it. */
-	if (rss && rw == 0)
-		rw = 1;
-	if (c->swapped && sw == 0)
-		sw = 1;
-	if (rw + sw > BAR_W)
-		rw = BAR_W - sw;
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"10\" fill=\"#eeeeee\" stroke=\"#999999\"/>\n",
-		x, y, BAR_W);
-	if (rw)
-		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"10\" fill=\"#2ca02c\"/>\n", x, y, rw);
-	if (sw)
-		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"10\" fill=\"#d62728\"/>\n",
-			x + rw, y, sw);
-	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\">resident %s", x, y + 22,
-		hsize(r, sizeof(r), rss * pk));
-	fprintf(f, "  swapped %s</text>\n", hsize(sz, sizeof(sz), c->swapped * pk));
-}
-
-static void draw_region(FILE *f, const struct vm_snapshot *s, const struct vm_mapping *m,
-			int x, int y)
-{
-	char size[16];
-
-	fprintf(f, "<g class=\"region\">\n<title>");
-	xml_mapping_name(f, m, 0);
-	fprintf(f, " 0x%" PRIx64 "-0x%" PRIx64 " %s %s</title>\n", m->start, m->end, m->perms,
-		vm_kind_name(m->kind));
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#333333\"/>\n",
-		x, y, BOX_W, ROW_H, colour(m->kind));
-	fprintf(f, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">", x + 6, y + 14);
-	xml_mapping_name(f, m, 44);
-	fprintf(f, "</text>\n");
-	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\">0x%" PRIx64 "-0x%" PRIx64 "  %s  %s  %s</text>\n",
-		x + 6, y + 28, m->start, m->end, hsize(size, sizeof(size), m->end - m->start),
-		m->perms, vm_kind_name(m->kind));
-	draw_bar(f, s, m, x + BAR_X, y + 6);
-	fprintf(f, "</g>\n");
-}
-
-static int draw_gap(FILE *f, uint64_t lo, uint64_t hi, int x, int y)
-{
-	char size[16];
-	int w = BOX_W;
-
-	if (hi - lo < FOLD_BYTES)
-		return GAP_SMALL;
-	/* A zigzag band: the gap is not to scale. */
-	fprintf(f, "<path d=\"M%d %d", x, y + 4);
-	for (int i = 0; i <= w; i += 20)
-		fprintf(f, " L%d %d", x + i, y + ((i / 20) % 2 ? 8 : 4));
-	fprintf(f, "\" fill=\"none\" stroke=\"#888888\"/>\n");
-	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#555555\">%s unmapped "
-		"(0x%" PRIx64 "-0x%" PRIx64 ")</text>\n", x + 6, y + 19,
-		hsize(size, sizeof(size), hi - lo), lo, hi);
-	return GAP_FOLD;
-}
-
-static void draw_process(FILE *f, const struct vm_snapshot *s, const struct vm_process *p,
-			 int x)
-{
-	char v[16], r[16], sw[16];
-	int y = TOP;
-
-	fprintf(f, "<text x=\"%d\" y=\"40\" font-size=\"15\" font-weight=\"bold\">pid %d ", x, (int)p->pid);
-	xml_text(f, p->comm, 32);
-	fprintf(f, "</text>\n<text x=\"%d\" y=\"58\">virtual %s  resident %s  swapped %s</text>\n", x,
-		fmt_kb(v, sizeof(v), p->totals.virtual_kb), fmt_kb(r, sizeof(r), p->totals.resident_kb),
-		fmt_kb(sw, sizeof(sw), p->totals.swapped_kb));
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#555555\"/>\n"
-		"<text x=\"%d\" y=\"%d\" fill=\"#ffffff\">kernel space (not accessible to the process)</text>\n",
-		x, y, BOX_W, ROW_H - 4, x + 6, y + 19);
-	y += ROW_H;
-	for (size_t i = p->nmaps; i-- > 0;) {
-		draw_region(f, s, &p->maps[i], x, y);
-		y += ROW_H;
-		if (i > 0 && p->maps[i - 1].end < p->maps[i].start)
-			y += draw_gap(f, p->maps[i - 1].end, p->maps[i].start, x, y);
-	}
-}
-
-static void draw_legend(FILE *f, int y)
-{
-	int x = 10;
-
-	for (int k = 0; k < VK__COUNT; k++) {
-		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
-			"<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n",
-			x, y, colour(k), x + 16, y + 10, vm_kind_name(k));
-		x += 24 + 8 * (int)strlen(vm_kind_name(k));
-	}
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"#2ca02c\"/>"
-		"<text x=\"%d\" y=\"%d\" font-size=\"11\">resident</text>\n", x, y, x + 16, y + 10);
-	x += 90;
-	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"#d62728\"/>"
-		"<text x=\"%d\" y=\"%d\" font-size=\"11\">swapped</text>\n", x, y, x + 16, y + 10);
+	/* Arrow heads for the growth directions. */
+	fputs("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"5\" refY=\"5\" "
+	      "markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">"
+	      "<path d=\"M0 0 L10 5 L0 10 z\" fill=\"#333333\"/></marker></defs>\n", f);
 }
 
 static void fmt_time(char *b, size_t n, const struct timespec *ts)
@@ -259,30 +174,580 @@ static void fmt_time(char *b, size_t n, const struct timespec *ts)
 	strftime(b, n, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
+/* ---- the layout of one process ----------------------------------------- */
+
+/* The picture's areas: the textbook's, with the program image split. */
+enum svg_area { PIC_KERNEL, PIC_STACK, PIC_MMAP, PIC_HEAP, PIC_BSS, PIC_DATA, PIC_TEXT, PIC__COUNT };
+static const char *const svg_area_names[PIC__COUNT] = {
+	"kernel space", "stack", "mmap area", "heap", "bss", "data", "text",
+};
+/* How each area grows: 1 up, -1 down, 0 not at all. */
+static const int svg_area_growth[PIC__COUNT] = { [PIC_STACK] = -1, [PIC_MMAP] = -1, [PIC_HEAP] = 1 };
+
+/* One row of the picture: mappings FIRST..LAST (ascending) of a process. */
+struct row {
+	size_t first, last;
+	uint64_t lo, hi;     /* first's start, last's end */
+	uint64_t bytes;      /* mapped: the sum of the mappings' sizes */
+	enum svg_area area;
+	int y, h;
+};
+
+struct layout {
+	const struct vm_snapshot *s;
+	const struct vm_process *p;
+	struct area_ctx ac;
+	struct row *rows;    /* ascending addresses */
+	size_t nrows;
+	int height;          /* of the column, from 0 */
+};
+
+static enum svg_area svg_area_of(const struct layout *l, const struct vm_mapping *m)
+{
+	switch (area_of(&l->ac, m)) {
+	case AREA_KERNEL: return PIC_KERNEL;
+	case AREA_STACK: return PIC_STACK;
+	case AREA_HEAP: return PIC_HEAP;
+	case AREA_MMAP: return PIC_MMAP;
+	default: break;
+	}
+	/* The program image: its text with the read-only data beside it. */
+	if (m->kind == VK_BSS)
+		return PIC_BSS;
+	if (m->kind == VK_DATA)
+		return PIC_DATA;
+	return PIC_TEXT;
+}
+
+
+/* The row's height: ROW_MIN for a page, LOG_STEP more per doubling. */
+static int row_height(const struct layout *l, const struct row *r)
+{
+	return svg_row_height(r->bytes / (uint64_t)l->s->host.page_size, ROW_MIN);
+}
+
+int svg_row_height(uint64_t pages, int min)
+{
+	return min + LOG_STEP * (pages > 1 ? 63 - __builtin_clzll(pages) : 0);
+}
+
+static bool same_object(const struct vm_mapping *a, const struct vm_mapping *b)
+{
+	return a->path && b->path && *a->path && strcmp(a->path, b->path) == 0 &&
+	       a->inode == b->inode;
+}
+
+/* Merge row I+1 into row I. */
+static void row_merge_next(struct layout *l, size_t i)
+{
+	struct row *a = &l->rows[i], *b = &l->rows[i + 1];
+
+	a->last = b->last;
+	a->hi = b->hi;
+	a->bytes += b->bytes;
+	memmove(b, b + 1, (l->nrows - i - 2) * sizeof(*b));
+	l->nrows--;
+}
+
+/* Rows I and I+1 may share a row: same area, no folded gap between. */
+static bool rows_adjacent(const struct layout *l, size_t i)
+{
+	const struct row *a = &l->rows[i], *b = &l->rows[i + 1];
+
+	return a->area == b->area && b->lo - a->hi < FOLD_BYTES;
+}
+
+static int layout_rows(struct layout *l)
+{
+	const struct vm_process *p = l->p;
+	uint64_t limit;
+
+	l->rows = calloc(p->nmaps ? p->nmaps : 1, sizeof(*l->rows));
+	if (!l->rows)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nmaps; i++) {
+		const struct vm_mapping *m = &p->maps[i];
+
+		l->rows[i] = (struct row){ .first = i, .last = i, .lo = m->start, .hi = m->end,
+					   .bytes = m->end - m->start, .area = svg_area_of(l, m) };
+	}
+	l->nrows = p->nmaps;
+	/* One row per object in the mmap area: a library's segments and the
+	 * bss right after them. */
+	for (size_t i = 0; i + 1 < l->nrows;) {
+		const struct vm_mapping *a = &p->maps[l->rows[i].last], *b = &p->maps[l->rows[i + 1].first];
+
+		if (l->rows[i].area == PIC_MMAP && rows_adjacent(l, i) &&
+		    (same_object(a, b) || (b->kind == VK_BSS && b->start == a->end &&
+					   a->path && *a->path)))
+			row_merge_next(l, i);
+		else
+			i++;
+	}
+	/* Still too many: group neighbours in the mmap area smaller than a
+	 * limit that grows until the rows fit. */
+	for (limit = 1ULL << 20; l->nrows > MAX_ROWS && limit; limit <<= 2) {
+		for (size_t i = 0; i + 1 < l->nrows && l->nrows > MAX_ROWS;) {
+			if (l->rows[i].area == PIC_MMAP && rows_adjacent(l, i) &&
+			    l->rows[i].bytes < limit && l->rows[i + 1].bytes < limit)
+				row_merge_next(l, i);
+			else
+				i++;
+		}
+	}
+	return 0;
+}
+
+/* Heights and positions, from the top: kernel space, the rows from high to
+ * low with the gaps between, the reserved low memory. */
+static void layout_place(struct layout *l)
+{
+	uint64_t above = l->ac.user_top;
+	int y = TOP + KERNEL_H;
+	bool user = false;
+
+	for (size_t n = l->nrows; n-- > 0;) {
+		struct row *r = &l->rows[n];
+
+		if (r->area != PIC_KERNEL && !user) {
+			user = true;
+			y += 2; /* the top of user space line */
+		}
+		if (r->area != PIC_KERNEL && r->hi < above)
+			y += above - r->hi >= FOLD_BYTES ? FOLD_H : GAP_H;
+		r->h = row_height(l, r);
+		r->y = y;
+		y += r->h;
+		if (r->area != PIC_KERNEL)
+			above = r->lo;
+	}
+	l->height = y + LOW_H + 40;
+}
+
+static void draw_bar(FILE *f, const struct layout *l, const struct row *r, int x, int y)
+{
+	uint64_t total = 0, rss = 0, swapped = 0, pk = (uint64_t)l->s->host.page_size;
+	int rw, sw;
+	char a[16], b[16];
+
+	/* Resident as smaps and the totals count it: the zero page is not
+	 * charged (model.h). */
+	for (size_t i = r->first; i <= r->last; i++) {
+		const struct vm_page_counts *c = &l->p->maps[i].pages;
+
+		total += c->total;
+		rss += c->resident - c->zero;
+		swapped += c->swapped;
+	}
+	if (!total)
+		total = 1;
+	rw = (int)((uint64_t)BAR_W * rss / total);
+	sw = (int)((uint64_t)BAR_W * swapped / total);
+	/* Any page at all gets at least one pixel: a bar must not hide it. */
+	if (rss && rw == 0)
+		rw = 1;
+	if (swapped && sw == 0)
+		sw = 1;
+	if (rw + sw > BAR_W)
+		rw = BAR_W - sw;
+	fprintf(f, "<g class=\"bar\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"8\" fill=\"#eeeeee\" "
+		"stroke=\"#999999\"/>\n", x, y, BAR_W);
+	if (rw)
+		fprintf(f, "<rect class=\"resident\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"8\" fill=\"%s\"/>\n",
+			x, y, rw, RESIDENT_COLOUR);
+	if (sw)
+		fprintf(f, "<rect class=\"swapped\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"8\" fill=\"%s\"/>\n",
+			x + rw, y, sw, SWAPPED_COLOUR);
+	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\">resident %s  swapped %s</text></g>\n",
+		x, y + 19, svg_size(a, sizeof(a), rss * pk), svg_size(b, sizeof(b), swapped * pk));
+}
+
+static void region_title(FILE *f, const struct vm_mapping *m)
+{
+	fprintf(f, "<title>");
+	xml_mapping_name(f, m, 0);
+	fprintf(f, " 0x%" PRIx64 "-0x%" PRIx64 " %s %s</title>\n", m->start, m->end, m->perms,
+		vm_kind_name(m->kind));
+}
+
+/* The mapping of the row that decides its colour: the largest. */
+static const struct vm_mapping *row_main(const struct layout *l, const struct row *r)
+{
+	const struct vm_mapping *best = &l->p->maps[r->first];
+
+	for (size_t i = r->first + 1; i <= r->last; i++)
+		if (l->p->maps[i].end - l->p->maps[i].start > best->end - best->start)
+			best = &l->p->maps[i];
+	return best;
+}
+
+/* The objects of a row, in the text of its second line. */
+static size_t row_objects(const struct layout *l, const struct row *r)
+{
+	size_t n = 0;
+
+	for (size_t i = r->first; i <= r->last; i++)
+		if (i == r->first || !same_object(&l->p->maps[i], &l->p->maps[i - 1]))
+			n += !(l->p->maps[i].kind == VK_BSS && i > r->first && l->p->maps[i - 1].path &&
+			       *l->p->maps[i - 1].path);
+	return n;
+}
+
+static void draw_group_strip(FILE *f, const struct layout *l, const struct row *r, int x)
+{
+	/* Each mapping a band of the strip, from the top (its highest): the
+	 * row's height shared in proportion, at least 2 pixels each while
+	 * that leaves half the height to share; beyond, in proportion alone
+	 * (a band may then be too thin to see: its title stays). */
+	size_t n = r->last - r->first + 1;
+	int min = 4 * (int)n <= r->h ? 2 : 0;
+	int avail = r->h - min * (int)n, y = r->y;
+	uint64_t left = r->bytes;
+
+	for (size_t i = r->last + 1; i-- > r->first;) {
+		const struct vm_mapping *m = &l->p->maps[i];
+		uint64_t sz = m->end - m->start;
+		int h = min + (left ? (int)((uint64_t)avail * sz / left) : 0);
+
+		if (i == r->first)
+			h = r->y + r->h - y;
+		avail -= h - min;
+		left -= sz;
+		fprintf(f, "<g class=\"region\">");
+		region_title(f, m);
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"%s/></g>\n",
+			x, y, STRIP_W, h, svg_kind_colour(m->kind),
+			min ? " stroke=\"#555555\" stroke-width=\"0.5\"" : "");
+		y += h;
+	}
+	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#555555\"/>\n",
+		x, r->y, STRIP_W, r->h);
+}
+
+/* A group's second line: its size and its largest kinds. */
+static void group_summary(FILE *f, const struct layout *l, const struct row *r)
+{
+	uint64_t by[VK__COUNT] = { 0 };
+	char sz[16];
+
+	for (size_t i = r->first; i <= r->last; i++)
+		by[l->p->maps[i].kind < VK__COUNT ? l->p->maps[i].kind : VK_OTHER] +=
+			l->p->maps[i].end - l->p->maps[i].start;
+	fprintf(f, "%s in %zu mappings:", svg_size(sz, sizeof(sz), r->bytes), r->last - r->first + 1);
+	for (int shown = 0; shown < 3; shown++) {
+		int best = -1;
+
+		for (int k = 0; k < VK__COUNT; k++)
+			if (by[k] && (best < 0 || by[k] > by[best]))
+				best = k;
+		if (best < 0)
+			break;
+		fprintf(f, " %s %s", vm_kind_name(best), svg_size(sz, sizeof(sz), by[best]));
+		by[best] = 0;
+	}
+}
+
+static void draw_row(FILE *f, const struct layout *l, const struct row *r, int x0)
+{
+	const struct vm_mapping *m = row_main(l, r);
+	int x = x0 + BOX_X, ty = r->y + (r->h - 24) / 2;
+	char size[16];
+
+	fprintf(f, "<g class=\"row\">\n");
+	if (r->first == r->last) {
+		fprintf(f, "<g class=\"region\">");
+		region_title(f, m);
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#333333\"/>\n",
+			x, r->y, BOX_W, r->h, svg_kind_colour(m->kind));
+		fprintf(f, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">", x + 6, ty + 12);
+		xml_mapping_name(f, m, 44);
+		fprintf(f, "</text>\n<text x=\"%d\" y=\"%d\" font-size=\"10\">%s %s %s</text></g>\n",
+			x + 6, ty + 23, svg_size(size, sizeof(size), r->bytes), m->perms,
+			vm_kind_name(m->kind));
+	} else {
+		size_t nobj = row_objects(l, r);
+
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#333333\"/>\n",
+			x, r->y, BOX_W, r->h, svg_kind_colour(m->kind));
+		draw_group_strip(f, l, r, x);
+		fprintf(f, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">", x + STRIP_W + 6, ty + 12);
+		if (nobj == 1) {
+			xml_mapping_name(f, &l->p->maps[r->first], 42);
+		} else {
+			/* The first objects' file names. */
+			size_t shown = 0;
+
+			fprintf(f, "%zu mappings", r->last - r->first + 1);
+			for (size_t i = r->first; i <= r->last && shown < 2; i++) {
+				const char *p = l->p->maps[i].path, *b;
+
+				if (!p || !*p || (i > r->first && same_object(&l->p->maps[i], &l->p->maps[i - 1])))
+					continue;
+				b = strrchr(p, '/');
+				fputs(shown++ ? ", " : ": ", f);
+				svg_text(f, b ? b + 1 : p, 16);
+			}
+			if (shown && nobj > shown)
+				fputs(", ...", f);
+		}
+		fprintf(f, "</text>\n<text x=\"%d\" y=\"%d\" font-size=\"10\">", x + STRIP_W + 6, ty + 23);
+		group_summary(f, l, r);
+		fputs("</text>\n", f);
+	}
+	draw_bar(f, l, r, x0 + BAR_X, r->y + (r->h - 24) / 2 + 4);
+	fprintf(f, "</g>\n");
+}
+
+/* An address at the left of the boxes, at height Y. */
+static void draw_addr(FILE *f, int x0, int y, uint64_t a)
+{
+	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\" fill=\"#444444\">"
+		"0x%012" PRIx64 "</text>\n", x0 + BOX_X - 4, y + 3, a);
+}
+
+static void draw_gap(FILE *f, int x0, int y, int h, uint64_t lo, uint64_t hi, const char *what)
+{
+	char size[16];
+	int x = x0 + BOX_X;
+
+	fprintf(f, "<g class=\"gap\"><title>unmapped 0x%" PRIx64 "-0x%" PRIx64 "</title>\n", lo, hi);
+	if (h >= FOLD_H) {
+		/* A zigzag band: the gap is not to scale. */
+		fprintf(f, "<path d=\"M%d %d", x, y + 5);
+		for (int i = 0; i <= BOX_W; i += 15)
+			fprintf(f, " L%d %d", x + i, y + ((i / 15) % 2 ? 9 : 5));
+		fprintf(f, "\" fill=\"none\" stroke=\"#888888\"/>\n");
+	} else {
+		fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#bbbbbb\" "
+			"stroke-dasharray=\"2,3\"/>\n", x, y + h / 2, x + BOX_W, y + h / 2);
+	}
+	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"9\" fill=\"#555555\">unmapped %s%s</text></g>\n",
+		x + BOX_W / 2 - 20, y + h - 2, svg_size(size, sizeof(size), hi - lo), what);
+}
+
+struct mark {
+	const char *name;
+	uint64_t v;
+	int y;
+};
+
+/* The mm boundaries, each in the mapping the text output puts it in
+ * (up to and including its end, but for start_stack, start_data and
+ * start_code, which lie inside). */
+static size_t collect_marks(const struct layout *l, struct mark *out)
+{
+	const struct vm_mm *mm = &l->p->mm;
+	const struct { const char *name; uint64_t v; bool end_ok; } want[] = {
+		{ "start_stack", mm->start_stack, false }, { "brk", mm->brk, true },
+		{ "start_brk", mm->start_brk, true },      { "end_data", mm->end_data, true },
+		{ "start_data", mm->start_data, false },   { "end_code", mm->end_code, true },
+		{ "start_code", mm->start_code, false },
+	};
+	size_t n = 0;
+
+	if (!mm->valid)
+		return 0;
+	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+		uint64_t v = want[k].v;
+
+		if (!v)
+			continue;
+		for (size_t i = 0; i < l->nrows; i++) {
+			const struct row *r = &l->rows[i];
+
+			if (v >= r->lo && (v < r->hi || (want[k].end_ok && v == r->hi))) {
+				out[n++] = (struct mark){ want[k].name, v,
+					r->y + r->h - (int)((__uint128_t)(v - r->lo) * (unsigned)r->h / (r->hi - r->lo)) };
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+static int mark_cmp(const void *a, const void *b)
+{
+	const struct mark *x = a, *y = b;
+
+	return x->y < y->y ? -1 : x->y > y->y;
+}
+
+static void draw_marks(FILE *f, const struct layout *l, int x0)
+{
+	struct mark m[8];
+	size_t n = collect_marks(l, m);
+	int last = -100;
+
+	qsort(m, n, sizeof(*m), mark_cmp);
+	for (size_t i = 0; i < n; i++) {
+		/* Labels 11 pixels apart at least; a line leads from the mark. */
+		int ty = m[i].y + 4 < last + 11 ? last + 11 : m[i].y + 4;
+		int x = x0 + MARK_X;
+
+		last = ty;
+		fprintf(f, "<g class=\"mark\"><polyline points=\"%d,%d %d,%d %d,%d\" fill=\"none\" "
+			"stroke=\"#000000\"/>\n", x - 14, m[i].y, x + 6, m[i].y, x + 12, ty - 4);
+		fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\">%s 0x%" PRIx64 "</text></g>\n",
+			x + 14, ty, m[i].name, m[i].v);
+	}
+}
+
+/* The area names at the left, a bracket over each area's rows, and how it
+ * grows. */
+static void draw_areas(FILE *f, const struct layout *l, int x0)
+{
+	for (size_t n = l->nrows; n-- > 0;) {
+		const struct row *r = &l->rows[n];
+		enum svg_area a = r->area;
+		size_t k = n;
+		int top = r->y, bottom, mid, g;
+
+		while (k > 0 && l->rows[k - 1].area == a)
+			k--;
+		bottom = l->rows[k].y + l->rows[k].h;
+		n = k;
+		if (a == PIC_KERNEL)
+			continue; /* inside the kernel space band */
+		mid = (top + bottom) / 2;
+		fprintf(f, "<g class=\"area\"><path d=\"M%d %d h-6 V%d h6\" fill=\"none\" stroke=\"#333333\"/>\n",
+			x0 + BRACKET_X + 6, top + 1, bottom - 1);
+		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-weight=\"bold\">%s</text>\n",
+			x0 + AREA_X, mid + (svg_area_growth[a] ? -2 : 4), svg_area_names[a]);
+		g = svg_area_growth[a];
+		if (g) {
+			/* An arrow beside the name, and the words. */
+			int ay = mid + 4, x = x0 + AREA_X - 4;
+			fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333333\" "
+				"stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/>\n",
+				x, g > 0 ? ay + 14 : ay, x, g > 0 ? ay : ay + 14);
+			fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"10\">grows %s</text>\n",
+				x - 8, ay + 10, g > 0 ? "up" : "down");
+		}
+		fputs("</g>\n", f);
+	}
+}
+
+static void draw_process(FILE *f, const struct layout *l, int x0)
+{
+	const struct vm_process *p = l->p;
+	char v[16], r[16], sw[16];
+	uint64_t above = l->ac.user_top;
+	bool user = false;
+	int y;
+
+	fprintf(f, "<text x=\"%d\" y=\"40\" font-size=\"15\" font-weight=\"bold\">pid %d ", x0, (int)p->pid);
+	svg_text(f, p->comm, 32);
+	fprintf(f, "</text>\n<text x=\"%d\" y=\"58\">virtual %s  resident %s  swapped %s</text>\n", x0,
+		fmt_kb(v, sizeof(v), p->totals.virtual_kb), fmt_kb(r, sizeof(r), p->totals.resident_kb),
+		fmt_kb(sw, sizeof(sw), p->totals.swapped_kb));
+	/* Kernel space, and the kernel's mappings in it (vsyscall). */
+	y = TOP;
+	fprintf(f, "<g class=\"area\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#4d4d4d\"/>\n"
+		"<text x=\"%d\" y=\"%d\" fill=\"#ffffff\">kernel space (not accessible to the process)</text>\n"
+		"<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-weight=\"bold\">kernel space</text></g>\n",
+		x0 + BOX_X, y, BOX_W, KERNEL_H, x0 + BOX_X + 6, y + 21, x0 + AREA_X, y + 21);
+	for (size_t n = l->nrows; n-- > 0;) {
+		const struct row *rw = &l->rows[n];
+
+		if (rw->area != PIC_KERNEL && !user) {
+			user = true;
+			y = rw->y - (rw->hi < above ? (above - rw->hi >= FOLD_BYTES ? FOLD_H : GAP_H) : 0) - 2;
+			fprintf(f, "<g class=\"mark\"><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#000000\" "
+				"stroke-width=\"2\"/>\n<text x=\"%d\" y=\"%d\" font-size=\"10\">top of user space"
+				"</text></g>\n", x0 + BOX_X, y + 1, x0 + MARK_X + 6, y + 1, x0 + MARK_X + 14, y + 5);
+			draw_addr(f, x0, y + 1, l->ac.user_top);
+		}
+		if (rw->area != PIC_KERNEL && rw->hi < above) {
+			int h = above - rw->hi >= FOLD_BYTES ? FOLD_H : GAP_H;
+			draw_gap(f, x0, rw->y - h, h, rw->hi, above, "");
+			draw_addr(f, x0, rw->y, rw->hi);
+		}
+		draw_row(f, l, rw, x0);
+		/* Kernel space's rows keep their addresses in their titles: the
+		 * top of user space is labelled just below. */
+		if (rw->area != PIC_KERNEL)
+			draw_addr(f, x0, rw->y + rw->h, rw->lo);
+		if (rw->area != PIC_KERNEL)
+			above = rw->lo;
+	}
+	/* The reserved low memory, down to address 0. */
+	y = l->nrows ? l->rows[0].y + l->rows[0].h : TOP + KERNEL_H;
+	if (above > 0) {
+		fprintf(f, "<g class=\"area\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#e6e6e6\" "
+			"stroke=\"#999999\" stroke-dasharray=\"4,3\"/>\n", x0 + BOX_X, y, BOX_W, LOW_H);
+		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-weight=\"bold\">reserved</text>"
+			"<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-weight=\"bold\">low memory</text></g>\n",
+			x0 + AREA_X, y + 15, x0 + AREA_X, y + 28);
+		draw_gap(f, x0, y, LOW_H, 0, above, ": address 0 is never mapped");
+		draw_addr(f, x0, y + LOW_H, 0);
+	}
+	draw_areas(f, l, x0);
+	draw_marks(f, l, x0);
+}
+
+static void draw_legend(FILE *f, int y, const bool *used)
+{
+	int x = 10;
+
+	for (int k = 0; k < VK__COUNT; k++) {
+		if (!used[k])
+			continue;
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\" stroke=\"#333333\"/>"
+			"<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n",
+			x, y, svg_kind_colour(k), x + 16, y + 10, vm_kind_name(k));
+		x += 24 + 7 * (int)strlen(vm_kind_name(k));
+	}
+	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+		"<text x=\"%d\" y=\"%d\" font-size=\"11\">resident</text>\n", x, y, RESIDENT_COLOUR,
+		x + 16, y + 10);
+	x += 90;
+	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+		"<text x=\"%d\" y=\"%d\" font-size=\"11\">swapped</text>\n", x, y, SWAPPED_COLOUR,
+		x + 16, y + 10);
+	fprintf(f, "<text x=\"10\" y=\"%d\" font-size=\"11\">Heights grow with size on a log scale "
+		"(%d px for a page, %d px more for each doubling).</text>\n"
+		"<text x=\"10\" y=\"%d\" font-size=\"11\">Gaps are not to scale: each says its size. "
+		"Small mappings of one object share a row.</text>\n", y + 28, ROW_MIN, LOG_STEP, y + 42);
+}
+
 int snapshot_write_svg(FILE *f, const struct vm_snapshot *s, unsigned flags)
 {
-	int h = 200, w = (int)(s->nprocs ? s->nprocs : 1) * COL_W + 20;
+	struct layout *ls = calloc(s->nprocs ? s->nprocs : 1, sizeof(*ls));
+	int h = 200, w = (int)(s->nprocs ? s->nprocs : 1) * COL_W + 20, r = 0;
+	bool used[VK__COUNT] = { false };
 	char when[64];
 
-	if (w < 1200)
-		w = 1200;
+	if (!ls)
+		return -ENOMEM;
 	for (size_t i = 0; i < s->nprocs; i++) {
-		int ch = column_height(&s->procs[i]);
-		if (ch > h)
-			h = ch;
+		ls[i].s = s;
+		ls[i].p = &s->procs[i];
+		area_ctx_init(&ls[i].ac, ls[i].p);
+		if ((r = layout_rows(&ls[i])) < 0)
+			goto out;
+		layout_place(&ls[i]);
+		if (ls[i].height > h)
+			h = ls[i].height;
+		for (size_t k = 0; k < s->procs[i].nmaps; k++)
+			used[s->procs[i].maps[k].kind] = true;
 	}
+	h += 50;
 	fmt_time(when, sizeof(when), &s->taken_at);
 	svg_begin(f, w, h, "vmatlas snapshot");
 	fprintf(f, "<text x=\"10\" y=\"18\" font-size=\"13\">vmatlas snapshot, %s, kernel ", when);
-	xml_text(f, s->host.kernel, 64);
+	svg_text(f, s->host.kernel, 64);
 	fprintf(f, "%s</text>\n", s->live ? " (live: not atomic)" : "");
 	for (size_t i = 0; i < s->nprocs; i++)
-		draw_process(f, s, &s->procs[i], 10 + (int)i * COL_W);
-	draw_legend(f, h - 30);
+		draw_process(f, &ls[i], 10 + (int)i * COL_W);
+	draw_legend(f, h - 56, used);
 	fputs("</svg>\n", f);
-	return ferror(f) ? -EIO : 0;
+	r = ferror(f) ? -EIO : 0;
+out:
+	for (size_t i = 0; i < s->nprocs; i++)
+		free(ls[i].rows);
+	free(ls);
+	return r;
 }
-
 /* A timeline: resident and swapped kB by kind over time, all processes of
  * each snapshot added up. */
 enum { CH_X = 90, CH_Y = 50, CH_W = 900, CH_H = 420 };
@@ -355,7 +820,7 @@ int timeline_write_svg(FILE *f, struct vm_snapshot *const *snaps, size_t n)
 			continue;
 		for (int sw = 0; sw <= 1; sw++) {
 			fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%d\"%s points=\"",
-				k < 0 ? "#000000" : colour(k), k < 0 ? 3 : 2,
+				k < 0 ? "#000000" : svg_kind_colour(k), k < 0 ? 3 : 2,
 				sw ? " stroke-dasharray=\"6,4\"" : "");
 			for (size_t i = 0; i < n; i++) {
 				int64_t t = (int64_t)snaps[i]->taken_at.tv_sec * 1000 +
@@ -369,7 +834,7 @@ int timeline_write_svg(FILE *f, struct vm_snapshot *const *snaps, size_t n)
 		}
 		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
 			"<text x=\"%d\" y=\"%d\">%s</text>\n", CH_X + CH_W + 20, ly,
-			k < 0 ? "#000000" : colour(k), CH_X + CH_W + 38, ly + 10,
+			k < 0 ? "#000000" : svg_kind_colour(k), CH_X + CH_W + 38, ly + 10,
 			k < 0 ? "all kinds" : vm_kind_name(k));
 		ly += 18;
 	}
@@ -474,7 +939,7 @@ int family_timeline_write_svg(FILE *f, struct vm_snapshot *const *snaps, size_t 
 		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
 			"<text x=\"%d\" y=\"%d\">%d ", CH_X + CH_W + 20, ly, col, CH_X + CH_W + 38, ly + 10,
 			(int)pids[j]);
-		xml_text(f, comms[j], 16);
+		svg_text(f, comms[j], 16);
 		fprintf(f, " %s</text>\n", fmt_kb(kb, sizeof(kb), last));
 		ly += 18;
 	}

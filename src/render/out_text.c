@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "areas.h"
 #include "vmatlas/render.h"
 #include "vmatlas/stacks.h"
 #include "vmatlas/util.h"
@@ -140,52 +141,10 @@ static void print_totals(FILE *f, const struct vm_process *p)
 		fmt_kb(c, sizeof(c), p->totals.swapped_kb));
 }
 
-/* The textbook's areas, from high to low addresses. */
-enum area { A_KERNEL, A_STACK, A_MMAP, A_HEAP, A_PROGRAM, A__COUNT };
-static const char *const area_names[A__COUNT] = {
+static const char *const area_names[AREA__COUNT] = {
 	"kernel space", "stack", "mmap area (shared libraries, mmap, thread stacks)",
 	"heap", "program image (bss, data, rodata, text)",
 };
-
-/* The program image: the executable's mappings, from its lowest to its
- * highest, and the anonymous bss right after them. The executable is the
- * object holding start_code (or, with the mm hidden, /proc/PID/exe). */
-static void program_range(const struct vm_process *p, uint64_t *lo, uint64_t *hi)
-{
-	const char *image = p->exe;
-	ssize_t c = p->mm.valid ? vm_process_find(p, p->mm.start_code) : -1;
-
-	*lo = *hi = 0;
-	if (c >= 0 && p->maps[c].path && *p->maps[c].path)
-		image = p->maps[c].path;
-	if (!image)
-		return;
-	for (size_t i = 0; i < p->nmaps; i++) {
-		const struct vm_mapping *m = &p->maps[i];
-
-		if (m->path && strcmp(m->path, image) == 0) {
-			if (!*hi)
-				*lo = m->start;
-			*hi = m->end;
-		} else if (*hi && m->start == *hi && m->kind == VK_BSS) {
-			*hi = m->end;
-		}
-	}
-}
-
-static enum area area_of(const struct vm_mapping *m, uint64_t user_top,
-			 uint64_t prog_lo, uint64_t prog_hi)
-{
-	if (m->start >= user_top)
-		return A_KERNEL;
-	if (m->kind == VK_STACK)
-		return A_STACK;
-	if (m->kind == VK_HEAP)
-		return A_HEAP;
-	if (m->start >= prog_lo && m->end <= prog_hi)
-		return A_PROGRAM;
-	return A_MMAP;
-}
 
 static void marker(FILE *f, const char *name, uint64_t v, uint64_t lo, uint64_t hi,
 		   bool *first)
@@ -199,32 +158,27 @@ static void marker(FILE *f, const char *name, uint64_t v, uint64_t lo, uint64_t 
 static void print_picture(FILE *f, const struct vm_snapshot *s,
 			  const struct vm_process *p)
 {
-	/* x86-64 with 4-level paging: user space ends at 2^47 (TASK_SIZE_MAX,
-	 * arch/x86/include/asm/page_64_types.h); 5-level paging moves it to
-	 * 2^56. The highest mapping tells which one is in use. */
-	uint64_t user_top = 1ULL << 47;
-	uint64_t prev_start = UINT64_MAX, prog_lo, prog_hi;
+	struct area_ctx ac;
+	uint64_t user_top, prev_start = UINT64_MAX;
 	int prev_area = -1;
 	char a[16];
 
-	for (size_t i = 0; i < p->nmaps; i++)
-		if (p->maps[i].end > user_top && p->maps[i].kind != VK_VSYSCALL)
-			user_top = 1ULL << 56;
-	program_range(p, &prog_lo, &prog_hi);
+	area_ctx_init(&ac, p);
+	user_top = ac.user_top;
 
 	fprintf(f, "\nAddress space, high to low addresses\n");
 	if (!p->nmaps || p->maps[p->nmaps - 1].kind != VK_VSYSCALL)
 		fprintf(f, "  %016" PRIx64 "  == kernel space ==\n", UINT64_MAX);
 	for (size_t n = p->nmaps; n-- > 0;) {
 		const struct vm_mapping *m = &p->maps[n];
-		enum area ar = area_of(m, user_top, prog_lo, prog_hi);
+		enum area ar = area_of(&ac, m);
 		char *path = escape_mapping_path(m->path, m->deleted);
 		bool first = true;
 
-		if (ar != A_KERNEL && prev_area == A_KERNEL) {
+		if (ar != AREA_KERNEL && prev_area == AREA_KERNEL) {
 			fprintf(f, "  %016" PRIx64 "  -- top of user space --\n", user_top - 1);
 			prev_start = user_top;
-		} else if (prev_area == -1 && ar != A_KERNEL) {
+		} else if (prev_area == -1 && ar != AREA_KERNEL) {
 			fprintf(f, "  %016" PRIx64 "  -- top of user space --\n", user_top - 1);
 			prev_start = user_top;
 		}

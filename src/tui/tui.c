@@ -68,7 +68,7 @@ static void tui_save(struct tui *t)
 		tui_set_status(t, "cannot save %s: %s", name, strerror(-r));
 		return;
 	}
-	doc = snapshot_to_json(all ? all : t->snap, 0);
+	doc = snapshot_to_json(all ? all : t->snap, OUT_PAGES);
 	if (all) {
 		all_nprocs = all->nprocs;
 		all_ncows = all->ncows;
@@ -280,8 +280,14 @@ static void draw_footer(struct tui *t)
 		tui_put_untrusted(t, t->rows - 2, (int)strlen(what[t->prompt]), t->pbuf,
 				  t->cols - (int)strlen(what[t->prompt]));
 	} else if (t->gone) {
+		char line[160], how[64] = "has exited";
+
+		bool known = tui_exit_words(t, t->pid, how, sizeof(how));
+
+		snprintf(line, sizeof(line), "The process %s%s: this is its last picture. q quits.",
+			 known && strncmp(how, "killed", 6) == 0 ? "was " : "", how);
 		attron(tui_attr(t, TC_WARN));
-		tui_put(t->rows - 2, 0, "The process has exited: this is its last picture. q quits.", t->cols);
+		tui_put(t->rows - 2, 0, line, t->cols);
 		attroff(tui_attr(t, TC_WARN));
 	} else if (t->status[0] && vm_now_ns() < t->status_until) {
 		attron(tui_attr(t, TC_STATUS));

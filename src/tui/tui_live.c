@@ -42,6 +42,8 @@ struct lproc {
 	char state;
 	bool exited, traced;
 	bool main_exited;         /* the leader is a zombie, other threads run */
+	bool have_status;         /* exited, and how is known */
+	int status;               /* its wait status then */
 	struct vm_snapshot *last; /* taken at its exit stop; owned */
 	unsigned last_refs;       /* handed to the screen and not released */
 	uint64_t exit_seq;
@@ -308,9 +310,9 @@ static bool live_traces(const struct live *l, pid_t pid)
 }
 
 /* Add process PID to S (counts only); 0 or -errno. */
-static int live_add_proc(struct live *l, struct vm_snapshot *s, pid_t pid)
+static int live_add_proc(struct live *l, struct vm_snapshot *s, pid_t pid, unsigned want)
 {
-	struct snapshot_opts so = { .pm_want = PM_WANT_FLAGS, .elf_cache = l->elf };
+	struct snapshot_opts so = { .pm_want = PM_WANT_FLAGS | want, .elf_cache = l->elf };
 	struct vm_process *v = realloc(s->procs, (s->nprocs + 1) * sizeof(*v));
 	int r;
 
@@ -409,7 +411,7 @@ static struct vm_snapshot *live_take(struct live *l, pid_t pid,
 		tui_stacks_collect(l->stk, l->tr, l->elf, &s->procs[0]);
 	/* A child that exits meanwhile: no pair this time. */
 	child = w && w->cow ? lp_cow_child(l, pid, w->cow_child) : 0;
-	if (child && live_add_proc(l, s, child) == 0)
+	if (child && live_add_proc(l, s, child, 0) == 0)
 		cow_snapshot_add_pair(s, 0, 1, true);
 	if (w && w->family)
 		live_add_family(l, s);
@@ -581,6 +583,10 @@ static unsigned live_poll(struct tui_source *src, int timeout_ms)
 				return r | TUI_SRC_REFRESH;
 			break;
 		case TEV_GONE:
+			if (p) {
+				p->have_status = true;
+				p->status = ev.status;
+			}
 			if (p && !p->exited) {
 				lp_exited(l, p);
 				r |= TUI_SRC_TREE;
@@ -697,7 +703,8 @@ static size_t live_procs(struct tui_source *src, struct tui_proc *out, size_t ma
 		const struct lproc *p = &l->procs[i];
 
 		out[n] = (struct tui_proc){ .pid = p->pid, .ppid = p->ppid, .state = p->state,
-					    .exited = p->exited, .traced = p->traced };
+					    .exited = p->exited, .traced = p->traced,
+					    .have_status = p->have_status, .status = p->status };
 		memcpy(out[n].comm, p->comm, sizeof(out[n].comm));
 		memcpy(out[n].title, p->title, sizeof(out[n].title));
 	}
@@ -721,7 +728,7 @@ static int live_take_all(struct tui_source *src, struct vm_snapshot **out)
 	for (size_t i = 0; i < l->nprocs && !vm_should_quit(); i++) {
 		if (l->procs[i].exited)
 			continue;
-		r = live_add_proc(l, s, l->procs[i].pid);
+		r = live_add_proc(l, s, l->procs[i].pid, PM_WANT_RUNS);
 		if (r == -ENOMEM)
 			goto fail;
 	}
@@ -729,8 +736,9 @@ static int live_take_all(struct tui_source *src, struct vm_snapshot **out)
 		r = -ESRCH;
 		goto fail;
 	}
-	/* Saved without per-page states (as the shown snapshot is). */
-	r = cow_snapshot_add_pairs(s, false);
+	/* Saved with every page's state, so that the file's Pages and COW
+	 * views show them. */
+	r = cow_snapshot_add_pairs(s, true);
 	if (r < 0)
 		goto fail;
 	*out = s;

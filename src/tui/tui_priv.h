@@ -294,6 +294,9 @@ void tui_show_pid(struct tui *t, pid_t pid);
 /* The processes the source can show (the snapshot's when it has no list)
  * into OUT; how many. */
 size_t tui_procs(struct tui *t, struct tui_proc *out, size_t max);
+/* How process PID ended ("exited 3", "killed by SIGSEGV") into BUF, when
+ * the source knows; false and BUF untouched otherwise. */
+bool tui_exit_words(struct tui *t, pid_t pid, char *buf, size_t len);
 /* The COW pair of the shown process in the snapshot, or NULL. */
 const struct vm_cow_pair *tui_cow_pair(const struct tui *t);
 /* Read the source now (what the shown view wants). */

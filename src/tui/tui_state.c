@@ -319,6 +319,21 @@ static void tui_take(struct tui *t, struct vm_snapshot *s)
 	t->refreshes++;
 }
 
+bool tui_exit_words(struct tui *t, pid_t pid, char *buf, size_t len)
+{
+	struct tui_proc *v = calloc(TUI_MAX_PROCS, sizeof(*v));
+	size_t n = v ? tui_procs(t, v, TUI_MAX_PROCS) : 0;
+	bool found = false;
+
+	for (size_t i = 0; i < n && !found; i++)
+		if (v[i].pid == pid && v[i].have_status) {
+			vm_wait_status_describe(v[i].status, buf, len);
+			found = true;
+		}
+	free(v);
+	return found;
+}
+
 size_t tui_procs(struct tui *t, struct tui_proc *out, size_t max)
 {
 	size_t n = 0;

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "vmatlas/util.h"
@@ -16,6 +17,10 @@ void vm_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	/* A closed pipe ends vmatlas quietly (as it does cat or grep): what
+	 * failed after it is only the writing it stopped. */
+	if (vm_quit_signal == SIGPIPE)
+		return;
 	fprintf(stderr, "%s: ", vm_progname);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -67,4 +72,30 @@ uint64_t vm_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int vm_wait_status_code(int status)
+{
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+const char *vm_wait_status_describe(int status, char *buf, size_t len)
+{
+	const char *name;
+
+	if (WIFSIGNALED(status)) {
+		name = sigabbrev_np(WTERMSIG(status));
+		if (name)
+			snprintf(buf, len, "killed by SIG%s%s", name,
+				 WCOREDUMP(status) ? " (core dumped)" : "");
+		else
+			snprintf(buf, len, "killed by signal %d", WTERMSIG(status));
+	} else if (WIFEXITED(status)) {
+		snprintf(buf, len, "exited %d", WEXITSTATUS(status));
+	} else {
+		snprintf(buf, len, "ended");
+	}
+	return buf;
 }
