@@ -25,12 +25,13 @@ wait_for "^page 0x[0-9a-f]+ \(#0\): [a-z/ ]+( |$)"
 screen | grep -E "^page 0x" | grep -Eq "  in |\+0x" && { screen >&2; fail "a heap page named a symbol"; }
 ok "a heap page names no symbol"
 # Paused, the next mapping's pages wait for r. With "heap" searched, n
-# finds only the heap again; an empty search matches every mapping.
+# finds only the heap again; an empty search clears it, and n then goes to
+# the next mapping.
 keys p
 wait_for PAUSED
 keys n
 wait_for "only this mapping matches 'heap'"
-keys / Enter
+keys / Enter n
 wait_for "^paused: r reads the pages of this mapping"
 keys r
 wait_for "^page 0x[0-9a-f]+ \(#0\): "

@@ -108,6 +108,11 @@ struct tui_source_ops {
 	int (*resume)(struct tui_source *src);
 	/* Release everything (detaches from a live process). */
 	void (*close)(struct tui_source *src);
+	/* The address of symbol NAME in P (a process of the last snapshot
+	 * handed out), for the screen's `a`: 0, -ENOENT or -errno. NULL when
+	 * the source cannot look symbols up (a file). */
+	int (*resolve)(struct tui_source *src, const struct vm_process *p, const char *name,
+		       uint64_t *addr);
 };
 
 struct tui_source {

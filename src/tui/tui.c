@@ -22,15 +22,23 @@
 #include "vmatlas/util.h"
 
 const struct tui_view tui_views[] = {
-	{ .name = "Layout", .draw = tui_layout_draw, .key = tui_layout_key, .click = tui_layout_click },
-	{ .name = "Maps", .draw = tui_maps_draw, .key = tui_maps_key, .click = tui_maps_click },
-	{ .name = "Pages", .draw = tui_pages_draw, .key = tui_pages_key, .click = tui_pages_click, .want = tui_pages_want },
-	{ .name = "Sections", .draw = tui_sections_draw, .key = tui_sections_key },
-	{ .name = "Stacks", .draw = tui_stacks_draw, .key = tui_stacks_key, .want = tui_stacks_want },
-	{ .name = "COW", .draw = tui_cow_draw, .key = tui_cow_key, .click = tui_cow_click, .want = tui_cow_want, .sample = tui_cow_sample },
-	{ .name = "Tree", .draw = tui_tree_draw, .key = tui_tree_key, .click = tui_tree_click, .want = tui_tree_want },
+	{ .name = "Layout", .draw = tui_layout_draw, .key = tui_layout_key, .click = tui_layout_click,
+	  .find = tui_layout_find },
+	{ .name = "Maps", .draw = tui_maps_draw, .key = tui_maps_key, .click = tui_maps_click,
+	  .find = tui_maps_find, .filters = true },
+	{ .name = "Pages", .draw = tui_pages_draw, .key = tui_pages_key, .click = tui_pages_click, .want = tui_pages_want,
+	  .find = tui_find_mapping },
+	{ .name = "Sections", .draw = tui_sections_draw, .key = tui_sections_key,
+	  .find = tui_sections_find, .filters = true },
+	{ .name = "Stacks", .draw = tui_stacks_draw, .key = tui_stacks_key, .want = tui_stacks_want,
+	  .find = tui_stacks_find, .filters = true },
+	{ .name = "COW", .draw = tui_cow_draw, .key = tui_cow_key, .click = tui_cow_click, .want = tui_cow_want, .sample = tui_cow_sample,
+	  .find = tui_cow_find },
+	{ .name = "Tree", .draw = tui_tree_draw, .key = tui_tree_key, .click = tui_tree_click, .want = tui_tree_want,
+	  .find = tui_tree_find, .filters = true },
 	{ .name = "Faults", .draw = tui_faults_draw, .key = tui_faults_key },
-	{ .name = "Output", .draw = tui_output_draw, .key = tui_output_key, .shown = tui_output_shown },
+	{ .name = "Output", .draw = tui_output_draw, .key = tui_output_key, .shown = tui_output_shown,
+	  .find = tui_output_find, .filters = true },
 };
 const size_t tui_nviews = sizeof(tui_views) / sizeof(tui_views[0]);
 
@@ -273,12 +281,19 @@ static void draw_footer(struct tui *t)
 
 	tui_clear_to_eol(t->rows - 2, 0);
 	if (t->prompt != PROMPT_NONE) {
-		static const char *const what[] = { "", "Search: ", "Filter: ", "Address (hex): " };
+		const char *what = tui_prompt_label(t->prompt);
+		int px = (int)strlen(what);
+
 		attron(tui_attr(t, TC_STATUS));
-		tui_put(t->rows - 2, 0, what[t->prompt], t->cols);
+		tui_put(t->rows - 2, 0, what, t->cols);
 		attroff(tui_attr(t, TC_STATUS));
-		tui_put_untrusted(t, t->rows - 2, (int)strlen(what[t->prompt]), t->pbuf,
-				  t->cols - (int)strlen(what[t->prompt]));
+		px += tui_put_untrusted(t, t->rows - 2, px, t->pbuf, t->cols - px);
+		/* What is typed as it is applied: the status after it. */
+		if (t->status[0] && vm_now_ns() < t->status_until && px + 3 < t->cols) {
+			attron(tui_attr(t, TC_DIM));
+			tui_put_untrusted(t, t->rows - 2, px + 2, t->status, t->cols - px - 2);
+			attroff(tui_attr(t, TC_DIM));
+		}
 	} else if (t->gone) {
 		char line[160], how[64] = "has exited";
 
@@ -327,17 +342,15 @@ static const char *const help_text[] = {
 	"        7 Tree t   the family: RSS PSS USS, shared with / diverged from the",
 	"                   parent, kB/s copied; < > sort; Enter shows one (t: back)",
 	"        8 Faults   page faults by type, mapping, function (recorded while shown)",
-	"        9 Output o what a launched program writes on its own terminal;",
-	"                   i types to it, Ctrl-] comes back (vmatlas -- PROGRAM)",
+	"        9 Output o a launched program's terminal (i: type to it, Ctrl-]: back)",
 	"        Tab / Shift-Tab cycle; a mouse click on a tab opens it",
 	"",
 	"Keys:   arrows PgUp PgDn Home End move (j k: down, up)",
-	"        Enter  pages of a mapping         a  jump to an address",
-	"        /  F3  search                     n  N  next/previous match",
-	"        \\  F4  filter (Esc clears)        <  >  F6  sort column  I  invert",
+	"        Enter  pages of a mapping         a  address: HEX, SYMBOL[+OFF]",
+	"        /  F3  search as you type         n  N  next/previous match",
+	"        \\  F4  filter as you type; Esc clears  <  >  F6 sort  I invert",
 	"        p  Space  pause                   +  -  refresh interval",
-	"        r  F5  refresh now                [  ]  step a timeline",
-	"        Ctrl-L  redraw the whole screen (after something wrote on it)",
+	"        r  F5  refresh  Ctrl-L  redraw    [  ]  step a timeline",
 	"        s  save a snapshot (JSON)         F1  ?  h  this help",
 	"        q  F10  Ctrl-C  quit",
 	"        w  track writes: mark pages written between refreshes; this",
@@ -441,81 +454,6 @@ static void tui_draw(struct tui *t)
 
 /* ---- input ---------------------------------------------------------- */
 
-static void prompt_done(struct tui *t, bool accept)
-{
-	enum tui_prompt p = t->prompt;
-	uint64_t a;
-
-	t->prompt = PROMPT_NONE;
-	if (!accept)
-		return;
-	switch (p) {
-	case PROMPT_SEARCH:
-		snprintf(t->search, sizeof(t->search), "%s", t->pbuf);
-		/* The views that show one mapping or a list of them search
-		 * where they are; the others in the Maps view. */
-		if (t->view != TUI_VIEW_LAYOUT && t->view != TUI_VIEW_MAPS &&
-		    t->view != TUI_VIEW_PAGES && t->view != TUI_VIEW_SECTIONS)
-			t->view = TUI_VIEW_MAPS;
-		tui_views[t->view].key(t, 'n');
-		break;
-	case PROMPT_FILTER:
-		snprintf(t->filter, sizeof(t->filter), "%s", t->pbuf);
-		t->view = TUI_VIEW_MAPS;
-		t->scroll[TUI_VIEW_MAPS] = 0;
-		break;
-	case PROMPT_ADDR:
-		if (parse_u64(t->pbuf, &a) < 0) {
-			tui_set_status(t, "not an address: give it in hex (0x7f...) or decimal");
-			break;
-		}
-		if (t->proc) {
-			ssize_t i = vm_process_find(t->proc, a);
-			if (i < 0) {
-				tui_set_status(t, "0x%" PRIx64 " is not mapped", a);
-				break;
-			}
-			tui_select_index(t, (size_t)i);
-			if (t->view == TUI_VIEW_PAGES) {
-				t->page_cursor = (a - t->proc->maps[i].start) /
-						 (uint64_t)t->snap->host.page_size;
-				t->jump_addr = a;
-			}
-			tui_set_status(t, "0x%" PRIx64 " is in %s (%s)", a,
-				       vm_kind_name(t->proc->maps[i].kind), t->proc->maps[i].perms);
-		}
-		break;
-	default:
-		break;
-	}
-}
-
-static void prompt_key(struct tui *t, int ch)
-{
-	if (ch == 27 || ch == 7) {
-		prompt_done(t, false);
-	} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-		prompt_done(t, true);
-	} else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-		if (t->plen)
-			t->pbuf[--t->plen] = '\0';
-	} else if (ch >= 32 && ch < 127 && t->plen < sizeof(t->pbuf) - 1) {
-		t->pbuf[t->plen++] = (char)ch;
-		t->pbuf[t->plen] = '\0';
-	}
-}
-
-static void prompt_start(struct tui *t, enum tui_prompt p)
-{
-	t->prompt = p;
-	t->plen = 0;
-	t->pbuf[0] = '\0';
-	if (p == PROMPT_FILTER) {
-		snprintf(t->pbuf, sizeof(t->pbuf), "%s", t->filter);
-		t->plen = strlen(t->pbuf);
-	}
-}
-
 static void change_delay(struct tui *t, int dir)
 {
 	size_t n = sizeof(delays) / sizeof(delays[0]), i;
@@ -577,7 +515,7 @@ static bool tui_key(struct tui *t, int ch)
 		return true;
 	}
 	if (t->prompt != PROMPT_NONE) {
-		prompt_key(t, ch);
+		tui_prompt_key(t, ch);
 		return true;
 	}
 	if (ch == 'q' || ch == KEY_F(10) || ch == 3)
@@ -644,18 +582,29 @@ static bool tui_key(struct tui *t, int ch)
 		tui_set_view(t, t->view == TUI_VIEW_TREE ? t->tree_back : TUI_VIEW_TREE);
 		return true;
 	case 'a':
-		prompt_start(t, PROMPT_ADDR);
+		tui_prompt_start(t, PROMPT_ADDR);
 		return true;
 	case 'w':
 		tui_track_writes(t, !t->track_writes);
 		return true;
 	case '/':
 	case KEY_F(3):
-		prompt_start(t, PROMPT_SEARCH);
+		tui_prompt_start(t, PROMPT_SEARCH);
 		return true;
 	case '\\':
 	case KEY_F(4):
-		prompt_start(t, PROMPT_FILTER);
+		tui_prompt_start(t, PROMPT_FILTER);
+		return true;
+	case 'n':
+	case 'N':
+		if (tui_find_next(t, ch == 'n' ? 1 : -1))
+			return true;
+		break; /* no search: the view's own (next mapping) */
+	case 27:
+		if (!t->views[t->view].filters || !t->filter[t->view][0])
+			break;
+		t->filter[t->view][0] = '\0';
+		tui_set_status(t, "filter cleared");
 		return true;
 	case '[':
 		tui_step(t, -1);
@@ -709,7 +658,8 @@ int tui_run(struct tui_source *src, const struct tui_opts *o)
 	t.view = o->initial_view >= 0 && (size_t)o->initial_view < tui_nviews ?
 		 (size_t)o->initial_view : TUI_VIEW_LAYOUT;
 	t.sort_col = 0;
-	if (o->has_pty && !(t.output = tui_output_new(o->pty_fd, o->pty_name))) {
+	if (o->has_pty && !(t.output = tui_output_new(o->pty_fd, o->pty_name,
+							   &t.scroll[TUI_VIEW_OUTPUT]))) {
 		vm_error("out of memory");
 		return 1;
 	}

@@ -346,6 +346,26 @@ bool tui_cow_key(struct tui *t, int ch)
 	return true;
 }
 
+static bool cow_map_match(const void *ctx, size_t i, const char *pat)
+{
+	const struct vm_cow_mapping *m = &((const struct vm_cow_pair *)ctx)->maps[i];
+	char text[64];
+
+	snprintf(text, sizeof(text), "%" PRIx64 " %s ", m->start, vm_kind_name(m->kind));
+	return tui_text_matches(text, pat) || (m->path && tui_text_matches(m->path, pat));
+}
+
+bool tui_cow_find(struct tui *t, const char *pat, int dir, bool self)
+{
+	const struct vm_cow_pair *c = tui_cow_pair(t);
+	ssize_t i = c ? tui_find_index(c->nmaps, cow_sel_index(t, c), dir, self, cow_map_match,
+				       c, pat) : -1;
+
+	if (i >= 0)
+		t->cow_sel = c->maps[i].start;
+	return i >= 0;
+}
+
 void tui_cow_click(struct tui *t, int y, int x)
 {
 	const struct vm_cow_pair *c = tui_cow_pair(t);

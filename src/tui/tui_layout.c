@@ -312,6 +312,12 @@ bool tui_layout_key(struct tui *t, int ch)
 	return true;
 }
 
+bool tui_layout_find(struct tui *t, const char *pat, int dir, bool self)
+{
+	/* Down the screen is to lower addresses. */
+	return tui_find_mapping(t, pat, -dir, self);
+}
+
 void tui_layout_click(struct tui *t, int y, int x)
 {
 	struct line *v;

@@ -789,6 +789,16 @@ static int live_resume(struct tui_source *src)
 	return r;
 }
 
+/* The target runs on: its objects' symbol tables are read from their
+ * files (symbols_resolve), the process is never stopped for it. */
+static int live_resolve(struct tui_source *src, const struct vm_process *p, const char *name,
+			uint64_t *addr)
+{
+	struct live *l = src->priv;
+
+	return symbols_resolve(l->elf, p, name, addr, NULL);
+}
+
 static const struct tui_source_ops live_ops = {
 	.refresh = live_refresh,
 	.release = live_release,
@@ -803,6 +813,7 @@ static const struct tui_source_ops live_ops = {
 	.suspend = live_suspend,
 	.resume = live_resume,
 	.close = live_close,
+	.resolve = live_resolve,
 };
 
 struct tui_source *tui_source_live_new(struct tracer *tracer, pid_t pid,

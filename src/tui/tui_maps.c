@@ -83,16 +83,17 @@ static size_t build_rows(const struct tui *t, struct row **out)
 {
 	const struct vm_process *p = t->proc;
 	struct row *v = calloc(p->nmaps + t->nchanges + 1, sizeof(*v));
+	const char *filter = t->filter[TUI_VIEW_MAPS];
 	size_t n = 0;
 
 	*out = v;
 	if (!v)
 		return 0;
 	for (size_t i = 0; i < p->nmaps; i++)
-		if (!t->filter[0] || tui_mapping_matches(&p->maps[i], t->filter))
+		if (!filter[0] || tui_mapping_matches(&p->maps[i], filter))
 			v[n++] = (struct row){ .m = &p->maps[i] };
 	for (size_t i = 0; i < t->nchanges; i++)
-		if ((t->changes[i].what & CH_REMOVED) && !t->filter[0])
+		if ((t->changes[i].what & CH_REMOVED) && !filter[0])
 			v[n++] = (struct row){ .rm = &t->changes[i] };
 	sort_col = t->sort_col;
 	sort_desc = t->sort_desc;
@@ -262,10 +263,10 @@ void tui_maps_draw(struct tui *t, int top, int height)
 	draw_title(t, top, vis, addr_w);
 	top++;
 	height--;
-	if (t->filter[0] && height > 1) {
+	if (t->filter[TUI_VIEW_MAPS][0] && height > 1) {
 		char buf[160];
 		snprintf(buf, sizeof(buf), "filter: %s  (%zu of %zu %s; \\ changes it, Esc clears)",
-			 t->filter, n, t->proc->nmaps,
+			 t->filter[TUI_VIEW_MAPS], n, t->proc->nmaps,
 			 tui_plural(t->proc->nmaps, "mapping", "mappings"));
 		attron(tui_attr(t, TC_STATUS));
 		tui_put(top + height - 1, 0, buf, t->cols);
@@ -312,6 +313,25 @@ static void search_next(struct tui *t, const struct row *v, size_t n, int cur, i
 	tui_set_status(t, "no mapping matches '%s'", t->search);
 }
 
+static bool row_match(const void *ctx, size_t i, const char *pat)
+{
+	const struct row *v = ctx;
+
+	return v[i].m && tui_mapping_matches(v[i].m, pat);
+}
+
+bool tui_maps_find(struct tui *t, const char *pat, int dir, bool self)
+{
+	struct row *v;
+	size_t n = build_rows(t, &v);
+	ssize_t i = v ? tui_find_index(n, row_of_selection(t, v, n), dir, self, row_match, v, pat) : -1;
+
+	if (i >= 0)
+		t->sel_addr = v[i].m->start;
+	free(v);
+	return i >= 0;
+}
+
 bool tui_maps_key(struct tui *t, int ch)
 {
 	struct row *v;
@@ -354,9 +374,6 @@ bool tui_maps_key(struct tui *t, int ch)
 		break;
 	case 'I':
 		t->sort_desc = !t->sort_desc;
-		break;
-	case 27:
-		t->filter[0] = '\0';
 		break;
 	case 'n':
 	case 'N':

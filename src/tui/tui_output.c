@@ -43,11 +43,12 @@ struct tui_output {
 	size_t seq;             /* bytes of the control sequence so far */
 	bool eof;               /* the program's side is closed */
 	bool typing;            /* input mode */
-	int scroll;             /* lines above the bottom; 0 follows */
+	int *scroll;            /* lines shown above the bottom, 0: the view
+				 * follows (the screen's scroll of the view) */
 	char name[64];          /* the program's name, escaped */
 };
 
-struct tui_output *tui_output_new(int fd, const char *name)
+struct tui_output *tui_output_new(int fd, const char *name, int *scroll)
 {
 	struct tui_output *o = calloc(1, sizeof(*o));
 	char *e;
@@ -55,6 +56,7 @@ struct tui_output *tui_output_new(int fd, const char *name)
 	if (!o)
 		return NULL;
 	o->fd = fd;
+	o->scroll = scroll;
 	e = escape_untrusted(name ? name : "the program");
 	snprintf(o->name, sizeof(o->name), "%s", e ? e : "the program");
 	free(e);
@@ -88,8 +90,8 @@ static void out_push(struct tui_output *o)
 	o->lines[slot] = s;
 	o->n++;
 	o->total++;
-	if (o->scroll)
-		o->scroll++; /* a reader scrolled back keeps the lines he reads */
+	if (*o->scroll)
+		(*o->scroll)++; /* scrolled back: the lines read stay */
 }
 
 static void out_text(struct tui_output *o, unsigned char c)
@@ -261,7 +263,7 @@ static void output_enter(struct tui *t)
 		return;
 	}
 	o->typing = true;
-	o->scroll = 0;
+	*o->scroll = 0;
 	/* Raw: Ctrl-C, Ctrl-Z, Ctrl-\ are bytes for the program, which its
 	 * terminal turns into its signals. */
 	raw();
@@ -317,39 +319,73 @@ void tui_output_type(struct tui *t, int ch)
 
 /* ---- the view ----------------------------------------------------------- */
 
+/* Line I of the scrollback (the unfinished one last) into *FREE_ME when it
+ * must be copied; never NULL. */
+static const char *out_line(const struct tui_output *o, size_t i, char **free_me)
+{
+	*free_me = NULL;
+	if (i < o->n)
+		return o->lines[(o->first + i) % OUT_LINES];
+	*free_me = strndup(o->cur, o->len);
+	return *free_me ? *free_me : "";
+}
+
 static size_t out_count(const struct tui_output *o)
 {
 	return o->n + (o->len || o->cr ? 1 : 0);
 }
 
-static const char *out_line(const struct tui_output *o, size_t i)
+/* The lines the view shows (those the filter keeps), as indexes into the
+ * scrollback, into *OUT (to free); how many. */
+static size_t out_shown(const struct tui *t, size_t **out)
 {
-	if (i < o->n)
-		return o->lines[(o->first + i) % OUT_LINES];
-	return NULL;
+	const struct tui_output *o = t->output;
+	const char *filter = tui_filter(t, TUI_VIEW_OUTPUT);
+	size_t n = out_count(o), k = 0;
+
+	*out = malloc((n ? n : 1) * sizeof(**out));
+	if (!*out)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char *f;
+		const char *s = out_line(o, i, &f);
+
+		if (!filter[0] || tui_text_matches(s, filter))
+			(*out)[k++] = i;
+		free(f);
+	}
+	return k;
+}
+
+/* The first line shown of N, in a view of ROWS lines. */
+static size_t out_first(const struct tui_output *o, size_t n, int rows)
+{
+	if (*o->scroll > (int)n - rows)
+		*o->scroll = (int)n - rows > 0 ? (int)n - rows : 0;
+	return (int)n - rows - *o->scroll > 0 ? n - (size_t)rows - (size_t)*o->scroll : 0;
+}
+
+static int out_rows(const struct tui *t)
+{
+	/* The view less its title line, and the filter's line. */
+	int rows = t->rows - 5 - (tui_filter(t, TUI_VIEW_OUTPUT)[0] ? 1 : 0);
+
+	return rows > 1 ? rows : 1;
 }
 
 void tui_output_draw(struct tui *t, int top, int height)
 {
 	struct tui_output *o = t->output;
+	const char *filter = tui_filter(t, TUI_VIEW_OUTPUT);
 	char line[256];
-	size_t n;
-	int rows = height - 1, first;
+	size_t n, first, *idx;
+	int rows = out_rows(t);
 
-	if (!o) {
-		tui_put(top + 1, 1, "No output here: only a program that vmatlas starts "
-			"('vmatlas -- PROGRAM', 'vmatlas demo') runs on a terminal of its own.",
-			t->cols - 1);
-		snprintf(line, sizeof(line), "Process %d writes where it always has.", (int)t->pid);
-		tui_put(top + 2, 1, line, t->cols - 1);
+	(void)height;
+	if (!o)
 		return;
-	}
-	n = out_count(o);
-	if (o->scroll > (int)n - rows)
-		o->scroll = (int)n - rows > 0 ? (int)n - rows : 0;
-	first = (int)n - rows - o->scroll;
-	if (first < 0)
-		first = 0;
+	n = out_shown(t, &idx);
+	first = out_first(o, n, rows);
 	attron(tui_attr(t, o->typing ? TC_STATUS : TC_TITLE));
 	tui_clear_to_eol(top, 0);
 	if (o->typing)
@@ -357,30 +393,84 @@ void tui_output_draw(struct tui *t, int top, int height)
 			 o->name);
 	else
 		snprintf(line, sizeof(line), "%s's terminal: %zu %s%s%s  i: type to it", o->name,
-			 n, tui_plural(n, "line", "lines"),
+			 out_count(o), tui_plural(out_count(o), "line", "lines"),
 			 o->total > OUT_LINES ? " (the last ones kept)" : "",
 			 o->eof ? ", closed" : "");
 	tui_put(top, 0, line, t->cols);
 	attroff(tui_attr(t, o->typing ? TC_STATUS : TC_TITLE));
-	for (int i = 0; i < rows && (size_t)(first + i) < n; i++) {
-		const char *s = out_line(o, (size_t)(first + i));
-		char *cur = NULL;
+	for (int i = 0; i < rows && first + (size_t)i < n; i++) {
+		char *f;
+		const char *s = out_line(o, idx[first + (size_t)i], &f);
+		bool match = tui_is_match(t, s);
 
-		if (!s) {
-			cur = strndup(o->cur, o->len);
-			s = cur ? cur : "";
-		}
+		if (match)
+			attron(tui_attr(t, TC_MATCH));
 		tui_put_untrusted(t, top + 1 + i, 0, s, t->cols);
-		free(cur);
+		if (match)
+			attroff(tui_attr(t, TC_MATCH));
+		free(f);
 	}
+	if (filter[0]) {
+		attron(tui_attr(t, TC_STATUS));
+		snprintf(line, sizeof(line), "filter: %.60s  (%zu of %zu %s; \\ changes it, Esc clears)",
+			 filter, n, out_count(o), tui_plural(out_count(o), "line", "lines"));
+		tui_put(top + 1 + rows, 0, line, t->cols);
+		attroff(tui_attr(t, TC_STATUS));
+	}
+	free(idx);
+}
+
+static bool out_match(const void *ctx, size_t i, const char *pat)
+{
+	const struct tui *t = ctx;
+	char *f;
+	const char *s;
+	bool m;
+
+	s = out_line(t->output, i, &f);
+	m = tui_text_matches(s, pat);
+	free(f);
+	return m;
+}
+
+/* Lines are searched from the first one shown; the match becomes it. */
+bool tui_output_find(struct tui *t, const char *pat, int dir, bool self)
+{
+	struct tui_output *o = t->output;
+	size_t n, *idx, first;
+	ssize_t i, k = -1;
+	int rows = out_rows(t);
+
+	if (!o)
+		return false;
+	n = out_shown(t, &idx);
+	first = out_first(o, n, rows);
+	if (t->found[TUI_VIEW_OUTPUT] && (size_t)t->found[TUI_VIEW_OUTPUT] <= n)
+		first = (size_t)t->found[TUI_VIEW_OUTPUT] - 1;
+	/* Over the shown lines: their index I in IDX. */
+	for (size_t s = 0; s < n && k < 0; s++) {
+		ssize_t d = (ssize_t)dir * (ssize_t)(s + !self);
+		size_t j = (size_t)((((ssize_t)first + d) % (ssize_t)n + (ssize_t)n) % (ssize_t)n);
+
+		if (out_match(t, idx[j], pat))
+			k = (ssize_t)j;
+	}
+	i = k;
+	if (i >= 0) {
+		/* Line I on top where it can be, else as near it as the end allows. */
+		*o->scroll = (int)n - rows - (int)i > 0 ? (int)n - rows - (int)i : 0;
+		t->found[TUI_VIEW_OUTPUT] = (int)i + 1;
+	}
+	free(idx);
+	return i >= 0;
 }
 
 bool tui_output_key(struct tui *t, int ch)
 {
 	struct tui_output *o = t->output;
+	size_t n, *idx;
 	ssize_t pos;
-	int rows = t->rows - 5;
-	size_t n;
+	int rows = out_rows(t);
 
 	if (!o)
 		return false;
@@ -388,11 +478,12 @@ bool tui_output_key(struct tui *t, int ch)
 		output_enter(t);
 		return true;
 	}
-	n = out_count(o);
+	n = out_shown(t, &idx);
+	free(idx);
 	/* The list is read from the bottom: position 0 is the newest. */
-	pos = (ssize_t)n - 1 - o->scroll;
-	if (!tui_list_move(ch, &pos, n, rows > 1 ? rows : 1))
+	pos = (ssize_t)n - 1 - *o->scroll;
+	if (!tui_list_move(ch, &pos, n, rows))
 		return false;
-	o->scroll = (int)((ssize_t)n - 1 - pos);
+	*o->scroll = (int)((ssize_t)n - 1 - pos);
 	return true;
 }

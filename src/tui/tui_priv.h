@@ -101,10 +101,12 @@ struct tui {
 	uint64_t page_cursor;   /* page index in the selected mapping */
 	uint64_t jump_addr;     /* `a` target for the Pages cursor, or 0 */
 	int scroll[16];         /* first line shown, per view */
+	int found[16];          /* 1 + the line a search found last, per
+				 * view of lines (the next starts there) */
 	int sort_col;           /* Maps view column */
 	bool sort_desc;
-	char filter[96];
-	char search[96];
+	char filter[16][96];    /* per view (F4) */
+	char search[96];        /* the last search (F3; n, N) */
 
 	struct tui_change *changes;
 	size_t nchanges;
@@ -112,6 +114,14 @@ struct tui {
 	enum tui_prompt prompt;
 	char pbuf[96];
 	size_t plen;
+	/* Where the prompt started: Esc goes back there, and a search typed
+	 * letter by letter looks from there each time (tui_find.c). */
+	struct {
+		uint64_t sel_addr, page_cursor, cow_sel;
+		pid_t tree_sel;
+		int scroll[16], found[16];
+		char search[96], filter[96];
+	} origin;
 	char status[256];
 	uint64_t status_until;
 	bool want_stacks_seen;
@@ -155,6 +165,13 @@ struct tui_view {
 	void (*sample)(struct tui *t);
 	/* Whether the view has a tab now; NULL: always. */
 	bool (*shown)(const struct tui *t);
+	/* Search (tui_find.c): go to the next item matching PAT after the
+	 * current one, down the view (DIR 1) or up (-1), the current one
+	 * first when SELF; wraps; false when nothing matches. NULL: the
+	 * view has nothing to search. */
+	bool (*find)(struct tui *t, const char *pat, int dir, bool self);
+	/* The view shows only what matches t->filter[view] (F4). */
+	bool filters;
 };
 
 extern const struct tui_view tui_views[];
@@ -200,9 +217,41 @@ int tui_faults_cow_panel(struct tui *t, int top, int height, pid_t parent, pid_t
 void tui_tree_draw(struct tui *t, int top, int height);
 bool tui_tree_key(struct tui *t, int ch);
 void tui_tree_click(struct tui *t, int y, int x);
+/* Each view's search (struct tui_view.find). */
+bool tui_layout_find(struct tui *t, const char *pat, int dir, bool self);
+bool tui_maps_find(struct tui *t, const char *pat, int dir, bool self);
+bool tui_sections_find(struct tui *t, const char *pat, int dir, bool self);
+bool tui_stacks_find(struct tui *t, const char *pat, int dir, bool self);
+bool tui_cow_find(struct tui *t, const char *pat, int dir, bool self);
+bool tui_tree_find(struct tui *t, const char *pat, int dir, bool self);
+bool tui_output_find(struct tui *t, const char *pat, int dir, bool self);
+/* Search and filter (tui_find.c). */
+/* Does TEXT hold every blank-separated word of PAT (any case)? */
+bool tui_text_matches(const char *text, const char *pat);
+/* The index of the next of N items matching PAT from CUR in direction DIR
+ * (CUR itself first when SELF), wrapping, by MATCH(CTX, I, PAT); -1. */
+ssize_t tui_find_index(size_t n, ssize_t cur, int dir, bool self,
+		       bool (*match)(const void *ctx, size_t i, const char *pat),
+		       const void *ctx, const char *pat);
+/* The find of the mapping views: the next mapping (DIR 1: higher address)
+ * matching PAT (tui_mapping_matches) becomes the selected one. */
+bool tui_find_mapping(struct tui *t, const char *pat, int dir, bool self);
+/* The filter of the shown view, or "" when it has none. */
+const char *tui_filter(const struct tui *t, size_t view);
+/* Should a line of TEXT be drawn as a search match? */
+bool tui_is_match(const struct tui *t, const char *text);
+void tui_prompt_start(struct tui *t, enum tui_prompt p);
+void tui_prompt_key(struct tui *t, int ch);
+/* The prompt's label ("Search: "). */
+const char *tui_prompt_label(enum tui_prompt p);
+/* n, N with a search: the next or previous match in the shown view; false
+ * when there is no search (the view's own n, N then). */
+bool tui_find_next(struct tui *t, int dir);
+
 /* The Output view (tui_output.c): a launched program's terminal. */
 struct winsize;
-struct tui_output *tui_output_new(int fd, const char *name);
+/* FD: the master side (borrowed); SCROLL: the view's scroll (borrowed). */
+struct tui_output *tui_output_new(int fd, const char *name, int *scroll);
 void tui_output_free(struct tui_output *o);
 void tui_output_draw(struct tui *t, int top, int height);
 bool tui_output_key(struct tui *t, int ch);

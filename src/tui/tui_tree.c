@@ -159,6 +159,28 @@ static int row_cmp(const void *pa, const void *pb)
 	return c;
 }
 
+/* What a search or filter finds in a row: pid, name and title. */
+static bool tree_row_match(const void *ctx, size_t i, const char *pat)
+{
+	const struct tree_row *r = &((const struct tree_row *)ctx)[i];
+	char text[600];
+
+	snprintf(text, sizeof(text), "%d %s %s %s", (int)r->p->pid, r->p->comm, r->p->title,
+		 r->f && r->f->title ? r->f->title : "");
+	return tui_text_matches(text, pat);
+}
+
+/* Only the rows the Tree filter keeps, in order; the count. */
+static size_t tree_filter(const struct tui *t, struct tree_row *rows, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (tree_row_match(rows, i, t->filter[TUI_VIEW_TREE]))
+			rows[k++] = rows[i];
+	return k;
+}
+
 /* The ordered rows into *ROWS (over *V, both to free); the count. */
 static size_t tree_rows(struct tui *t, struct tui_proc **v, struct tree_row **rows)
 {
@@ -175,7 +197,7 @@ static size_t tree_rows(struct tui *t, struct tui_proc **v, struct tree_row **ro
 		sort_asc = t->tree_asc;
 		qsort(*rows, n, sizeof(**rows), row_cmp);
 	}
-	return n;
+	return tui_filter(t, TUI_VIEW_TREE)[0] ? tree_filter(t, *rows, n) : n;
 }
 
 static ssize_t tree_sel(const struct tui *t, const struct tree_row *rows, size_t n)
@@ -331,8 +353,12 @@ void tui_tree_draw(struct tui *t, int top, int height)
 			attroff(tui_attr(t, TC_DIM));
 	}
 	attron(tui_attr(t, TC_DIM));
-	snprintf(line, sizeof(line), "%zu process%s. Enter: show it   c: its COW divergence from its parent"
-		 "   < >: sort (%s)   I: invert", n, n == 1 ? "" : "es", sort_names[t->tree_sort]);
+	if (tui_filter(t, TUI_VIEW_TREE)[0])
+		snprintf(line, sizeof(line), "%zu process%s match the filter '%.40s' (\\ changes it, Esc clears). "
+			 "Enter: show it", n, n == 1 ? "" : "es", tui_filter(t, TUI_VIEW_TREE));
+	else
+		snprintf(line, sizeof(line), "%zu process%s. Enter: show it   c: its COW divergence from its parent"
+			 "   < >: sort (%s)   I: invert", n, n == 1 ? "" : "es", sort_names[t->tree_sort]);
 	tui_put(top + TREE_HEAD + height, 0, line, t->cols);
 	attroff(tui_attr(t, TC_DIM));
 	free(v);
@@ -396,6 +422,20 @@ out:
 	free(v);
 	free(rows);
 	return used;
+}
+
+bool tui_tree_find(struct tui *t, const char *pat, int dir, bool self)
+{
+	struct tui_proc *v;
+	struct tree_row *rows;
+	size_t n = tree_rows(t, &v, &rows);
+	ssize_t i = tui_find_index(n, tree_sel(t, rows, n), dir, self, tree_row_match, rows, pat);
+
+	if (i >= 0)
+		t->tree_sel = rows[i].p->pid;
+	free(v);
+	free(rows);
+	return i >= 0;
 }
 
 void tui_tree_click(struct tui *t, int y, int x)
