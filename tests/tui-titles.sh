@@ -17,14 +17,12 @@ PROG
 tui_start 140 30 "$VMATLAS" -d 0.3 -- bash "$TEST_TMP/tree.sh"
 wait_for "^PID [0-9]+ bash running"
 keys 7
-wait_for "^ +PID +PPID +STATE +PROCESS +COMMAND$"
+wait_for "^ +PID +PPID +STATE .* PROCESS$"
 root=$(screen | sed -n 's/^PID \([0-9]*\) .*/\1/p' | head -n 1)
-wait_for "^ +$root +[0-9]+ [a-z]+ +bash  <- shown +bash $TEST_TMP/tree\.sh$"
-wait_for "^ +[0-9]+ +$root [a-z]+ +\`- sleep +pg: worker 1 301$"
-wait_for "^ +[0-9]+ +$root [a-z]+ +\`- sleep +pg: worker 2 302$"
-wait_for "^ +[0-9]+ +$root [a-z]+ +\`- sleep +evil\\\\x1b\[31m 303$"
-# The column is the same for every row.
-expect_eq "title columns" "$(screen | grep -E '`- sleep ' | awk '{ print index($0, "pg:") + index($0, "evil") }' | sort -u)" 49
+wait_for "^ +$root +[0-9]+ [a-z]+ .* bash $TEST_TMP/tree\.sh  <- shown$"
+wait_for "^ +[0-9]+ +$root [a-z]+ .* \`- pg: worker 1 301$"
+wait_for "^ +[0-9]+ +$root [a-z]+ .* \`- pg: worker 2 302$"
+wait_for "^ +[0-9]+ +$root [a-z]+ .* \`- evil\\\\x1b\[31m 303$"
 ok "the Tree view tells the three sleeps apart by their titles, escaped"
 keys q
 expect_eq "exit status" "$(tui_exit_status)" 0
@@ -35,7 +33,7 @@ start_target tuitarget
 tui_start 220 30 "$VMATLAS" view "$TEST_TMP/one.json"
 wait_for "^PID $TPID tuitarget"
 keys 7
-wait_for "^ +$TPID +[0-9]+ [a-z]+ +tuitarget  <- shown .* $TARGETS/tuitarget $READY$"
+wait_for "^ +$TPID +[0-9]+ [a-z]+ .* tuitarget $READY  <- shown"
 ok "a snapshot file's Tree view shows the saved command line"
 keys q
 expect_eq "exit status" "$(tui_exit_status)" 0

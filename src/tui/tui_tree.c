@@ -344,7 +344,8 @@ void tui_tree_draw(struct tui *t, int top, int height)
 		/* The title (the command line, as ps shows it) once known; a
 		 * long one gives way to the marks after it. */
 		w = t->cols - x - (int)strlen(line);
-		x += tui_put_untrusted(t, y, x, r->f && r->f->title ? short_title(r->f->title) : r->p->comm,
+		x += tui_put_untrusted(t, y, x, r->f && r->f->title ? short_title(r->f->title) :
+				       r->p->title[0] ? short_title(r->p->title) : r->p->comm,
 				       w > 16 ? w : 16);
 		tui_put(y, x, line, t->cols - x);
 		if ((ssize_t)k == sel)
