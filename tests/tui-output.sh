@@ -54,7 +54,7 @@ ok "input mode: keys, q included, go to the program (echoed by its terminal)"
 keys C-c
 # The terminal echoes the interrupt as ^C (ECHOCTL), as any terminal does.
 wait_for "^\^Cgot-sigint$"
-wait_for "The process has exited"
+wait_for "^The process exited 7: this is its last picture\. q quits\.$"
 screen | grep -q '^EXIT=' && fail "Ctrl-C in input mode quit the screen"
 ok "input mode: Ctrl-C interrupts the program, not the screen"
 wait_for "^sh's terminal: 12 lines, closed  i: type to it$"
@@ -97,5 +97,5 @@ tui_stop
 tui_start 80 24 "$VMATLAS" snapshot --at-exit -o "$TEST_TMP/run.jsonl" -- sh -c "'echo on \$(tty)'"
 wait_for "^EXIT=0"
 PANE_TTY=$(tm display -p -t t '#{pane_tty}')
-screen | grep -q "^on $PANE_TTY$" || fail "snapshot -- PROGRAM: the program is not on the user's terminal"
+screen | grep -q "on $PANE_TTY$" || fail "snapshot -- PROGRAM: the program is not on the user's terminal"
 ok "snapshot -- PROGRAM keeps the user's terminal"
