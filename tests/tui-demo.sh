@@ -42,7 +42,7 @@ for round in 1 2 3; do
 done
 wait_for "^copied +[1-9][0-9.]* pages/s"
 ok "the COW view shows the child's divergence growing ($last pages)"
-wait_for "^1 Layout .* 8 Output  demo \(killed on quit\), following forks$"
+wait_for "^1 Layout .* 9 Output  demo \(killed on quit\), following forks$"
 expect_eq "the demo's standard output" "$(readlink /proc/"$DPID"/fd/1 | sed 's/[0-9]*$/N/')" /dev/pts/N
 [ "$(readlink /proc/"$DPID"/fd/1)" != "$(tm display -p -t t '#{pane_tty}')" ] ||
 	fail "the demo writes on the screen's terminal"

@@ -26,7 +26,7 @@ while :; do sleep 0.05; done
 PROG
 tui_start 100 30 "$VMATLAS" -d 0.3 -- sh "$TEST_TMP/prog.sh"
 wait_for "^PID [0-9]+ sh running"
-wait_for "^1 Layout 2 Maps 3 Pages 4 Sections 5 Stacks 6 COW 7 Tree 8 Output"
+wait_for "^1 Layout 2 Maps 3 Pages 4 Sections 5 Stacks 6 COW 7 Tree 8 Faults 9 Output"
 sleep 0.5
 screen | head -n 1 | grep -Eq "^PID [0-9]+ sh running" || fail "the header left the first line"
 screen | grep -Eq "plain line|after clear|red text" && fail "the program's output is on the Layout view"
@@ -65,7 +65,7 @@ tui_stop
 
 # The last 2000 lines are kept: Home shows line 501 of 2500 first.
 tui_start 80 24 "$VMATLAS" -d 0.3 -- seq 1 2500
-wait_for "^1 Layout .* 8 Output"
+wait_for "^1 Layout .* 9 Output"
 keys o
 wait_for "^seq's terminal: 2000 lines \(the last ones kept\), closed  i: type to it$"
 wait_for "^2500$"
@@ -82,11 +82,11 @@ tui_stop
 # Watching a process vmatlas did not start: no Output tab, o does nothing.
 start_target tuitarget
 tui_start 140 30 "$VMATLAS" -d 0.3 "$TPID"
-wait_for "^1 Layout 2 Maps 3 Pages 4 Sections 5 Stacks 6 COW 7 Tree +attached"
-keys o 8
+wait_for "^1 Layout 2 Maps 3 Pages 4 Sections 5 Stacks 6 COW 7 Tree 8 Faults +attached"
+keys o 9
 sleep 0.3
 screen | grep -q "terminal:" && fail "an Output view for an attached process"
-keys Tab Tab Tab Tab Tab Tab Tab
+keys Tab Tab Tab Tab Tab Tab Tab Tab
 wait_for "^ +[0-9a-f]+ +[a-z]+ +[0-9.]+[KMG] +r"
 ok "no Output tab for an attached process; Tab skips it"
 keys q
