@@ -40,7 +40,7 @@ expect_eq "values of --format" "$(comp "$VMATLAS" snapshot --format=)" "json svg
 expect_eq "values of diff --format" "$(comp "$VMATLAS" diff --format=)" "json text "
 expect_eq "values of --backend" "$(comp "$VMATLAS" snapshot --backend=p)" "pread "
 expect_eq "an option after the PID" "$(comp "$VMATLAS" snapshot "$TPID" --pa)" "--pages "
-expect_eq "the commands help knows" "$(comp "$VMATLAS" help "")" "addr cow demo diff snapshot stacks view watch "
+expect_eq "the commands help knows" "$(comp "$VMATLAS" help "")" "addr cow demo diff family faults snapshot stacks view watch "
 expect_eq "a PID" "$(comp "$VMATLAS" snapshot "" | tr ' ' '\n' | grep -cx "$TPID")" 1
 expect_eq "a PID for the screen" "$(comp "$VMATLAS" "" | tr ' ' '\n' | grep -cx "$TPID")" 1
 expect_eq "pid:N for diff" "$(comp "$VMATLAS" diff a.json "pid:$TPID" | tr ' ' '\n' | grep -cx "pid:$TPID")" 1

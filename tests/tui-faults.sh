@@ -42,7 +42,7 @@ kill -USR1 "$P"
 for i in $(seq 1 200); do grep -q '^done' "$READY" && break; sleep 0.05; done
 grep -q '^done' "$READY" || hard_error "the target did not finish"
 keys r
-wait_for "^first_touch +[0-9]+ +2300 "
+wait_for "^first_touch +[0-9]+ +23[0-9][0-9] "
 wait_for "^cow +[0-9]+ +6[0-9][0-9] "
 wait_for "^0*$A +anon +2000 +2000 +0 +0 +0 +0  anon$"
 wait_for "^ +2000 first_touch +$P +touch_pages(\.[a-z0-9.]*)? \(faulter\)$"

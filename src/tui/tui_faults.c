@@ -384,7 +384,9 @@ int tui_faults_cow_panel(struct tui *t, int top, int height, pid_t parent, pid_t
 	struct fault_code_sum fns[TOP_FNS];
 	char line[512], name[300];
 	size_t nfns;
-	int lines = height >= 14 ? (height / 3 < 10 ? height / 3 : 10) : 0, y, shown = 0;
+	/* Only where the pair's table and grid keep their room: a terminal
+	 * of about 36 lines or more. */
+	int lines = height >= 32 ? (height / 4 < 8 ? height / 4 : 8) : 0, y, shown = 0;
 
 	if (lines < 3)
 		return 0;
