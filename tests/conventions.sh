@@ -14,7 +14,7 @@ grep -q "GPL-2.0-or-later" "$srcdir/man/vmatlas.1" || fail "the man page does no
 ok "GPL-2.0-or-later in LICENSE, README.md and vmatlas(1)"
 
 # vmatlas help COMMAND is COMMAND --help.
-for c in snapshot view diff cow addr stacks watch demo; do
+for c in snapshot view diff cow addr stacks watch demo family faults; do
 	"$VMATLAS" help "$c" > h1 2>&1 || fail "help $c exited $?"
 	"$VMATLAS" "$c" --help > h2 2>&1
 	cmp -s h1 h2 || fail "vmatlas help $c is not vmatlas $c --help"
@@ -40,7 +40,7 @@ expect_eq "values of --format" "$(comp "$VMATLAS" snapshot --format=)" "json svg
 expect_eq "values of diff --format" "$(comp "$VMATLAS" diff --format=)" "json text "
 expect_eq "values of --backend" "$(comp "$VMATLAS" snapshot --backend=p)" "pread "
 expect_eq "an option after the PID" "$(comp "$VMATLAS" snapshot "$TPID" --pa)" "--pages "
-expect_eq "the commands help knows" "$(comp "$VMATLAS" help "")" "addr cow demo diff snapshot stacks view watch "
+expect_eq "the commands help knows" "$(comp "$VMATLAS" help "")" "addr cow demo diff family faults snapshot stacks view watch "
 expect_eq "a PID" "$(comp "$VMATLAS" snapshot "" | tr ' ' '\n' | grep -cx "$TPID")" 1
 expect_eq "a PID for the screen" "$(comp "$VMATLAS" "" | tr ' ' '\n' | grep -cx "$TPID")" 1
 expect_eq "pid:N for diff" "$(comp "$VMATLAS" diff a.json "pid:$TPID" | tr ' ' '\n' | grep -cx "pid:$TPID")" 1
