@@ -103,18 +103,14 @@ ok "cow --format=svg: parent and child side by side, each state its share"
 start_prefork
 "$VMATLAS" family --format=svg -o fam.svg "$M" || fail "family --format=svg exited $?"
 "$VMATLAS" family --format=json -o fam.json "$M" || fail "family --format=json exited $?"
-python3 - fam.svg fam.json <<'PY' || fail "fam.svg"
+python3 - fam.svg fam.json "$srcdir/tests" <<'PY' || fail "fam.svg"
 import json, sys, xml.etree.ElementTree as ET
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[3])
+from svgcheck import fmt_kb
 NS = "{http://www.w3.org/2000/svg}"
 root = ET.parse(sys.argv[1]).getroot()
 fam = json.load(open(sys.argv[2]))["family"]
-def fmt_kb(kb):
-    if kb < 1024:
-        return "%dK" % kb
-    v, u = float(kb), 0
-    while v >= 1024 and u < 5:
-        v, u = v / 1024, u + 1
-    return ("%.1f%s" if v < 10 else "%.0f%s") % (v, "KMGTPE"[u])
 members = [g for g in root.iter(NS + "g") if g.get("class") == "member"]
 assert len(members) == len(fam["processes"]), (len(members), len(fam["processes"]))
 top = max(p["rss_kb"] for p in fam["processes"])

@@ -132,4 +132,5 @@ def main():
           (len(maps), len(rows), len(gaps), len(marks), h))
 
 
-main()
+if __name__ == "__main__":
+    main()
