@@ -34,7 +34,7 @@ expect_error "an empty pipe" 1 "standard input: empty file" view - --format=json
 ok "view - and /dev/stdin read standard input"
 tui_start 160 50 "cat a.json | '$VMATLAS' view -"
 wait_for "^PID $L layout file "
-wait_for "7 Tree  standard input$"
+wait_for "8 Faults  standard input$"
 keys q
 expect_eq "the screen on a pipe quits with q" "$(tui_exit_status)" 0
 tm kill-session -t t
