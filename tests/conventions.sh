@@ -14,7 +14,7 @@ grep -q "GPL-2.0-or-later" "$srcdir/man/vmatlas.1" || fail "the man page does no
 ok "GPL-2.0-or-later in LICENSE, README.md and vmatlas(1)"
 
 # vmatlas help COMMAND is COMMAND --help.
-for c in snapshot view diff cow addr stacks watch demo; do
+for c in snapshot view diff cow addr stacks watch demo family faults; do
 	"$VMATLAS" help "$c" > h1 2>&1 || fail "help $c exited $?"
 	"$VMATLAS" "$c" --help > h2 2>&1
 	cmp -s h1 h2 || fail "vmatlas help $c is not vmatlas $c --help"

@@ -334,6 +334,6 @@ expect_eq "no PID lines" "$(wc -l < "$TEST_TMP/err")" 1
 expect_eq "missing PID exit" $rc 1
 expect_eq "missing PID lines" "$(wc -l < "$TEST_TMP/err")" 1
 grep -q '^vmatlas: ' "$TEST_TMP/err" || fail "message: $(cat "$TEST_TMP/err")"
-"$VMATLAS" family --format=svg "$M" 2>"$TEST_TMP/err"; rc=$?
-expect_eq "svg format exit" $rc 2
+"$VMATLAS" family --format=html "$M" 2>"$TEST_TMP/err"; rc=$?
+expect_eq "html format exit" $rc 2
 ok "bad input"

@@ -93,7 +93,7 @@ ok "every line of the launch read back the same, trigger included"
 python3 - "$TEST_TMP/stacks.json" "$TEST_TMP/newer.json" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
-d["family"] = [{"pid": 1, "children": [2, 3]}]
+d["future_part"] = [{"pid": 1, "children": [2, 3]}]
 d["processes"][0]["faults"] = {"minor": 7, "major": 0}
 d["processes"][0]["mappings"][0]["heat"] = [1, 2, 3]
 json.dump(d, open(sys.argv[2], "w"), indent=1)

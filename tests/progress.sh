@@ -40,3 +40,19 @@ tm kill-session -t t
 "$VMATLAS" snapshot --at-exit -o nt2.jsonl -- true 2>> err || fail "launch exited $?"
 [ ! -s err ] || fail "not a terminal, yet: $(cat err)"
 ok "standard error not a terminal: no status, no summary"
+
+# Recording page faults says how long it has recorded, and sums up.
+if "$VMATLAS" faults --duration 0.1 -o /dev/null -- true 2> ferr; then
+	tui_start 150 20 "'$VMATLAS' faults --duration 1.5 -o f.txt -- sleep 3"
+	wait_for "^vmatlas: faults: recording [0-9.]+ s of 1\.5 s$"
+	expect_eq "faults exit status" "$(tui_exit_status)" 0
+	wait_for "^vmatlas: faults: [0-9]+ faults \([0-9]+ minor, [0-9]+ major\) in [0-9.]+ s, [0-9]+ lost$"
+	ok "faults: a status line and a summary"
+	tm kill-session -t t
+	tui_start 150 20 "'$VMATLAS' faults -q --duration 0.3 -o f2.txt -- true"
+	expect_eq "faults --quiet exit status" "$(tui_exit_status)" 0
+	screen | grep -q "^vmatlas:" && fail "faults --quiet still printed: $(screen | grep '^vmatlas:')"
+	ok "faults --quiet prints nothing"
+else
+	echo "faults cannot record here ($(cat ferr)): its status line is not checked"
+fi

@@ -97,3 +97,42 @@ if command -v rsvg-convert >/dev/null; then
 	rsvg-convert cow.svg -o cow.png || fail "cow.svg does not render"
 fi
 ok "cow --format=svg: parent and child side by side, each state its share"
+
+# The family picture: the tree, each member's RSS split into shared with
+# its parent and diverged, to one scale, and the sharing histogram.
+start_prefork
+"$VMATLAS" family --format=svg -o fam.svg "$M" || fail "family --format=svg exited $?"
+"$VMATLAS" family --format=json -o fam.json "$M" || fail "family --format=json exited $?"
+python3 - fam.svg fam.json "$srcdir/tests" <<'PY' || fail "fam.svg"
+import json, sys, xml.etree.ElementTree as ET
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[3])
+from svgcheck import fmt_kb
+NS = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+fam = json.load(open(sys.argv[2]))["family"]
+members = [g for g in root.iter(NS + "g") if g.get("class") == "member"]
+assert len(members) == len(fam["processes"]), (len(members), len(fam["processes"]))
+top = max(p["rss_kb"] for p in fam["processes"])
+w = lambda kb: (400 * kb // top) or (1 if kb else 0)
+for g, p in zip(members, fam["processes"]):
+    texts = " ".join("".join(t.itertext()) for t in g.iter(NS + "text"))
+    assert texts.startswith("%d %s" % (p["pid"], p["comm"])), texts
+    # RSS and diverged move a little as the members run; the tree, the
+    # words and the widths are one another's.
+    bars = {r.get("class"): int(r.get("width")) for r in g.iter(NS + "rect") if r.get("class")}
+    if "shared_with_parent_kb" in p:
+        assert "shared with parent " in texts and " diverged " in texts, texts
+        assert bars.get("shared", 0) > 0, (p["pid"], bars)
+    assert abs(sum(bars.values()) - w(p["rss_kb"])) <= 4, (p["pid"], bars, w(p["rss_kb"]))
+rows = [g for g in root.iter(NS + "g") if g.get("class") == "sharing"]
+assert len(rows) == len(fam["sharing"]), (len(rows), len(fam["sharing"]))
+for g, (k, kb) in zip(rows, fam["sharing"]):
+    words = " ".join("".join(t.itertext()) for t in g.iter(NS + "text"))
+    assert words == "k = %d %s" % (k, fmt_kb(kb)), (words, k, kb)
+print("family svg ok:", len(members), "members,", len(rows), "sharing rows")
+PY
+if command -v rsvg-convert >/dev/null; then
+	rsvg-convert fam.svg -o fam.png || fail "fam.svg does not render"
+fi
+ok "family --format=svg: the tree with each member's shared and diverged memory"

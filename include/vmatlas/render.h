@@ -27,6 +27,9 @@ int snapshot_write_svg(FILE *f, const struct vm_snapshot *s, unsigned flags);
 /* SVG: each copy-on-write pair of S, parent and child side by side
  * (cow_svg.c). */
 int cow_write_svg(FILE *f, const struct vm_snapshot *s, unsigned flags);
+/* SVG: S's family, its tree with each member's RSS shared with its
+ * parent and diverged (family_svg.c); -EINVAL without a family. */
+int family_write_svg(FILE *f, const struct vm_snapshot *s);
 /* SVG: resident and swapped memory by kind over N snapshots. */
 int timeline_write_svg(FILE *f, struct vm_snapshot *const *snaps, size_t n);
 

@@ -23,7 +23,7 @@ enum { FMT_PROM = FMT_SVG + 1 };
 static void family_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vmatlas family [--format=text|json|prom] [--pages] [-o FILE [--force]]\n"
+		"Usage: vmatlas family [--format=text|json|prom|svg] [--pages] [-o FILE [--force]]\n"
 		"                      [--interval=S [--count=N]] PID...\n"
 		"Where the memory of a family goes: PID and all its descendants (or of\n"
 		"several roots). Per process RSS, PSS, USS, swap and swap PSS (the kernel's\n"
@@ -33,8 +33,9 @@ static void family_usage(FILE *f)
 		"the root's mappings that its members have copied most.\n"
 		"As root physical frames are compared (exact); otherwise shared, diverged,\n"
 		"footprint and sharing are an estimate, and every output says so.\n\n"
-		"  -f, --format=FMT   text (default), json (man vmatlas-snapshot(5)) or prom\n"
-		"                     (the Prometheus text exposition format)\n"
+		"  -f, --format=FMT   text (default), json (man vmatlas-snapshot(5)), prom\n"
+		"                     (the Prometheus text exposition format) or svg (the\n"
+		"                     tree, each member's RSS shared and diverged)\n"
 		"  -p, --pages        json: every page's state in every member, run-length encoded\n"
 		"  -o, --output=FILE  write to FILE atomically (mode 0600), not to stdout\n"
 		"      --force        replace an existing FILE\n"
@@ -49,12 +50,14 @@ static int family_parse_format(const char *arg, int *format)
 {
 	char *e;
 
-	if (strcmp(arg, "text") == 0 || strcmp(arg, "json") == 0 || strcmp(arg, "prom") == 0) {
-		*format = arg[0] == 't' ? FMT_TEXT : arg[0] == 'j' ? FMT_JSON : FMT_PROM;
+	if (strcmp(arg, "text") == 0 || strcmp(arg, "json") == 0 || strcmp(arg, "prom") == 0 ||
+	    strcmp(arg, "svg") == 0) {
+		*format = arg[0] == 't' ? FMT_TEXT : arg[0] == 'j' ? FMT_JSON : arg[0] == 's' ? FMT_SVG
+											: FMT_PROM;
 		return 0;
 	}
 	e = escape_untrusted(arg);
-	vm_error("family: unknown format '%s' (text, json or prom)", e ? e : "?");
+	vm_error("family: unknown format '%s' (text, json, prom or svg)", e ? e : "?");
 	free(e);
 	return -EINVAL;
 }
@@ -113,6 +116,11 @@ static struct vm_snapshot *family_take_cb(void *arg, pid_t *failed)
 static int render_family_text(FILE *f, const void *arg)
 {
 	return family_write_text(f, ((const struct vm_snapshot *)arg)->family);
+}
+
+static int render_family_svg(FILE *f, const void *arg)
+{
+	return family_write_svg(f, arg);
 }
 
 static int render_family_prom(FILE *f, const void *arg)
@@ -231,7 +239,8 @@ int cmd_family(int argc, char **argv)
 	if (format == FMT_JSON)
 		ret = snapshot_render(s, FMT_JSON, o.flags, &out);
 	else
-		ret = output_render(&out, format == FMT_PROM ? render_family_prom : render_family_text, s);
+		ret = output_render(&out, format == FMT_PROM ? render_family_prom :
+					  format == FMT_SVG ? render_family_svg : render_family_text, s);
 out:
 	vm_snapshot_free(s);
 	elf_cache_free(so.elf_cache);

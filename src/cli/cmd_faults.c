@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "progress.h"
 #include "vmatlas/faults.h"
 #include "vmatlas/json.h"
 #include "vmatlas/outfile.h"
@@ -45,6 +47,7 @@ static void faults_usage(FILE *f)
 		"  -f, --format=FMT   text (default) or json (\"vmatlas-faults\", man 5 vmatlas-snapshot)\n"
 		"  -o, --output=FILE  write to FILE atomically (mode 0600), not to stdout\n"
 		"      --force        replace an existing FILE\n"
+		"  -q, --quiet        no status line on a terminal while recording, no summary\n"
 		"  -h, --help         this help\n");
 }
 
@@ -123,6 +126,7 @@ int cmd_faults(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -133,11 +137,14 @@ int cmd_faults(int argc, char **argv)
 	pid_t pids[MAX_PIDS], child = 0;
 	size_t npids;
 	int c, r, go = -1, ret = 1;
+	struct progress pg;
+	bool quiet = false;
+	char el[32];
 	bool launched, child_done = false;
 	uint64_t t0;
 
 	optind = 1;
-	while ((c = cmd_getopt("faults", argc, argv, "d:f:o:h", opts)) != -1) {
+	while ((c = cmd_getopt("faults", argc, argv, "d:f:o:hq", opts)) != -1) {
 		char *e;
 		int k;
 
@@ -166,6 +173,9 @@ int cmd_faults(int argc, char **argv)
 		}
 		case 'c':
 			a.fo.callchains = true;
+			continue;
+		case 'q':
+			quiet = true;
 			continue;
 		case 'f':
 			a.out.format_given = true;
@@ -253,8 +263,16 @@ int cmd_faults(int argc, char **argv)
 			npids, npids == 1 ? "" : "es", a.fo.follow_forks ? " and descendants" : "");
 	}
 	t0 = vm_now_ns();
+	progress_init(&pg, quiet);
 	while (!vm_should_quit()) {
 		bool any = false;
+
+		if (a.duration > 0)
+			progress_status(&pg, false, "faults: recording %s of %.1f s", progress_elapsed(&pg, el,
+					sizeof(el)), a.duration);
+		else
+			progress_status(&pg, false, "faults: recording %s; Ctrl-C ends",
+					progress_elapsed(&pg, el, sizeof(el)));
 
 		if (a.duration > 0 && (double)(vm_now_ns() - t0) / 1e9 >= a.duration)
 			break;
@@ -279,9 +297,14 @@ int cmd_faults(int argc, char **argv)
 	}
 	/* Ctrl-C ended the recording; the report is still written whole. */
 	vm_quit_signal = 0;
+	progress_clear(&pg);
 	r = faults_stop(f);
 	if (r == 0)
 		r = faults_report(f, &rep);
+	if (r == 0)
+		progress_end(&pg, "faults: %" PRIu64 " faults (%" PRIu64 " minor, %" PRIu64 " major) in %s, "
+			     "%" PRIu64 " lost", rep.faults, rep.minor, rep.major,
+			     progress_elapsed(&pg, el, sizeof(el)), rep.lost);
 	if (r < 0) {
 		vm_error("faults: %s", strerror(-r));
 		goto fail;

@@ -1205,7 +1205,43 @@ static int read_cow_runs(struct rd *r, const json_t *a, struct vm_cow_mapping *m
 	size_t cap = 0;
 	int e;
 
-	if ((e = rd_expect(r, a, JSON_ARRAY, "an array of [STATE, COUNT]")))
+	if (json_is_string(a)) {
+		/* "5s2d3n": a count (left out when 1) before each state's letter. */
+		static const char letters[COW__COUNT + 1] = {
+			[COW_NEITHER] = 'n', [COW_SHARED] = 's', [COW_DIVERGED] = 'd',
+			[COW_PARENT_ONLY] = 'p', [COW_CHILD_ONLY] = 'c',
+		};
+		const char *t = json_string_value(a), *l;
+		size_t len = json_string_length(a), i = 0;
+
+		while (i < len) {
+			size_t at = i;
+			uint64_t cnt = 0;
+			bool digits = false;
+
+			for (; i < len && t[i] >= '0' && t[i] <= '9'; i++, digits = true) {
+				if (cnt > (UINT64_MAX - 9) / 10)
+					return rd_fail(r, "character %zu: a count beyond 64 bits", at);
+				cnt = cnt * 10 + (uint64_t)(t[i] - '0');
+			}
+			if (!digits)
+				cnt = 1;
+			if (i == len || !t[i] || !(l = strchr(letters, t[i])))
+				return rd_fail(r, "character %zu: expected a state letter (s, d, p, c or n)", i);
+			i++;
+			if (cnt == 0 || cnt > total - sum)
+				return cnt ? rd_fail(r, "character %zu: runs cover more than the mapping's %"
+						     PRIu64 " pages", at, total)
+					   : rd_fail(r, "character %zu: a run of 0 pages", at);
+			sum += cnt;
+			by[l - letters] += cnt;
+			if (vm_runs_append(&m->runs, &m->nruns, &cap, (uint8_t)(l - letters), cnt) < 0)
+				return oom(r);
+		}
+		goto check;
+	}
+	/* Schema version 1: [["shared", 3], ...]. */
+	if ((e = rd_expect(r, a, JSON_ARRAY, "a string of runs (\"5s2d\") or an array of [STATE, COUNT]")))
 		return e;
 	for (size_t i = 0; i < json_array_size(a); i++) {
 		json_t *it = json_array_get(a, i);
@@ -1232,6 +1268,7 @@ static int read_cow_runs(struct rd *r, const json_t *a, struct vm_cow_mapping *m
 		if (vm_runs_append(&m->runs, &m->nruns, &cap, (uint8_t)st, cnt) < 0)
 			return oom(r);
 	}
+check:
 	if (sum != total)
 		return rd_fail(r, "runs cover %" PRIu64 " pages, the mapping has %" PRIu64, sum, total);
 	for (int st = 0; st < COW__COUNT; st++)
@@ -1292,6 +1329,25 @@ static int read_cow_pair(struct rd *r, const json_t *o, void *elem, void *ctx)
 		return e;
 	c->parent = (pid_t)parent;
 	c->child = (pid_t)child;
+	j = rd_member(r, o, "relation", false, &old, &e);
+	if (j) {
+		int k;
+
+		for (k = COW_REL_CHILD; k <= COW_REL_UNRELATED; k++)
+			if (json_is_string(j) && strcmp(json_string_value(j), vm_cow_relation_name(k)) == 0)
+				break;
+		if (k > COW_REL_UNRELATED)
+			return rd_fail(r, "expected child, descendant, ancestor, kin or unrelated");
+		c->relation = (enum vm_cow_relation)k;
+	}
+	rd_pop(r, old);
+	if (c->relation == COW_REL_KIN) {
+		uint64_t anc;
+
+		if ((e = get_uint(r, o, "ancestor", true, INT_MAX, &anc, NULL)))
+			return e;
+		c->ancestor = (pid_t)anc;
+	}
 	for (int side = 0; side < 2; side++) {
 		pid_t pid = side ? c->child : c->parent;
 		size_t i;

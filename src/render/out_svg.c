@@ -56,7 +56,7 @@ enum {
 
 /* The screen's colours (src/tui/tui_screen.c: text red, rodata magenta,
  * data and bss yellow, heap green, stack cyan, anonymous blue, file white,
- * guard grey), light enough for black text. */
+ * guard and reserved grey), light enough for black text. */
 static const char *const kind_colour[VK__COUNT] = {
 	[VK_TEXT] = "#f28b82",   [VK_RODATA] = "#e3a1ea", [VK_DATA] = "#f3d35f",
 	[VK_BSS] = "#f9e7a1",    [VK_HEAP] = "#8fd694",   [VK_STACK] = "#7fd6de",
