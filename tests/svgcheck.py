@@ -20,7 +20,7 @@ COLOURS = {
     "text": "#f28b82", "rodata": "#e3a1ea", "data": "#f3d35f", "bss": "#f9e7a1",
     "heap": "#8fd694", "stack": "#7fd6de", "anon": "#93b5f2", "file": "#f4f4f4",
     "shm": "#d7a6e0", "vdso": "#a9e4ea", "vvar": "#a9e4ea", "vsyscall": "#a9e4ea",
-    "guard": "#c8c8c8", "other": "#ffffff",
+    "guard": "#c8c8c8", "reserved": "#e4e4e4", "other": "#ffffff",
 }
 
 

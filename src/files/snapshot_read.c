@@ -1205,7 +1205,49 @@ static int read_cow_runs(struct rd *r, const json_t *a, struct vm_cow_mapping *m
 	size_t cap = 0;
 	int e;
 
-	if ((e = rd_expect(r, a, JSON_ARRAY, "an array of [STATE, COUNT]")))
+	if (json_is_string(a)) {
+		/* Schema version 2: "3s1d..." (out_json.c cow_runs_to_json). */
+		static const char letters[COW__COUNT] = {
+			[COW_NEITHER] = 'n', [COW_SHARED] = 's', [COW_DIVERGED] = 'd',
+			[COW_PARENT_ONLY] = 'p', [COW_CHILD_ONLY] = 'c',
+		};
+		const char *t = json_string_value(a);
+		size_t len = json_string_length(a), i = 0;
+
+		while (i < len) {
+			size_t at = i;
+			uint64_t cnt = 0;
+			const char *l;
+			int st;
+
+			for (; i < len && t[i] >= '0' && t[i] <= '9'; i++) {
+				if (cnt > (UINT64_MAX - 9) / 10)
+					return rd_fail(r, "character %zu: a count beyond 64 bits", at);
+				cnt = cnt * 10 + (uint64_t)(t[i] - '0');
+			}
+			if (i == at)
+				cnt = 1;
+			if (i == len)
+				return rd_fail(r, "character %zu: a count without its state letter", at);
+			l = t[i] ? memchr(letters, t[i], COW__COUNT) : NULL;
+			if (!l)
+				return rd_fail(r, "character %zu: unknown COW state letter (s, d, p, c or n)",
+					       i);
+			st = (int)(l - letters);
+			i++;
+			if (cnt == 0 || cnt > total - sum)
+				return cnt ? rd_fail(r, "character %zu: runs cover more than the mapping's %"
+						     PRIu64 " pages", at, total)
+					   : rd_fail(r, "character %zu: a run of 0 pages", at);
+			sum += cnt;
+			by[st] += cnt;
+			if (vm_runs_append(&m->runs, &m->nruns, &cap, (uint8_t)st, cnt) < 0)
+				return oom(r);
+		}
+		goto check;
+	}
+	if ((e = rd_expect(r, a, JSON_ARRAY, "a string of runs (\"3s1d\") or an array of "
+			   "[STATE, COUNT]")))
 		return e;
 	for (size_t i = 0; i < json_array_size(a); i++) {
 		json_t *it = json_array_get(a, i);
@@ -1232,6 +1274,7 @@ static int read_cow_runs(struct rd *r, const json_t *a, struct vm_cow_mapping *m
 		if (vm_runs_append(&m->runs, &m->nruns, &cap, (uint8_t)st, cnt) < 0)
 			return oom(r);
 	}
+check:
 	if (sum != total)
 		return rd_fail(r, "runs cover %" PRIu64 " pages, the mapping has %" PRIu64, sum, total);
 	for (int st = 0; st < COW__COUNT; st++)
