@@ -22,7 +22,7 @@ header_room = {
     "procfs.h": "collect", "pagemap.h": "collect", "elfinfo.h": "collect",
     "classify.h": "collect", "symbols.h": "collect", "stacks.h": "collect", "dwinfo.h": "collect",
     "snapshot.h": "collect", "tracer.h": "collect", "cow.h": "collect", "family.h": "collect",
-    "piderr.h": "collect", "faults.h": "collect",
+    "piderr.h": "collect", "faults.h": "collect", "shmswap.h": "collect",
     "json.h": "files", "snapread.h": "files", "outfile.h": "files",
     "gzio.h": "files", "jsonlines.h": "files",
     "render.h": "render",

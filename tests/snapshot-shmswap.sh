@@ -76,6 +76,17 @@ grep -E "^0*$(ready_value shanon | sed 's/^0x//') .* shm +16M +0K +16M +0K " "$T
 	fail "text row of the shared anonymous region: $(grep "$(ready_value shanon | sed 's/^0x//')" "$TEST_TMP/snap.txt")"
 ok "text: shm 16M, RSS 0K, SWAP 16M, NOTPRES 0K"
 
+# addr: a swapped page of shared memory is swapped, its neighbour present.
+m=$(ready_value memfd)
+"$VMATLAS" addr --format=json "$TPID" "$m" "$((m + 2 * 4096))" > "$TEST_TMP/addr.json" || fail "addr exited $?"
+expect_eq "addr: memfd page 0, page 2" \
+	"$(json_eval "$TEST_TMP/addr.json" "[[a['page']['present'], a['page']['swapped'], a['page'].get('shared_memory_swap')] for a in d]")" \
+	"[[false, true, true], [true, false, null]]"
+# (Page 4: addr's look at the object's ELF header read page 0 back in.)
+"$VMATLAS" addr "$TPID" "$((m + 4 * 4096))" | grep -q "page: *swapped (shared memory" ||
+	fail "addr text does not say swapped (shared memory...)"
+ok "addr text: swapped (shared memory...)"
+
 # The same target as a user: no map_files, so smaps gives the counts, and
 # the runs of the mappings whose swapped pages cannot be placed are left out.
 command -v setpriv > /dev/null || skip "setpriv is needed to run as nobody"
@@ -93,5 +104,8 @@ expect_eq "user: tmpfs file private swapped" "$(sw tmppriv swapped)" 12
 expect_eq "user: runs left out where pages cannot be placed" \
 	"$(json_eval "$out" "'runs' in mapping(d['processes'][0],'$(ready_value memfd)')")" false
 smaps_check "$out" "user"
+$AS_USER "$VMATLAS" addr "$TPID" "$(ready_value memfd)" | grep -q "whether it is swapped needs CAP_SYS_ADMIN" ||
+	fail "addr as a user does not say that it cannot tell"
+ok "addr as a user: cannot tell without CAP_SYS_ADMIN"
 "$VMATLAS" view "$out" --format=json > /dev/null || fail "the user's snapshot does not read back"
 ok "the user's snapshot reads back"

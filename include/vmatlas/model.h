@@ -65,10 +65,15 @@ char vm_page_state_letter(enum vm_page_state s);
 int vm_page_state_from_letter(int c);
 enum vm_page_state vm_page_state_of(unsigned flags);
 
+/* Eight bytes a run: a process's runs are what its model holds most of
+ * (ten million runs: 80 MB). GCC computes in 56 bits with count, even
+ * against a uint64_t: fine for counts of pages and their bytes (user space
+ * is below 2^56 bytes); convert it first for anything larger. */
 struct vm_page_run {
-	uint64_t count;
-	uint8_t flags; /* PG_* of every page in the run */
+	uint64_t count : 56; /* at most VM_RUN_MAX pages */
+	uint64_t flags : 8;  /* PG_* of every page in the run */
 };
+#define VM_RUN_MAX ((1ULL << 56) - 1)
 
 /* Which of the counts below are known (the rest are left out of outputs). */
 enum {

@@ -21,6 +21,7 @@
 #include "vmatlas/piderr.h"
 #include "vmatlas/procfs.h"
 #include "vmatlas/dwinfo.h"
+#include "vmatlas/shmswap.h"
 #include "vmatlas/symbols.h"
 #include "vmatlas/util.h"
 
@@ -52,6 +53,9 @@ struct addr_report {
 	bool pfn_visible;
 	bool have_kflags, have_kcount;
 	uint64_t kflags, kcount;
+	/* A hole in shared memory: 1 over a swapped page of its object, -1
+	 * when the object could not be read, else 0. */
+	int shm_swapped;
 };
 
 static void addr_usage(FILE *f)
@@ -172,12 +176,22 @@ static void addr_collect(struct addr_report *r, const struct vm_process *p,
 	r->have_pt = pt_split_addr(r->addr, page_size, la57, &r->pt);
 	if (r->map < 0)
 		return;
+	/* The page first: reading the object's symbols reads its file,
+	 * which brings a swapped page of a tmpfs file back in. */
+	if (pm && pagemap_read_entry(pm, r->addr, &r->entry) == 0) {
+		r->have_entry = true;
+		/* pagemap shows swapped shared memory as a hole (shmswap.h). */
+		if (!PM_ENTRY_PRESENT(r->entry) && !PM_ENTRY_SWAPPED(r->entry)) {
+			int s = shmswap_page(p->pid, &p->maps[r->map], r->addr);
+
+			r->shm_swapped = s == 1 ? 1 : s < 0 ? -1 : 0;
+		}
+	}
 	(void)symbols_describe(c, p, r->addr, &r->where);
 	if (dw)
 		(void)dwinfo_source_at(dw, c, p, r->addr, &r->src_file, &r->src_line);
-	if (!pm || pagemap_read_entry(pm, r->addr, &r->entry) < 0)
+	if (!r->have_entry)
 		return;
-	r->have_entry = true;
 	r->pfn_visible = pagemap_pfn_visible(pm) && PM_ENTRY_PRESENT(r->entry);
 	if (r->pfn_visible) {
 		uint64_t pfn = PM_ENTRY_PFN(r->entry);
@@ -262,7 +276,11 @@ static json_t *addr_to_json(const struct addr_report *r,
 	}
 	pg = json_object();
 	json_object_set_new(pg, "present", json_boolean(PM_ENTRY_PRESENT(r->entry)));
-	json_object_set_new(pg, "swapped", json_boolean(PM_ENTRY_SWAPPED(r->entry)));
+	json_object_set_new(pg, "swapped", json_boolean(PM_ENTRY_SWAPPED(r->entry) ||
+							 r->shm_swapped == 1));
+	if (r->shm_swapped)
+		json_object_set_new(pg, "shared_memory_swap",
+				    r->shm_swapped == 1 ? json_true() : json_null());
 	if (PM_ENTRY_SWAPPED(r->entry) && !PM_ENTRY_PRESENT(r->entry)) {
 		json_object_set_new(pg, "swap_type", json_integer((json_int_t)PM_ENTRY_SWAP_TYPE(r->entry)));
 		json_object_set_new(pg, "swap_offset", hexj(PM_ENTRY_SWAP_OFFSET(r->entry)));
@@ -355,6 +373,10 @@ static void addr_write_text(FILE *f, const struct addr_report *r,
 		fprintf(f, "swapped (type %u, offset 0x%" PRIx64 ")",
 			(unsigned)PM_ENTRY_SWAP_TYPE(r->entry),
 			(uint64_t)PM_ENTRY_SWAP_OFFSET(r->entry));
+	else if (r->shm_swapped == 1)
+		fprintf(f, "swapped (shared memory: its object holds the swap slot)");
+	else if (r->shm_swapped < 0)
+		fprintf(f, "not present (shared memory: whether it is swapped needs CAP_SYS_ADMIN)");
 	else
 		fprintf(f, "not present");
 	if (PM_ENTRY_FILE(r->entry))

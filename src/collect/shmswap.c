@@ -25,7 +25,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "shmswap.h"
+#include "vmatlas/shmswap.h"
 #include "vmatlas/procfs.h"
 
 #ifndef TMPFS_MAGIC
@@ -329,6 +329,30 @@ int shmswap_mapping(struct shmswap *s, struct vm_mapping *m)
 out:
 	close(fd);
 	return r;
+}
+
+int shmswap_page(pid_t pid, const struct vm_mapping *m, uint64_t addr)
+{
+	struct shmswap *s = shmswap_open(pid, sysconf(_SC_PAGESIZE));
+	uint64_t ps;
+	int64_t sw = 0;
+	int fd;
+
+	if (!s)
+		return -ENOMEM;
+	ps = (uint64_t)s->page_size;
+	if (addr < m->start || addr >= m->end || !shmswap_candidate(s, m))
+		goto out;
+	fd = object_open(s, m);
+	if (fd < 0) {
+		sw = fd == -ENOENT ? 0 : fd;
+		goto out;
+	}
+	sw = object_swapped(s, fd, (m->offset + (addr - m->start)) / ps, 1);
+	close(fd);
+out:
+	shmswap_close(s);
+	return sw < 0 ? (int)sw : sw > 0;
 }
 
 static int cmp_u64(const void *a, const void *b)

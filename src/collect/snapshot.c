@@ -8,7 +8,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "shmswap.h"
+#include "vmatlas/shmswap.h"
 #include "vmatlas/classify.h"
 #include "vmatlas/procfs.h"
 #include "vmatlas/snapshot.h"

@@ -138,23 +138,31 @@ enum vm_page_state vm_page_state_of(unsigned flags)
 int vm_runs_append(struct vm_page_run **runs, size_t *nruns, size_t *cap,
 		   uint8_t flags, uint64_t count)
 {
-	if (count == 0)
-		return 0;
-	if (*nruns > 0 && (*runs)[*nruns - 1].flags == flags) {
-		(*runs)[*nruns - 1].count += count;
-		return 0;
+	while (count > 0) {
+		uint64_t n;
+
+		if (*nruns > 0 && (*runs)[*nruns - 1].flags == flags &&
+		    (*runs)[*nruns - 1].count < VM_RUN_MAX) {
+			n = VM_RUN_MAX - (*runs)[*nruns - 1].count;
+			n = count < n ? count : n;
+			(*runs)[*nruns - 1].count += n;
+			count -= n;
+			continue;
+		}
+		if (*nruns == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 16;
+			struct vm_page_run *nr = realloc(*runs, ncap * sizeof(*nr));
+			if (!nr)
+				return -ENOMEM;
+			*runs = nr;
+			*cap = ncap;
+		}
+		n = count < VM_RUN_MAX ? count : VM_RUN_MAX;
+		(*runs)[*nruns].count = n;
+		(*runs)[*nruns].flags = flags;
+		(*nruns)++;
+		count -= n;
 	}
-	if (*nruns == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct vm_page_run *n = realloc(*runs, ncap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		*runs = n;
-		*cap = ncap;
-	}
-	(*runs)[*nruns].count = count;
-	(*runs)[*nruns].flags = flags;
-	(*nruns)++;
 	return 0;
 }
 

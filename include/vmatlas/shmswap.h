@@ -1,8 +1,8 @@
 /* Swapped-out pages of shared memory (tmpfs, SysV shm, memfd, shared
  * anonymous memory), which pagemap shows as holes: counted and placed from
  * the object itself, or counted from /proc/PID/smaps (shmswap.c). */
-#ifndef VMATLAS_COLLECT_SHMSWAP_H
-#define VMATLAS_COLLECT_SHMSWAP_H
+#ifndef VMATLAS_SHMSWAP_H
+#define VMATLAS_SHMSWAP_H
 
 #include "vmatlas/model.h"
 
@@ -29,5 +29,12 @@ int shmswap_mapping(struct shmswap *s, struct vm_mapping *m);
  * runs of those that had such pages are dropped (their places are not
  * known). 0 or -errno (-ESRCH when the process is gone). */
 int shmswap_finish(struct shmswap *s, struct vm_process *p);
+
+/* Whether the page at ADDR of M, a mapping of PID that pagemap shows not
+ * present, is a swapped page of its shared-memory object: 1 yes, 0 no (or
+ * M is no shared memory, or no swap is in use), -errno when the object
+ * cannot be read (-EPERM/-EACCES without CAP_SYS_ADMIN, -ENOSYS before
+ * Linux 6.5). */
+int shmswap_page(pid_t pid, const struct vm_mapping *m, uint64_t addr);
 
 #endif
