@@ -311,6 +311,10 @@ fi
 # The document reads back whole: view writes the same family object.
 "$VMATLAS" view --format=json "$TEST_TMP/pfn.json" > "$TEST_TMP/back.json" || fail "view of the family exited $?"
 expect_eq "family read back" "$(json_eval "$TEST_TMP/back.json" "d['family'] == json.load(open('$TEST_TMP/pfn.json'))['family']")" true
+"$VMATLAS" view --format=text "$TEST_TMP/pfn.json" > "$TEST_TMP/back.txt" || fail "view --format=text exited $?"
+grep -q "^family of $M (prefork): 5 processes$" "$TEST_TMP/back.txt" || fail "view's text has no family table"
+expect_eq "view's text: the family table as family prints it" \
+	"$(sed -n '/^family of /,$p' "$TEST_TMP/back.txt" | grep -c "^ *[0-9]* .*prefork")" 5
 # A family object that does not add up is refused in one line.
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); p=d["family"]["processes"][1]; p["pss_kb"]=p["rss_kb"]+1; json.dump(d,open(sys.argv[2],"w"))' \
 	"$TEST_TMP/pfn.json" "$TEST_TMP/bad.json"
