@@ -308,6 +308,21 @@ else
 	echo "promtool (Debian package prometheus) is not installed: not run"
 fi
 
+# Several roots: both trees, each root without a parent in the family.
+sleep 300 &
+S=$!
+TEST_PIDS="$TEST_PIDS $S"
+"$VMATLAS" family --format=json "$M" "$S" > "$TEST_TMP/two.json" || fail "family of two roots exited $?"
+expect_eq "two roots: members, depths" \
+	"$(json_eval "$TEST_TMP/two.json" "[(p['pid'], p['depth'], 'shared_with_parent_kb' in p) for p in d['family']['processes'] if p['depth'] == 0]")" \
+	"[[$M, 0, false], [$S, 0, false]]"
+expect_eq "two roots: six processes, k up to 6" \
+	"$(json_eval "$TEST_TMP/two.json" "[len(d['family']['processes']), len(d['processes']), d['family']['sharing'][-1][0]]")" "[6, 6, 6]"
+"$VMATLAS" family "$M" "$S" | grep -q "^family of $M (prefork) and 1 more root: 6 processes$" ||
+	fail "the text does not name the second root"
+kill "$S"
+ok "several roots"
+
 # The document reads back whole: view writes the same family object.
 "$VMATLAS" view --format=json "$TEST_TMP/pfn.json" > "$TEST_TMP/back.json" || fail "view of the family exited $?"
 expect_eq "family read back" "$(json_eval "$TEST_TMP/back.json" "d['family'] == json.load(open('$TEST_TMP/pfn.json'))['family']")" true
