@@ -308,9 +308,28 @@ else
 	echo "promtool (Debian package prometheus) is not installed: not run"
 fi
 
+# Several roots: both trees, each root without a parent in the family.
+sleep 300 &
+S=$!
+TEST_PIDS="$TEST_PIDS $S"
+"$VMATLAS" family --format=json "$M" "$S" > "$TEST_TMP/two.json" || fail "family of two roots exited $?"
+expect_eq "two roots: members, depths" \
+	"$(json_eval "$TEST_TMP/two.json" "[(p['pid'], p['depth'], 'shared_with_parent_kb' in p) for p in d['family']['processes'] if p['depth'] == 0]")" \
+	"[[$M, 0, false], [$S, 0, false]]"
+expect_eq "two roots: six processes, k up to 6" \
+	"$(json_eval "$TEST_TMP/two.json" "[len(d['family']['processes']), len(d['processes']), d['family']['sharing'][-1][0]]")" "[6, 6, 6]"
+"$VMATLAS" family "$M" "$S" | grep -q "^family of $M (prefork) and 1 more root: 6 processes$" ||
+	fail "the text does not name the second root"
+kill "$S"
+ok "several roots"
+
 # The document reads back whole: view writes the same family object.
 "$VMATLAS" view --format=json "$TEST_TMP/pfn.json" > "$TEST_TMP/back.json" || fail "view of the family exited $?"
 expect_eq "family read back" "$(json_eval "$TEST_TMP/back.json" "d['family'] == json.load(open('$TEST_TMP/pfn.json'))['family']")" true
+"$VMATLAS" view --format=text "$TEST_TMP/pfn.json" > "$TEST_TMP/back.txt" || fail "view --format=text exited $?"
+grep -q "^family of $M (prefork): 5 processes$" "$TEST_TMP/back.txt" || fail "view's text has no family table"
+expect_eq "view's text: the family table as family prints it" \
+	"$(sed -n '/^family of /,$p' "$TEST_TMP/back.txt" | grep -c "^ *[0-9]* .*prefork")" 5
 # A family object that does not add up is refused in one line.
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); p=d["family"]["processes"][1]; p["pss_kb"]=p["rss_kb"]+1; json.dump(d,open(sys.argv[2],"w"))' \
 	"$TEST_TMP/pfn.json" "$TEST_TMP/bad.json"

@@ -10,7 +10,7 @@
 
 start_target tuitarget
 W8=$(nox "$(ready_value watch8)")
-tui_start 120 40 "$VMATLAS" watch -d 0.3 "$TPID"
+tui_start 120 44 "$VMATLAS" watch -d 0.3 "$TPID"
 wait_for "^PID $TPID tuitarget running"
 wait_for "^ +$W8 +anon +8\.0M rw-p \[anon\]"
 ok "Layout view"

@@ -7,7 +7,7 @@
 
 start_target tuitarget
 W8=$(nox "$(ready_value watch8)")
-tui_start 120 40 "$VMATLAS" -d 0.2 "$TPID"
+tui_start 120 44 "$VMATLAS" -d 0.2 "$TPID"
 
 # Header and Layout view: the region drawn with its resident size.
 wait_for "^PID $TPID tuitarget running +virt .* every 0\.2s"

@@ -38,7 +38,13 @@ static int render_to(FILE *f, const struct vm_snapshot *s, enum snapshot_fmt for
 	}
 	if (format == FMT_SVG)
 		return snapshot_write_svg(f, s, flags);
-	return snapshot_write_text(f, s, flags);
+	r = snapshot_write_text(f, s, flags);
+	/* A family's document (vmatlas family) ends with its table. */
+	if (r == 0 && s->family) {
+		fputc('\n', f);
+		r = family_write_text(f, s->family);
+	}
+	return r;
 }
 
 int output_commit_buffer(struct outfile *out, char *buf, size_t len, int r)

@@ -562,7 +562,8 @@ static int family_sharing(struct fam_walk *w)
 		pos = we;
 	}
 	/* The pages mapped across windows, each once with all its owners. */
-	qsort(w->later.v, w->later.n, sizeof(*w->later.v), key_cmp);
+	if (w->later.n)
+		qsort(w->later.v, w->later.n, sizeof(*w->later.v), key_cmp);
 	for (size_t a = 0, b; a < w->later.n; a = b) {
 		for (b = a + 1; b < w->later.n && w->later.v[b].key == w->later.v[a].key; b++)
 			;
@@ -726,7 +727,8 @@ static int family_comparisons(struct fam_walk *w, const struct vm_family *out)
 		    (r = cmp_pairs(w, &w->s->procs[w->members[0]], c, mi, 0, false, true)) < 0)
 			return r;
 	}
-	qsort(w->cmp, w->ncmp, sizeof(*w->cmp), cmp_by_start);
+	if (w->ncmp)
+		qsort(w->cmp, w->ncmp, sizeof(*w->cmp), cmp_by_start);
 	return 0;
 }
 
@@ -782,7 +784,8 @@ static int family_results(struct fam_walk *w, struct vm_family *out)
 			out->procs[c->member].pid, pages_kb(w->s, c->shared), pages_kb(w->s, c->diverged)
 		};
 	}
-	qsort(out->maps, out->nmaps, sizeof(*out->maps), map_cmp);
+	if (out->nmaps)
+		qsort(out->maps, out->nmaps, sizeof(*out->maps), map_cmp);
 	return 0;
 }
 

@@ -96,8 +96,14 @@ int family_write_text(FILE *f, const struct vm_family *fam)
 	char *comm = escape_untrusted(root && root->comm ? root->comm : "?");
 	uint64_t saved = fam->rss_sum_kb > fam->footprint_kb ? fam->rss_sum_kb - fam->footprint_kb : 0;
 
-	fprintf(f, "family of %d (%s): %zu process%s\n", (int)fam->root, comm ? comm : "?",
-		fam->nprocs, fam->nprocs == 1 ? "" : "es");
+	size_t roots = 0;
+
+	for (size_t i = 0; i < fam->nprocs; i++)
+		roots += fam->procs[i].depth == 0;
+	fprintf(f, "family of %d (%s)", (int)fam->root, comm ? comm : "?");
+	if (roots > 1)
+		fprintf(f, " and %zu more root%s", roots - 1, roots == 2 ? "" : "s");
+	fprintf(f, ": %zu process%s\n", fam->nprocs, fam->nprocs == 1 ? "" : "es");
 	free(comm);
 	if (fam->pfn)
 		fprintf(f, "precision: pfn (physical frames compared: exact)\n\n");

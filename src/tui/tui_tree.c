@@ -340,7 +340,8 @@ void tui_tree_draw(struct tui *t, int top, int height)
 			 d ? "`- " : "");
 		x = tui_put(y, 0, line, t->cols);
 		snprintf(line, sizeof(line), "%s%s", r->p->pid == t->pid ? "  <- shown" : "",
-			 r->p->traced || r->p->exited ? "" : "  (read only: not followed)");
+			 r->p->traced || r->p->exited || !t->src->ops->is_live(t->src) ? ""
+										: "  (read only: not followed)");
 		/* The title (the command line, as ps shows it) once known; a
 		 * long one gives way to the marks after it. */
 		w = t->cols - x - (int)strlen(line);
