@@ -222,7 +222,10 @@ static void stack_copy(const struct vm_process *p, struct capture *c, size_t max
 	ssize_t i = vm_process_find(p, sp), got;
 	struct iovec local, remote;
 
-	if (i < 0)
+	/* A stack is anonymous memory: a stack pointer in a file mapping is
+	 * not copied while the thread is stopped (a read there can wait on
+	 * its file system); reads go to the running process instead. */
+	if (i < 0 || p->maps[i].inode != 0)
 		return;
 	lo = sp - STACK_RED_ZONE < p->maps[i].start || sp < STACK_RED_ZONE ?
 	     p->maps[i].start : sp - STACK_RED_ZONE;
