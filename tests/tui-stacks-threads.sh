@@ -17,7 +17,8 @@ keys 5
 wait_for "parked_thread" 10
 ticks() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" "$READY.ticks"; }
 w0=$(ticks wall_ms) l0=$(ticks lost_ms)
-# 5 s of the Stacks view, every thread's state sampled about 50 times.
+# 5 s of the Stacks view, every thread's state sampled every 50 ms (at
+# least 5 times on a loaded machine).
 python3 - "$TPID" > "$TEST_TMP/states" <<'PY'
 import os, sys, time
 pid = sys.argv[1]
@@ -36,7 +37,7 @@ print(seen, stopped)
 PY
 w1=$(ticks wall_ms) l1=$(ticks lost_ms)
 read seen stopped < "$TEST_TMP/states"
-[ "$seen" -gt $((n * 20)) ] || hard_error "only $seen thread states sampled"
+[ "$seen" -gt $((n * 5)) ] || hard_error "only $seen thread states sampled"
 echo "sampled $seen thread states, $stopped in tracing stop; the ticker lost $((l1 - l0)) of $((w1 - w0)) ms"
 [ $((stopped * 100)) -le $((seen * 2)) ] || fail "$stopped of $seen thread states were tracing stops (over 2%)"
 ok "at most 2% of the thread states sampled were tracing stops"

@@ -32,7 +32,8 @@ void stacks_ctx_free(struct stacks_ctx *u);
 /* Fill P->threads (P's maps collected and classified): each thread's id,
  * name, state (read before stopping it), stack pointer and frames,
  * symbols read through CACHE. T must have P->pid attached. A thread that
- * cannot be stopped within 200 ms or read gets no frames. 0 or
+ * cannot be stopped within 200 ms or read gets no frames (-ETIMEDOUT when
+ * none of them stops: uninterruptible sleep). 0 or
  * -errno (-EINTR on a quit signal); P->threads is left NULL on error.
  * In a process T holds frozen, only the copies are taken: the threads
  * have no frames until stacks_finish, called once the process is thawed,

@@ -222,7 +222,10 @@ static void stack_copy(const struct vm_process *p, struct capture *c, size_t max
 	ssize_t i = vm_process_find(p, sp), got;
 	struct iovec local, remote;
 
-	if (i < 0)
+	/* A stack is anonymous memory: a stack pointer in a file mapping is
+	 * not copied while the thread is stopped (a read there can wait on
+	 * its file system); reads go to the running process instead. */
+	if (i < 0 || p->maps[i].inode != 0)
 		return;
 	lo = sp - STACK_RED_ZONE < p->maps[i].start || sp < STACK_RED_ZONE ?
 	     p->maps[i].start : sp - STACK_RED_ZONE;
@@ -700,8 +703,8 @@ static int thread_collect(struct stacks_ctx *u, struct tracer *t,
 	}
 	if (r == 0 && c.ok)
 		r = thread_unwind(u, cache, p, &c, th);
-	else
-		r = 0; /* gone, or did not stop in time: no frames */
+	else if (r != -ETIMEDOUT)
+		r = 0; /* gone: no frames */
 	free(c.buf);
 	return r;
 }
@@ -769,9 +772,20 @@ static int collect_all(struct stacks_ctx *u, struct tracer *t,
 
 	if (tracer_is_frozen(t, p->pid))
 		r = copy_frozen(u, t, p, v, n);
-	else
-		for (size_t i = 0; i < n && r == 0; i++)
+	else {
+		/* A thread that does not stop in time (uninterruptible sleep)
+		 * gets no frames; when none stops, that is the error. */
+		size_t stuck = 0;
+
+		for (size_t i = 0; i < n && (r == 0 || r == -ETIMEDOUT); i++) {
 			r = thread_collect(u, t, cache, p, false, &v[i]);
+			stuck += r == -ETIMEDOUT;
+		}
+		if (r == -ETIMEDOUT)
+			r = 0;
+		if (r == 0 && n && stuck == n)
+			r = -ETIMEDOUT;
+	}
 	if (r < 0) {
 		threads_free(v, n);
 		return r;
