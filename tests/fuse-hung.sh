@@ -6,7 +6,8 @@
 # --read-remote: snapshot, snapshot --freeze and the live screen finish at
 # once with the mapping typed by its permissions (and say so), and the
 # target is left as found. Once the daemon runs again, --read-remote reads
-# the file. The mount is an ext2 image served by fuse2fs.
+# the file, after --freeze has let the target go. The mount is an ext2
+# image served by fuse2fs.
 . "$TESTLIB"
 . "$srcdir/tests/tui-lib.sh"
 
@@ -61,6 +62,20 @@ keys q
 expect_eq "live screen exit status" "$(tui_exit_status)" 0
 THREADS_CONTEXT="after the live screen: " threads_are "$TPID" S
 expect_eq "the FUSE daemon, still stopped" "$(proc_state "$FP")" T
+
+# Asked to read it with --freeze, vmatlas waits on the daemon only once
+# the target runs again: the target is neither stopped nor traced while
+# vmatlas waits, and the snapshot completes when the daemon goes on.
+"$VMATLAS" --read-remote snapshot --freeze --format=json -o "$TEST_TMP/w.json" "$TPID" 2> "$TEST_TMP/err" &
+VP=$!
+TEST_PIDS="$TEST_PIDS $VP"
+waits() { grep -q fuse "/proc/$VP/stack" 2> /dev/null; }
+for i in $(seq 1 200); do waits && break; sleep 0.05; done
+waits || fail "vmatlas --read-remote is not waiting on the FUSE daemon: $(cat "/proc/$VP/stack" 2> /dev/null)"
+THREADS_CONTEXT="while vmatlas waits on the daemon: " threads_are "$TPID" S
+kill -CONT "$FP"
+wait "$VP" || fail "snapshot --freeze --read-remote: $(cat "$TEST_TMP/err")"
+ok "--freeze read the file only after letting the target go"
 
 # The daemon answers again: asked, the file is read (an ELF object mapped
 # whole is no segment of it: a plain file mapping).
