@@ -52,8 +52,6 @@ kill -KILL "$TPID"
 start_target sigrate fork
 base=$(best_latency 3)
 watch_it
-keys 7
-wait_for "sigrate +<- shown"
 traced=$(best_latency 4)
 ok "fork and wait: $base us alone, $traced us under the live screen"
 [ "$traced" -le $(( base * 2 )) ] ||
