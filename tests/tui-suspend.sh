@@ -62,7 +62,7 @@ advancing "after fg"
 keys q
 quits "$VPID"
 tracer_is 0
-expect_eq "target after quit" "$(proc_state "$TPID")" S
+THREADS_CONTEXT="target after quit: " threads_are "$TPID" SR
 
 # Started in the background: it waits for the terminal before attaching.
 keys "$VMATLAS -d 0.2 $TPID &" Enter
@@ -76,5 +76,5 @@ tracer_is "$VPID"
 keys q
 quits "$VPID"
 tracer_is 0
-expect_eq "target after quit" "$(proc_state "$TPID")" S
+THREADS_CONTEXT="target after quit: " threads_are "$TPID" SR
 exit 0

@@ -133,6 +133,14 @@ int elf_debug_file_fd(const struct elf_object *o, char **path);
  * are cached as is_elf false. */
 struct elf_cache;
 struct elf_cache *elf_cache_new(void);
+/* Files on file systems that can block without end (FUSE, NFS, CIFS,
+ * ...: their mount type in /proc/PID/mountinfo) are not opened: the cache
+ * gives NULL + EREMOTE and the mapping is typed from its permissions.
+ * elf_allow_remote(true) reads them anyway (asked for on the command
+ * line). */
+void elf_allow_remote(bool on);
+/* How many mapped files were left unread so far for that reason. */
+size_t elf_remote_skipped(void);
 void elf_cache_free(struct elf_cache *c);
 /* Begin a pass over one process's mappings (classify_process): an object
  * is then opened and checked once for all the mappings of it in the pass,

@@ -19,7 +19,15 @@ struct snapshot_opts {
 	 * mapping's page counts stay zero with nothing known (for an output
 	 * that shows no per-process pages, like the text of `cow`). */
 	bool no_pages;
+	/* Mappings are not typed from their files yet: the caller holds the
+	 * process stopped and calls snapshot_classify() once it is let go
+	 * (the target never waits on a file read, which may be slow). */
+	bool defer_classify;
 };
+
+/* Type the mappings of every process of S from their files (what
+ * defer_classify left out), and count the totals again. */
+void snapshot_classify(struct vm_snapshot *s, struct elf_cache *cache);
 
 /* Fill host facts (kernel, page size, pfn visibility, swap). */
 void snapshot_host_init(struct vm_host *h);

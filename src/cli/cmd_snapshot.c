@@ -292,6 +292,9 @@ int cmd_snapshot(int argc, char **argv)
 			outfile_abort(&out);
 			goto out;
 		}
+		/* The mapped files are read once the target runs again
+		 * (the unwinder of --stacks reads them while it is stopped). */
+		so.defer_classify = !stacks;
 	}
 	s = snapshot_take(pids, npids, &so, &failed);
 	if (stacks)
@@ -313,6 +316,8 @@ int cmd_snapshot(int argc, char **argv)
 		if (s) {
 			s->live = false;
 			s->frozen_ms = (double)most / 1e6;
+			if (so.defer_classify)
+				snapshot_classify(s, so.elf_cache);
 		}
 		/* Stacks copied while frozen are unwound now that it runs. */
 		for (size_t i = 0; s && stacks && stk && i < s->nprocs; i++)
@@ -339,6 +344,8 @@ int cmd_snapshot(int argc, char **argv)
 		goto out;
 	}
 	ret = snapshot_render(s, o.format, o.flags, &out);
+	if (ret == 0 && elf_remote_skipped())
+		vm_error("note: files mapped from FUSE, NFS or CIFS mounts were not read (their mappings are typed by permissions; --read-remote reads them)");
 out:
 	tracer_free(tracer);
 	stacks_ctx_free(stk);

@@ -235,7 +235,7 @@ int cmd_view(int argc, char **argv)
 		goto out;
 	}
 	pos = index < 0 ? t->nsnaps - (size_t)-index : index > 0 ? (size_t)index - 1 : t->nsnaps - 1;
-	if (t->nsnaps == 1 && t->snaps[0]->nprocs == 0) {
+	if (t->nsnaps == 1 && t->snaps[0]->nprocs == 0 && t->snaps[0]->ncows == 0) {
 		char *e = escape_untrusted(file);
 
 		vm_error("%s: the snapshot holds no process (its \"processes\" list is empty): nothing to show",

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vmatlas/elfinfo.h"
 #include "vmatlas/tracer.h"
 #include "vmatlas/util.h"
 
@@ -90,6 +91,20 @@ int main(int argc, char **argv)
 	 * command that finished its work before it noticed the signal (the
 	 * output is whole) exits 0. */
 	vm_signals_install();
+	/* --read-remote, for every command: read mapped files on FUSE, NFS
+	 * and CIFS mounts too (elf_allow_remote). Options end at "--". */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--read-remote") == 0) {
+			elf_allow_remote(true);
+			memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
+			argc--;
+			i--;
+		}
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
 	/* `vmatlas [WATCH-OPTIONS] PID` and `vmatlas -- PROGRAM` are
 	 * `vmatlas watch ...`. */
 	if (strcmp(argv[1], "--") == 0 ||

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "remotefs.h"
 #include "vmatlas/elfinfo.h"
 #include "vmatlas/util.h"
 
@@ -916,6 +917,16 @@ static int reopen_checked(int pathfd, const struct vm_mapping *m,
 	return fd;
 }
 
+void elf_allow_remote(bool on)
+{
+	remotefs_allow(on);
+}
+
+size_t elf_remote_skipped(void)
+{
+	return remotefs_skipped();
+}
+
 /* Open the file M maps, as process PID sees it. 0 or -errno; on success
  * *FD is readable and *ST describes it. */
 static int mapped_file_open(pid_t pid, const struct vm_mapping *m, int *fd,
@@ -927,6 +938,9 @@ static int mapped_file_open(pid_t pid, const struct vm_mapping *m, int *fd,
 
 	if (!m->path || m->path[0] == '\0' || m->path[0] == '[')
 		return -EINVAL; /* not a file mapping */
+	/* Even fstat() waits for a hung FUSE daemon or NFS server. */
+	if (remotefs_dev(pid, m->dev_major, m->dev_minor))
+		return -EREMOTE;
 	/* fs/proc/base.c: map_files/ names are "%lx-%lx"; following them
 	 * needs CAP_SYS_ADMIN in the initial user namespace. They work for
 	 * deleted and renamed files too. */

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "remotefs.h"
 #include "vmatlas/procfs.h"
 #include "vmatlas/util.h"
 
@@ -460,7 +461,7 @@ static int load(int dirfd, const char *name, size_t max, char **buf, size_t *len
 /* " (deleted)" is ambiguous: a file really named "x (deleted)" prints the
  * same as a deleted "x". If such a file exists (as the target sees its file
  * system) with the mapping's inode, the suffix belonged to the name. */
-static int maps_fix_deleted(int dirfd, struct vm_mapping *maps, size_t n)
+static int maps_fix_deleted(pid_t pid, int dirfd, struct vm_mapping *maps, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct vm_mapping *m = &maps[i];
@@ -469,6 +470,9 @@ static int maps_fix_deleted(int dirfd, struct vm_mapping *maps, size_t n)
 
 		/* Escaped names (\012) cannot be looked up reliably. */
 		if (!m->deleted || m->path[0] != '/' || strchr(m->path, '\\'))
+			continue;
+		/* A stat on a hung FUSE or NFS mount never returns. */
+		if (remotefs_dev(pid, m->dev_major, m->dev_minor))
 			continue;
 		if (asprintf(&rel, "root%s (deleted)", m->path) < 0)
 			return -ENOMEM;
@@ -592,7 +596,7 @@ int procfs_collect_task(pid_t pid, pid_t tid, struct vm_process *p)
 			state = st.state;
 		goto out;
 	}
-	ret = maps_fix_deleted(dirfd, p->maps, p->nmaps);
+	ret = maps_fix_deleted(pid, dirfd, p->maps, p->nmaps);
 out:
 	free(buf);
 	if (dirfd >= 0)

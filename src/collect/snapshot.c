@@ -52,7 +52,8 @@ static int collect_via(pid_t pid, pid_t via, const struct snapshot_opts *o,
 	r = procfs_collect_task(pid, via, p);
 	if (r < 0)
 		return r;
-	classify_process(p, o->elf_cache);
+	if (!o->defer_classify)
+		classify_process(p, o->elf_cache);
 	if (o->no_pages)
 		goto done;
 
@@ -108,6 +109,14 @@ fail:
 	shmswap_close(shm);
 	vm_process_fini(p);
 	return r;
+}
+
+void snapshot_classify(struct vm_snapshot *s, struct elf_cache *cache)
+{
+	for (size_t i = 0; i < s->nprocs; i++) {
+		classify_process(&s->procs[i], cache);
+		vm_process_compute_totals(&s->procs[i], s->host.page_size);
+	}
 }
 
 /* PID's start time if it is a live process (its main thread may have

@@ -960,8 +960,15 @@ static int do_attach(struct tracer *t, pid_t pid, unsigned long long expect_star
 	/* Threads started between listing /proc/PID/task and seizing are
 	 * missed by one pass; the ones created by seized threads are
 	 * auto-attached (TRACECLONE). Rescan until a pass finds nothing new. */
-	for (int pass = 0; pass < 1000; pass++) {
+	for (int pass = 0, busy = 0; pass < 1000; pass++) {
 		added = seize_threads(t, pid, trace_options(t, launched));
+		/* An exec by another thread makes the leader a zombie for a
+		 * moment (kernel/exec.c de_thread): ptrace_attach says EPERM
+		 * then. Try again for a few milliseconds. */
+		if (added == -EPERM && busy++ < 20) {
+			ms_sleep(2000);
+			continue;
+		}
 		if (added < 0) {
 			r = added;
 			goto fail;
