@@ -60,11 +60,14 @@ def check_file(path, room):
             bad.append("%s:%d: the %s room includes %s, of the %s room above or beside it"
                        % (os.path.relpath(path, src), n, room, m.group(1), to))
 
-for f in sorted(glob.glob(os.path.join(src, "src", "*"))):
+# Sources only: a build in the source tree leaves its programs in src/.
+for f in sorted(glob.glob(os.path.join(src, "src", "*.[ch]"))):
     if os.path.isfile(f):
         bad.append("%s: a file outside the rooms of src/" % os.path.relpath(f, src))
 for d in sorted(glob.glob(os.path.join(src, "src", "*", ""))):
     room = os.path.basename(os.path.dirname(d))
+    if room.startswith("."):
+        continue  # .deps of a build in the source tree
     if room not in level:
         bad.append("src/%s/: not a room (tests/layers.sh lists them)" % room)
         continue
