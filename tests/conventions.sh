@@ -15,9 +15,9 @@ ok "GPL-2.0-or-later in LICENSE, README.md and vmatlas(1)"
 
 # vmatlas help COMMAND is COMMAND --help.
 for c in snapshot view diff cow addr stacks watch demo family faults; do
-	"$VMATLAS" help "$c" > h1 2>&1 || fail "help $c exited $?"
-	"$VMATLAS" "$c" --help > h2 2>&1
-	cmp -s h1 h2 || fail "vmatlas help $c is not vmatlas $c --help"
+	"$VMATLAS" help "$c" > "$TEST_TMP/h1" 2>&1 || fail "help $c exited $?"
+	"$VMATLAS" "$c" --help > "$TEST_TMP/h2" 2>&1
+	cmp -s "$TEST_TMP/h1" "$TEST_TMP/h2" || fail "vmatlas help $c is not vmatlas $c --help"
 done
 ok "vmatlas help COMMAND prints that command's help"
 expect_error "help of an unknown command" 2 "help: unknown command 'nope'" help nope
