@@ -114,6 +114,7 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 	r = jsonlines_open(&out, o->path, o->force, fo->gzip);
 	if (r < 0) {
 		cmd_output_error(o->path, r);
+		free(prog);
 		return 1;
 	}
 	/* Exit stops come with following (PTRACE_O_TRACEEXIT). */

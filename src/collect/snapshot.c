@@ -145,13 +145,16 @@ int snapshot_collect_process(pid_t pid, const struct snapshot_opts *o,
 	int r = -ESRCH;
 
 	/* An exec by another thread replaces the leader, and for a moment
-	 * the pid names a zombie or an empty map: a process still there
-	 * afterwards, with the same start time, is read once more. */
+	 * the pid names a zombie or an empty map, or a new mm not yet marked
+	 * dumpable (EACCES: fs/exec.c sets it in setup_new_exec): a process
+	 * still there afterwards, with the same start time, is read once
+	 * more. */
 	for (int attempt = 0; attempt < 2; attempt++) {
 		pid_t via = procfs_main_tid(pid);
 
 		r = via < 0 ? (int)via : collect_via(pid, via, o, p, h);
-		if (r != -ESRCH || !start || live_start_time(pid) != start)
+		if ((r != -ESRCH && r != -EACCES && r != -EPERM) || !start ||
+		    live_start_time(pid) != start)
 			break;
 	}
 	return r;
