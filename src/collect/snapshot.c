@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -147,11 +148,13 @@ int snapshot_collect_process(pid_t pid, const struct snapshot_opts *o,
 	/* An exec by another thread replaces the leader, and for a moment
 	 * the pid names a zombie or an empty map, or a new mm not yet marked
 	 * dumpable (EACCES: fs/exec.c sets it in setup_new_exec): a process
-	 * still there afterwards, with the same start time, is read once
-	 * more. */
-	for (int attempt = 0; attempt < 2; attempt++) {
+	 * still there afterwards, with the same start time, is read again
+	 * (a few times, 2 ms apart: an exec under load takes longer). */
+	for (int attempt = 0; attempt < 5; attempt++) {
 		pid_t via = procfs_main_tid(pid);
 
+		if (attempt)
+			nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
 		r = via < 0 ? (int)via : collect_via(pid, via, o, p, h);
 		if ((r != -ESRCH && r != -EACCES && r != -EPERM) || !start ||
 		    live_start_time(pid) != start)
