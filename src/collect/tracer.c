@@ -1576,15 +1576,23 @@ static void svc_stop(struct tracer *t)
 	pthread_cond_destroy(&t->svc.cv);
 }
 
+/* Run C where ptrace calls work: in the service thread when there is one
+ * and this is another thread, else here. */
+static void tcall_run(struct tracer *t, struct tcall *c)
+{
+	if (svc_remote(t))
+		svc_call(t, c);
+	else
+		svc_run(t, c);
+}
+
 /* ---- the public calls: in the service thread when there is one ---------- */
 
 int tracer_attach(struct tracer *t, pid_t pid, unsigned long long expect_start_time)
 {
 	struct tcall c = { .op = OP_ATTACH, .pid = pid, .ull = expect_start_time };
 
-	if (!svc_remote(t))
-		return do_attach(t, pid, expect_start_time, false);
-	svc_call(t, &c);
+	tcall_run(t, &c);
 	return c.ret;
 }
 
@@ -1592,9 +1600,7 @@ int tracer_launch(struct tracer *t, char *const argv[], pid_t *pid)
 {
 	struct tcall c = { .op = OP_LAUNCH, .argv = argv, .p = pid };
 
-	if (!svc_remote(t))
-		return do_launch(t, argv, pid);
-	svc_call(t, &c);
+	tcall_run(t, &c);
 	return c.ret;
 }
 
@@ -1602,9 +1608,7 @@ bool tracer_is_frozen(const struct tracer *t, pid_t pid)
 {
 	struct tcall c = { .op = OP_IS_FROZEN, .pid = pid };
 
-	if (!svc_remote(t))
-		return do_is_frozen(t, pid);
-	svc_call((struct tracer *)t, &c);
+	tcall_run((struct tracer *)t, &c);
 	return c.ret;
 }
 
@@ -1616,9 +1620,7 @@ int tracer_stop_thread(struct tracer *t, pid_t pid, pid_t tid, int timeout_ms)
 	struct tcall c = { .op = OP_STOP_THREAD, .pid = pid, .n = (size_t)tid,
 			   .ull = (unsigned long long)timeout_ms };
 
-	if (!svc_remote(t))
-		return do_stop_thread(t, pid, tid, timeout_ms);
-	svc_call(t, &c);
+	tcall_run(t, &c);
 	return c.ret;
 }
 
@@ -1626,19 +1628,14 @@ void tracer_release_thread(struct tracer *t, pid_t pid, pid_t tid)
 {
 	struct tcall c = { .op = OP_RELEASE_THREAD, .pid = pid, .n = (size_t)tid };
 
-	if (!svc_remote(t))
-		do_release_thread(t, pid, tid);
-	else
-		svc_call(t, &c);
+	tcall_run(t, &c);
 }
 
 int tracer_get_regs(struct tracer *t, pid_t tid, struct user_regs_struct *regs)
 {
 	struct tcall c = { .op = OP_GET_REGS, .pid = tid, .p = regs };
 
-	if (!svc_remote(t))
-		return do_get_regs(t, tid, regs);
-	svc_call(t, &c);
+	tcall_run(t, &c);
 	return c.ret;
 }
 
@@ -1646,9 +1643,7 @@ int tracer_freeze(struct tracer *t, pid_t pid)
 {
 	struct tcall c = { .op = OP_FREEZE, .pid = pid };
 
-	if (!svc_remote(t))
-		return do_freeze(t, pid);
-	svc_call(t, &c);
+	tcall_run(t, &c);
 	return c.ret;
 }
 
@@ -1656,9 +1651,7 @@ int tracer_thaw(struct tracer *t, pid_t pid, unsigned long long *stopped_ns)
 {
 	struct tcall c = { .op = OP_THAW, .pid = pid, .p = stopped_ns };
 
-	if (!svc_remote(t))
-		return do_thaw(t, pid, stopped_ns);
-	svc_call(t, &c);
+	tcall_run(t, &c);
 	return c.ret;
 }
 
@@ -1666,9 +1659,7 @@ int tracer_resume(struct tracer *t, pid_t pid)
 {
 	struct tcall c = { .op = OP_RESUME, .pid = pid };
 
-	if (!svc_remote(t))
-		return do_resume(t, pid);
-	svc_call(t, &c);
+	tcall_run(t, &c);
 	return c.ret;
 }
 
@@ -1710,9 +1701,7 @@ size_t tracer_pids(const struct tracer *t, pid_t *out, size_t max)
 {
 	struct tcall c = { .op = OP_PIDS, .p = out, .n = max };
 
-	if (!svc_remote(t))
-		return do_pids(t, out, max);
-	svc_call((struct tracer *)t, &c);
+	tcall_run((struct tracer *)t, &c);
 	return c.nret;
 }
 
@@ -1720,9 +1709,7 @@ bool tracer_is_launched(const struct tracer *t, pid_t pid)
 {
 	struct tcall c = { .op = OP_IS_LAUNCHED, .pid = pid };
 
-	if (!svc_remote(t))
-		return do_is_launched(t, pid);
-	svc_call((struct tracer *)t, &c);
+	tcall_run((struct tracer *)t, &c);
 	return c.ret;
 }
 
@@ -1732,19 +1719,14 @@ void tracer_detach_all(struct tracer *t)
 
 	if (!t)
 		return;
-	if (!svc_remote(t))
-		do_detach_all(t);
-	else
-		svc_call(t, &c);
+	tcall_run(t, &c);
 }
 
 int tracer_let_go(struct tracer *t)
 {
 	struct tcall c = { .op = OP_LET_GO };
 
-	if (!svc_remote(t))
-		return do_let_go(t);
-	svc_call(t, &c);
+	tcall_run(t, &c);
 	return c.ret;
 }
 
@@ -1752,9 +1734,7 @@ int tracer_reattach(struct tracer *t)
 {
 	struct tcall c = { .op = OP_REATTACH };
 
-	if (!svc_remote(t))
-		return do_reattach(t);
-	svc_call(t, &c);
+	tcall_run(t, &c);
 	return c.ret;
 }
 
@@ -1762,9 +1742,7 @@ int tracer_keep_exit(struct tracer *t, pid_t pid, bool keep)
 {
 	struct tcall c = { .op = OP_KEEP_EXIT, .pid = pid, .flag = keep };
 
-	if (!svc_remote(t))
-		return do_keep_exit(t, pid, keep);
-	svc_call(t, &c);
+	tcall_run(t, &c);
 	return c.ret;
 }
 
