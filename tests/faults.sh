@@ -153,7 +153,7 @@ grep -q '^page faults of 3 processes over [0-9.]* s (every fault recorded)$' "$T
 grep -q '^lost: 0 events$' "$T" || fail "text does not say lost events"
 grep -Eq "^$P +faulter +([0-9]+) +[0-9]+ +[1-9][0-9]* +\1 +20[0-9][0-9] +[1-9][0-9]* +0 +1[0-9][0-9] +[0-9]+$" "$T" ||
 	fail "text parent row: $(grep "^$P " "$T")"
-grep -Eq "^$C +faulter +([0-9]+) +\1 +0 +\1 +0 +[0-9]+ +0 +5[0-9][0-9] +[0-9]+$" "$T" || fail "text child row: $(grep "^$C " "$T")"
+grep -Eq "^$C +faulter +([0-9]+) +\1 +0 +\1 +[0-9] +[0-9]+ +0 +5[0-9][0-9] +[0-9]+$" "$T" || fail "text child row: $(grep "^$C " "$T")"
 grep -Eq "^$C +500 cow +cow_writes(\.[a-z0-9.]*)? \(faulter\)$" "$T" || fail "text: no cow_writes row"
 grep -Eq "^$P +2000 first_touch +touch_pages(\.[a-z0-9.]*)? \(faulter\)$" "$T" || fail "text: no touch_pages row"
 grep -Eq "^$P +0*${A#0x} +[0-9a-f]{16} anon +2000 +2000 +0 +0 +0 +0 *$" "$T" || fail "text: mapping A row"
