@@ -451,8 +451,11 @@ static int live_refresh(struct tui_source *src, const struct tui_want *w,
 	}
 	if (!l->follow)
 		lp_discover(l, l->pid, false);
+	/* A traced process's end comes from the tracer (TEV_GONE): a failed
+	 * read of it can be an exec by another thread in flight. */
 	for (size_t i = 0; i < l->nprocs; i++)
-		if (!l->procs[i].exited && !lp_read_stat(&l->procs[i]))
+		if (!l->procs[i].exited && !lp_read_stat(&l->procs[i]) &&
+		    !live_traces(l, l->procs[i].pid))
 			lp_exited(l, &l->procs[i]);
 	p = lp_find(l, pid);
 	if (p && p->exited) {
@@ -467,6 +470,8 @@ static int live_refresh(struct tui_source *src, const struct tui_want *w,
 	*out = live_take(l, pid, w, &err);
 	if (!*out) {
 		if (err == ESRCH || err == ENOENT) {
+			if (live_traces(l, pid))
+				return 0; /* nothing new; the tracer says when it is gone */
 			if (p)
 				lp_exited(l, p);
 			return -ESRCH;
