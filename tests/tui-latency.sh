@@ -7,6 +7,7 @@
 # against the same target without vmatlas in the same run, and the best
 # of a few one-second windows counts, so that a loaded machine slows both
 # sides alike (tests/targets/sigrate.c).
+# Runs alone: it compares the target's rates with and without vmatlas.
 . "$TESTLIB"
 . "$srcdir/tests/tui-lib.sh"
 

@@ -6,6 +6,7 @@
 # from inside (a target thread that counts the time it lost in gaps over
 # 50 ms); the view shows the threads' functions; q quits at once and
 # leaves every thread running and untraced.
+# Runs alone: it measures the share of time the target loses.
 . "$TESTLIB"
 . "$srcdir/tests/tui-lib.sh"
 

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Runs one behaviour test under `make check` (SH_LOG_COMPILER), with a time
+# limit. A test whose header has the line "# Runs alone: ..." compares rates
+# on this machine, so it runs with no other test beside it: every test holds
+# the build tree's test lock, shared, and such a test holds it exclusively
+# (`make -j2 check` still runs all the others two at a time).
+test=$1
+lock=${TEST_LOCK:-${TMPDIR:-/tmp}/vmatlas-tests.lock}
+mode=-s
+grep -q '^# Runs alone: ' "$test" && mode=-x
+command -v flock > /dev/null || exec timeout -k 5 300 "${SHELL:-/bin/sh}" "$test"
+exec flock -o "$mode" "$lock" timeout -k 5 300 "${SHELL:-/bin/sh}" "$test"
