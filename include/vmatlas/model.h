@@ -144,6 +144,8 @@ struct vm_frame {
 /* Why a backtrace ends. */
 /* Frames per thread at most (collect/stacks.c). */
 #define STACKS_MAX_DEPTH 256
+/* How long the unwinder waits for one thread to stop before passing it over. */
+#define STACKS_STOP_TIMEOUT_MS 200
 
 enum vm_unwind_end {
 	UNWIND_END_OUTERMOST, /* the outermost frame: the whole stack */
@@ -153,6 +155,12 @@ enum vm_unwind_end {
 	UNWIND_END_NO_PROGRESS, /* a loop or a corrupt stack */
 	UNWIND_END_BUDGET,    /* the walk used up its steps or its time (a
 			       * malformed or hostile unwind table) */
+	/* No frames, and why: */
+	UNWIND_END_PENDING,     /* not unwound yet (the live screen's round
+				 * has not reached it) */
+	UNWIND_END_NOT_STOPPED, /* it did not stop in time (uninterruptible
+				 * sleep): passed over */
+	UNWIND_END_GONE,        /* it ended, or its registers could not be read */
 };
 
 struct vm_thread {
@@ -166,8 +174,8 @@ struct vm_thread {
 };
 /* Frees what T owns and zeroes it. */
 void vm_thread_fini(struct vm_thread *t);
-/* "depth", "no_unwind_info", "no_progress", "budget"; NULL for
- * UNWIND_END_OUTERMOST. */
+/* "depth", "no_unwind_info", "no_progress", "budget", "pending",
+ * "not_stopped", "gone"; NULL for UNWIND_END_OUTERMOST. */
 const char *vm_unwind_end_name(enum vm_unwind_end e);
 /* The enum value of such a name; -1 (errno EINVAL) for any other. */
 int vm_unwind_end_from_name(const char *name);

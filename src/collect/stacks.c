@@ -44,7 +44,6 @@
 #define UNWIND_STEP_BUDGET 200000
 #define UNWIND_TIME_BUDGET_NS (1000 * 1000000ull)
 /* How long to wait for one thread to stop before going on without it. */
-#define THREAD_STOP_TIMEOUT_MS 200
 /* The live screen: one slice of unwinding per refresh, at most; the
  * target stopped at most STOP_SHARE of the wall time and vmatlas busy
  * unwinding at most BUSY_SHARE of it. */
@@ -173,6 +172,7 @@ static int threads_list(pid_t pid, struct vm_thread **out, size_t *nout)
 	}
 	for (size_t i = 0; i < ntids; i++) {
 		v[n].tid = tids[i];
+		v[n].end = UNWIND_END_PENDING;
 		r = thread_read(pid, &v[n]);
 		if (r == -ENOMEM)
 			break;
@@ -255,7 +255,7 @@ static int capture_thread(struct tracer *t, const struct vm_process *p,
 
 	memset(c, 0, sizeof(*c));
 	if (!frozen)
-		r = tracer_stop_thread(t, p->pid, tid, THREAD_STOP_TIMEOUT_MS);
+		r = tracer_stop_thread(t, p->pid, tid, STACKS_STOP_TIMEOUT_MS);
 	if (r < 0)
 		return r;
 	r = tracer_get_regs(t, tid, &u);
@@ -701,10 +701,15 @@ static int thread_collect(struct stacks_ctx *u, struct tracer *t,
 		free(c.buf);
 		return -EINTR;
 	}
-	if (r == 0 && c.ok)
+	if (r == 0 && c.ok) {
+		th->end = UNWIND_END_OUTERMOST;
 		r = thread_unwind(u, cache, p, &c, th);
-	else if (r != -ETIMEDOUT)
-		r = 0; /* gone: no frames */
+	} else if (r == -ETIMEDOUT) {
+		th->end = UNWIND_END_NOT_STOPPED;
+	} else {
+		th->end = UNWIND_END_GONE;
+		r = 0;
+	}
 	free(c.buf);
 	return r;
 }
@@ -755,8 +760,12 @@ int stacks_finish(struct stacks_ctx *u, struct elf_cache *cache,
 		if (pd->pid != p->pid)
 			continue;
 		for (size_t k = 0; k < pd->n && k < p->nthreads && r == 0; k++)
-			if (pd->caps[k].ok)
+			if (pd->caps[k].ok) {
+				p->threads[k].end = UNWIND_END_OUTERMOST;
 				r = thread_unwind(u, cache, p, &pd->caps[k], &p->threads[k]);
+			} else {
+				p->threads[k].end = UNWIND_END_GONE;
+			}
 		pending_free(pd);
 		u->pend[i] = u->pend[--u->npend];
 		break;
@@ -909,6 +918,8 @@ int stacks_refresh(struct stacks_ctx *u, struct tracer *t,
 			if (k > 0 && vm_now_ns() - t0 >= SLICE_NS)
 				break;
 			r = thread_collect(u, t, cache, p, frozen, &fresh);
+			if (r == -ETIMEDOUT)
+				r = 0; /* passed over, and said so; the others go on */
 			if (r < 0) {
 				vm_thread_fini(&fresh);
 				break;

@@ -39,6 +39,12 @@ static const struct {
 	[UNWIND_END_BUDGET] = { "budget",
 				"unwinding stops: its budget of steps or time is spent "
 				"(a malformed or hostile unwind table?)" },
+	[UNWIND_END_PENDING] = { "pending", "not unwound yet: its turn comes at a later refresh" },
+	[UNWIND_END_NOT_STOPPED] = { "not_stopped",
+				     "not unwound: the thread did not stop within "
+				     VM_STR(STACKS_STOP_TIMEOUT_MS) " ms (uninterruptible sleep?)" },
+	[UNWIND_END_GONE] = { "gone", "not unwound: the thread ended, or its registers "
+				      "could not be read" },
 };
 
 const char *vm_unwind_end_name(enum vm_unwind_end e)

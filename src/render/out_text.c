@@ -251,7 +251,8 @@ int stacks_write_text(FILE *f, const struct vm_process *p)
 			fprintf(f, "%s\n", t->nframes ? " (in no mapping)" : "");
 		free(name);
 		if (t->nframes == 0)
-			fprintf(f, "  (no frames: the thread could not be unwound)\n");
+			fprintf(f, "  (no frames: %s)\n", vm_unwind_end_note(t->end) ?
+				vm_unwind_end_note(t->end) : "the thread could not be unwound");
 		for (size_t j = 0; j < t->nframes; j++) {
 			const struct vm_frame *fr = &t->frames[j];
 			char *sym = fr->symbol ? escape_untrusted(fr->symbol) : NULL;
@@ -272,7 +273,7 @@ int stacks_write_text(FILE *f, const struct vm_process *p)
 			free(src);
 		}
 		/* gdb says "(More stack frames follow...)": a cut list is not a whole one. */
-		if (vm_unwind_end_note(t->end))
+		if (t->nframes && vm_unwind_end_note(t->end))
 			fprintf(f, "  ... (%s)\n", vm_unwind_end_note(t->end));
 		if (t->nframes && t->frames[t->nframes - 1].guessed)
 			fprintf(f, "  ([guessed]: found by frame pointers below a frame without unwind information)\n");

@@ -197,7 +197,8 @@ static void frame_text(const struct vm_frame *f, char *buf, size_t len)
  * are none), and the note on why its backtrace ends. */
 static int thread_lines(const struct vm_thread *th)
 {
-	return 1 + (int)(th->nframes ? th->nframes : 1) + (vm_unwind_end_note(th->end) ? 1 : 0);
+	return 1 + (int)(th->nframes ? th->nframes : 1) +
+	       (th->nframes && vm_unwind_end_note(th->end) ? 1 : 0);
 }
 
 /* Does the Stacks filter keep TH: its header or one of its frames? */
@@ -326,8 +327,11 @@ void tui_stacks_draw(struct tui *t, int top, int height)
 			y++;
 		}
 		if (!th->nframes) {
-			if (line++ >= *scroll && y < top + height)
-				tui_put(y++, 2, "no frames (not unwound)", t->cols - 2);
+			if (line++ >= *scroll && y < top + height) {
+				snprintf(buf, sizeof(buf), "no frames (%s)", vm_unwind_end_note(th->end) ?
+					 vm_unwind_end_note(th->end) : "not unwound");
+				tui_put(y++, 2, buf, t->cols - 2);
+			}
 			continue;
 		}
 		for (size_t k = 0; k < th->nframes; k++) {
