@@ -46,7 +46,7 @@ screen | grep -q " thread_b+" && hard_error "thread_b's frame is on the first pa
 keys /
 tui_type "thread_b"
 wait_for "Search \(Enter keeps it for n N, Esc goes back\): thread_b"
-wait_for "^  #[0-9] +0x[0-9a-f]{16} thread_b\+0x[0-9a-f]+ (at [^ ]+ )?in $TARGETS/symbols$"
+wait_for "^  #[0-9] +0x[0-9a-f]{16} thread_b\+0x[0-9a-f]+ (at [^ ]+ )?in ([.][.][.]/)?[^ ]*tests/targets/symbols$"
 on_bg 43 "thread_b\+" || fail "the match is not highlighted"
 keys Enter n
 wait_for "only this thread or frame matches 'thread_b'"
