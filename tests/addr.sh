@@ -115,11 +115,23 @@ addr_json "$TPID" 0x10 "$func"
 expect_eq "unmapped address" "$(q 'd[0]["mapping"]')" null
 expect_eq "the other address still" "$(q 'd[1]["symbol"]["name"]')" vm_known_func
 "$VMATLAS" addr "$TPID" 0x10 | grep -q 'mapping: *none' || fail "text does not say the address is unmapped"
-for bad in 0xzz 12abc '+4' 'main+0xzz' 'main+12q' ''; do
+for bad in 0xzz 12abz '+4' 'main+0xzz' 'main+12q' ''; do
 	"$VMATLAS" addr "$TPID" "$bad" > /dev/null 2> "$TEST_TMP/err"
 	expect_eq "exit status for '$bad'" $? 2
 	expect_eq "one line on stderr for '$bad'" "$(wc -l < "$TEST_TMP/err")" 1
 done
+# A number is hex with or without 0x, as maps and the screen print it
+# ("10" is 0x10, never ten); a name of hex digits only is a symbol when
+# one has it, else that address.
+for a in "${func#0x}" "$(printf '%x' $((func + 16)))"; do
+	addr_json "$TPID" "$a"
+	expect_eq "bare hex $a is 0x$a" "$(q 'd["address"]')" "0x$a"
+done
+addr_json "$TPID" 10
+expect_eq "bare 10 is 0x10" "$(q 'd["address"]')" 0x10
+addr_json "$TPID" beef
+expect_eq "beef (no such symbol) is 0xbeef" "$(q 'd["address"] + " " + str(d["mapping"]) + " " + str("lookup" in d)')" "0xbeef None False"
+"$VMATLAS" addr "$TPID" beef | head -n 1 | grep -qx '0xbeef' || fail "text of beef as an address: $("$VMATLAS" addr "$TPID" beef | head -n 1)"
 # Anything not starting with a digit is a name: a "+" not followed by a
 # digit is part of it.
 for name in no_such_symbol_here 'vm_known_func+' 'main+xyz'; do

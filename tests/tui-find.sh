@@ -71,8 +71,12 @@ wait_for "0x$FUNC \(vm_known_func\) is in text \(r-xp\)"
 keys a
 tui_type "no_such_symbol"
 keys Enter
-wait_for "'no_such_symbol' is neither a mapped address \(hex\) nor a symbol of process $TPID"
-ok "a: SYMBOL, SYMBOL+OFFSET; an unknown name is said so"
+wait_for "no symbol 'no_such_symbol' in process $TPID"
+keys a
+tui_type "12abz"
+keys Enter
+wait_for "'12abz' is not an address \(HEX, 0xHEX, SYMBOL or SYMBOL\+OFFSET\)"
+ok "a: SYMBOL, SYMBOL+OFFSET; an unknown name and a bad number are said so, as vmatlas addr says them"
 keys 4
 wait_for "^ +START +END +SIZE PERM SECTION$"
 keys '\'

@@ -26,6 +26,24 @@ int parse_pid(const char *s, pid_t *pid);
 /* Parse an unsigned 64-bit number (0x hex or decimal). 0 or -EINVAL/-ERANGE. */
 int parse_u64(const char *s, uint64_t *v);
 
+/* An address as 'vmatlas addr' and the screen's 'a' read it
+ * (util/addrspec.c): a number is hex, with or without 0x (as
+ * /proc/PID/maps and the screen print addresses): NAME NULL, ADDR set.
+ * Anything else is a symbol NAME (malloc'd), with an optional +OFFSET
+ * after its last "+" that is followed by a digit (0xHEX or decimal, as
+ * gdb's main+28): OFF set. A name made only of hex digits ("beef",
+ * "ffffffffff600000") is also that number (HEX_NAME, ADDR): an address
+ * when no symbol has the name. 0, -EINVAL (not an address: a usage
+ * error) or -ENOMEM. */
+struct addr_spec {
+	char *name;
+	uint64_t addr;
+	uint64_t off;
+	bool hex_name;
+};
+int addr_spec_parse(const char *arg, struct addr_spec *s);
+void addr_spec_free(struct addr_spec *s);
+
 /* Open PATH, a file someone else may control (a target's debug file, a
  * snapshot file given on the command line), for reading: nothing but a
  * regular file is ever opened (a FIFO, device or socket is refused before

@@ -37,8 +37,7 @@ struct pt_split {
 
 struct addr_report {
 	const char *arg;      /* as given (borrowed) */
-	char *name;           /* owned: the symbol part of ARG, or NULL */
-	uint64_t off;         /* added to the symbol's address */
+	struct addr_spec spec; /* ARG parsed: the symbol part (owned) or an address */
 	uint64_t addr;
 	bool failed;          /* reported on stderr, not printed */
 	enum sym_order order; /* how NAME was looked up */
@@ -64,9 +63,12 @@ static void addr_usage(FILE *f)
 		"Usage: vmatlas addr [--format=text|json] PID ADDR...\n"
 		"Describe addresses of a process: mapping, ELF section, symbol,\n"
 		"page-table indices and page state.\n\n"
-		"ADDR is 0xHEX (or a decimal number), SYMBOL, or SYMBOL+OFFSET: any\n"
+		"ADDR is an address in hex, with or without 0x (as /proc/PID/maps\n"
+		"prints it), SYMBOL, or SYMBOL+OFFSET (OFFSET 0xHEX or decimal). An\n"
 		"argument that does not start with a digit is a symbol name, spaces\n"
-		"and all ('ns::f(unsigned long)', 'Ring<double, 16>::push(double)').\n\n"
+		"and all ('ns::f(unsigned long)', 'Ring<double, 16>::push(double)');\n"
+		"a name of hex digits only ('beef') is that address when no symbol\n"
+		"has the name.\n\n"
 		"  -f, --format=FMT   text (default) or json\n"
 		"  -h, --help         this help\n");
 }
@@ -141,31 +143,6 @@ static bool pt_split_addr(uint64_t addr, long page_size, bool la57,
 	}
 	return true;
 #endif
-}
-
-/* Split ARG: a number when it starts with a digit (0xHEX or decimal:
- * *NAME NULL, *ADDR set), else a symbol name, C++ names with their spaces
- * and parameter lists included, with an optional +OFFSET after its last
- * "+" (*NAME malloc'd, *OFF set): a "+" followed by anything but a digit
- * belongs to the name ("operator+", "operator++(int)"). 0, -EINVAL (bad
- * syntax: a usage error) or -ENOMEM. */
-static int addr_syntax(const char *arg, uint64_t *addr, char **name,
-		       uint64_t *off)
-{
-	const char *plus = strrchr(arg, '+');
-
-	*name = NULL;
-	*off = 0;
-	if (arg[0] == '\0')
-		return -EINVAL;
-	if (arg[0] >= '0' && arg[0] <= '9')
-		return parse_u64(arg, addr) < 0 ? -EINVAL : 0;
-	if (plus && !(plus[1] >= '0' && plus[1] <= '9'))
-		plus = NULL;
-	if (plus && (plus == arg || parse_u64(plus + 1, off) < 0))
-		return -EINVAL;
-	*name = plus ? strndup(arg, (size_t)(plus - arg)) : strdup(arg);
-	return *name ? 0 : -ENOMEM;
 }
 
 static void addr_collect(struct addr_report *r, const struct vm_process *p,
@@ -258,7 +235,7 @@ static json_t *addr_to_json(const struct addr_report *r,
 			"file", strj(r->src_file), "line", (json_int_t)r->src_line));
 	else
 		json_object_set_new(o, "source", json_null());
-	if (r->name)
+	if (r->spec.name)
 		json_object_set_new(o, "lookup", json_string(
 			r->order == SYM_ORDER_LINK_MAP ? "link_map" : "mappings"));
 	if (r->have_pt) {
@@ -320,7 +297,7 @@ static void addr_write_text(FILE *f, const struct addr_report *r,
 	char *s;
 
 	fprintf(f, "0x%" PRIx64, r->addr);
-	if (strncmp(r->arg, "0x", 2) != 0 && !(r->arg[0] >= '0' && r->arg[0] <= '9')) {
+	if (r->spec.name) {
 		s = escape_untrusted(r->arg);
 		fprintf(f, " (%s)", s ? s : "?");
 		free(s);
@@ -355,7 +332,7 @@ static void addr_write_text(FILE *f, const struct addr_report *r,
 			fprintf(f, "  source:     %s:%u\n", s ? s : "?", r->src_line);
 			free(s);
 		}
-		if (r->name && r->order == SYM_ORDER_MAPPINGS)
+		if (r->spec.name && r->order == SYM_ORDER_MAPPINGS)
 			fprintf(f, "  lookup:     in the order of the mappings (no link map could be read)\n");
 	}
 	if (r->have_pt) {
@@ -463,12 +440,13 @@ int cmd_addr(int argc, char **argv)
 	/* Syntax first: a usage error is reported before any work. */
 	for (size_t i = 0; i < n; i++) {
 		rep[i].arg = argv[optind + 1 + (int)i];
-		r = addr_syntax(rep[i].arg, &rep[i].addr, &rep[i].name, &rep[i].off);
+		r = addr_spec_parse(rep[i].arg, &rep[i].spec);
+		rep[i].addr = rep[i].spec.addr;
 		if (r < 0) {
 			char *e = escape_untrusted(rep[i].arg);
 
 			if (r == -EINVAL)
-				vm_error("addr: '%s' is not an address (0xHEX, SYMBOL or SYMBOL+OFFSET)", e ? e : "?");
+				vm_error("addr: '%s' is not an address (HEX, 0xHEX, SYMBOL or SYMBOL+OFFSET)", e ? e : "?");
 			else
 				vm_error("out of memory");
 			free(e);
@@ -494,17 +472,22 @@ int cmd_addr(int argc, char **argv)
 		size_t dropped;
 		uint64_t base;
 
-		if (!rep[i].name)
+		if (!rep[i].spec.name)
 			continue;
-		r = symbols_resolve(cache, &p, rep[i].name, &base, &rep[i].order);
+		r = symbols_resolve(cache, &p, rep[i].spec.name, &base, &rep[i].order);
 		if (r == -ENOMEM) {
 			vm_error("out of memory");
 			goto out;
 		}
 		if (r == -EINTR)
 			goto out;
-		if (r == 0 && base + rep[i].off >= base) {
-			rep[i].addr = base + rep[i].off;
+		if (r == 0 && base + rep[i].spec.off >= base) {
+			rep[i].addr = base + rep[i].spec.off;
+			continue;
+		}
+		/* "beef": no symbol of that name, so the address 0xbeef. */
+		if (r == -ENOENT && rep[i].spec.hex_name) {
+			addr_spec_free(&rep[i].spec);
 			continue;
 		}
 		e = escape_untrusted(rep[i].arg);
@@ -555,7 +538,7 @@ int cmd_addr(int argc, char **argv)
 out:
 	for (size_t i = 0; rep && i < n; i++) {
 		sym_where_fini(&rep[i].where);
-		free(rep[i].name);
+		addr_spec_free(&rep[i].spec);
 		free(rep[i].src_file);
 	}
 	free(rep);

@@ -179,53 +179,44 @@ static void addr_go(struct tui *t, uint64_t a, const char *what)
 		       what ? ")" : "", vm_kind_name(t->proc->maps[i].kind), t->proc->maps[i].perms);
 }
 
-static bool all_hex(const char *s)
-{
-	return *s && strspn(s, "0123456789abcdefABCDEF") == strlen(s);
-}
-
-/* What 'vmatlas addr' takes: 0xHEX, HEX (the screen prints addresses in
- * hex without 0x), SYMBOL or SYMBOL+OFFSET (OFFSET 0xHEX or decimal). A
- * name made of hex digits is an address when one is mapped there. */
+/* What 'vmatlas addr' takes, read by the same parser (addr_spec_parse):
+ * HEX or 0xHEX, SYMBOL, SYMBOL+OFFSET; a name of hex digits only is that
+ * address when no symbol has the name. */
 static void prompt_addr(struct tui *t)
 {
-	const char *in = t->pbuf, *plus;
-	char name[96], *end;
-	uint64_t a, off = 0;
+	const char *in = t->pbuf;
+	struct addr_spec s;
+	uint64_t a;
 	int r;
 
 	while (*in == ' ')
 		in++;
 	if (!*in || !t->proc)
 		return;
-	if ((strncasecmp(in, "0x", 2) == 0 && parse_u64(in, &a) == 0) ||
-	    (all_hex(in) && (errno = 0, a = strtoull(in, &end, 16), !errno && !*end) &&
-	     vm_process_find(t->proc, a) >= 0)) {
-		addr_go(t, a, NULL);
-		return;
-	}
-	snprintf(name, sizeof(name), "%s", in);
-	plus = strrchr(name, '+');
-	if (plus && plus > name && plus[1] && parse_u64(plus + 1, &off) == 0)
-		name[plus - name] = '\0';
-	else
-		off = 0;
-	if (!t->src->ops->resolve) {
-		tui_set_status(t, "'%s' is not an address in hex, and symbols are looked up only in a live process",
-			       t->pbuf);
-		return;
-	}
-	r = t->src->ops->resolve(t->src, t->proc, name, &a);
-	if (r == -ENOENT) {
-		tui_set_status(t, "'%s' is neither a mapped address (hex) nor a symbol of process %d",
-			       name, (int)t->proc->pid);
-		return;
-	}
+	r = addr_spec_parse(in, &s);
 	if (r < 0) {
-		tui_set_status(t, "cannot look up '%s': %s", name, strerror(-r));
+		tui_set_status(t, r == -EINVAL ? "'%s' is not an address (HEX, 0xHEX, SYMBOL or SYMBOL+OFFSET)"
+				       : "cannot read '%s': out of memory", in);
 		return;
 	}
-	addr_go(t, a + off, t->pbuf);
+	if (!s.name) {
+		addr_go(t, s.addr, NULL);
+		return;
+	}
+	r = t->src->ops->resolve ? t->src->ops->resolve(t->src, t->proc, s.name, &a) : -ENOSYS;
+	if (r == 0 && a + s.off >= a)
+		addr_go(t, a + s.off, in);
+	else if (r == 0)
+		tui_set_status(t, "'%s' is past the end of the address space", in);
+	else if ((r == -ENOENT || r == -ENOSYS) && s.hex_name)
+		addr_go(t, s.addr, NULL);
+	else if (r == -ENOSYS)
+		tui_set_status(t, "'%s' is a symbol, and symbols are looked up only in a live process", s.name);
+	else if (r == -ENOENT)
+		tui_set_status(t, "no symbol '%s' in process %d", s.name, (int)t->proc->pid);
+	else
+		tui_set_status(t, "cannot look up '%s': %s", s.name, strerror(-r));
+	addr_spec_free(&s);
 }
 
 static void prompt_done(struct tui *t, bool accept)

@@ -1,4 +1,5 @@
-/* Untrusted names reach a terminal only escaped. */
+/* Untrusted names reach a terminal only escaped; the command line's
+ * numbers and addresses are read one way everywhere. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,6 +13,26 @@ static void check_escape(const char *in, size_t len, const char *want)
 	char *got = escape_untrusted_n(in, len);
 	CHECK_STR(got, want);
 	free(got);
+}
+
+/* addr_spec_parse: WANT_NAME NULL for an address. */
+static void check_addr(const char *arg, int want_r, const char *want_name, uint64_t want_addr,
+		       uint64_t want_off, bool want_hex_name)
+{
+	struct addr_spec s;
+	int r = addr_spec_parse(arg, &s);
+
+	CHECK_EQ_U64(r, want_r);
+	if (r == 0) {
+		CHECK(!s.name == !want_name);
+		if (want_name)
+			CHECK_STR(s.name, want_name);
+		CHECK_EQ_U64(s.off, want_off);
+		CHECK(s.hex_name == want_hex_name);
+		if (!want_name || want_hex_name)
+			CHECK_EQ_U64(s.addr, want_addr);
+	}
+	addr_spec_free(&s);
 }
 
 static void check_mapping_path(const char *path, bool deleted, const char *want)
@@ -65,5 +86,28 @@ int main(void)
 	CHECK(parse_u64("18446744073709551616", &v) == -ERANGE);
 	CHECK(parse_u64("0x", &v) < 0);
 	CHECK(parse_u64(" 1", &v) < 0);
+
+	/* One address language for 'vmatlas addr' and the screen's 'a'. */
+	check_addr("0x7fff0000", 0, NULL, 0x7fff0000, 0, false);
+	check_addr("7fff0000", 0, NULL, 0x7fff0000, 0, false);       /* as maps prints it */
+	check_addr("4096", 0, NULL, 0x4096, 0, false);               /* hex, never decimal */
+	check_addr("0XFFFFFFFFFFFFFFFF", 0, NULL, UINT64_MAX, 0, false);
+	check_addr("00000000000000000001", 0, NULL, 1, 0, false);    /* leading zeros */
+	check_addr("1ffffffffffffffff", -EINVAL, NULL, 0, 0, false); /* 65 bits */
+	check_addr("0x", -EINVAL, NULL, 0, 0, false);
+	check_addr("12abz", -EINVAL, NULL, 0, 0, false);
+	check_addr("", -EINVAL, NULL, 0, 0, false);
+	check_addr("main", 0, "main", 0, 0, false);
+	check_addr("main+0x1c", 0, "main", 0, 0x1c, false);
+	check_addr("main+28", 0, "main", 0, 28, false);              /* offsets as gdb's */
+	check_addr("main+0xzz", -EINVAL, NULL, 0, 0, false);
+	check_addr("main+12q", -EINVAL, NULL, 0, 0, false);
+	check_addr("+4", -EINVAL, NULL, 0, 0, false);
+	check_addr("main+", 0, "main+", 0, 0, false);
+	check_addr("operator++(int)", 0, "operator++(int)", 0, 0, false);
+	check_addr("Ring<double, 16>::push(double)+4", 0, "Ring<double, 16>::push(double)", 0, 4, false);
+	check_addr("beef", 0, "beef", 0xbeef, 0, true);              /* a symbol, else 0xbeef */
+	check_addr("ffffffffff600000", 0, "ffffffffff600000", 0xffffffffff600000, 0, true);
+	check_addr("beef+4", 0, "beef", 0, 4, false);
 	CHECK_DONE();
 }
