@@ -1,7 +1,7 @@
 #!/bin/sh
-# Long work says how far it is on a terminal: a timeline capture and a
-# launch keep a status line on standard error and end with a one-line
-# summary; nothing with --quiet, nothing when standard error is not a
+# Long work says how far it is on a terminal: a timeline capture keeps a
+# status line on standard error, a launch prints one every 2 s, and both end
+# with a one-line summary; nothing with --quiet, nothing when standard error is not a
 # terminal.
 . "$TESTLIB"
 . "$srcdir/tests/tui-lib.sh"
@@ -23,11 +23,20 @@ screen | grep -q "the next in" && fail "the status line stayed after the summary
 ok "a capture's summary names the file and its size ($size)"
 tm kill-session -t t
 
-tui_start 150 20 "'$VMATLAS' snapshot --at-exit -o run.jsonl -- sh -c 'sleep 1; exit 3'"
+# Beside a launched program the status is whole lines, every 2 s: the
+# program's own lines stay whole and start their lines, never glued to a
+# status line or erased by one.
+tui_start 150 20 "'$VMATLAS' snapshot --at-exit -o run.jsonl -- sh -c 'printf \"half a line \"; sleep 2.5; echo the rest; echo a whole line; sleep 2.5; exit 3'"
 wait_for "^vmatlas: sh running [0-9.]+ s; [12] process(es)? followed; 0 snapshots, 0K written$"
 expect_eq "launch exit status" "$(tui_exit_status)" 3
 wait_for "^vmatlas: sh exited 3 after [0-9.]+ s; 1 snapshot written to run\.jsonl \([0-9.]+[KM]\)$"
-ok "a launch's status line and summary"
+screen > launch.screen
+expect_eq "status lines beside the program (one every 2 s of its 5 s)" "$(grep -c 'vmatlas: sh running' launch.screen)" 2
+grep -q '^a whole line$' launch.screen || fail "the program's line is not whole: $(cat launch.screen)"
+grep -q '^half a line vmatlas: sh running' launch.screen ||
+	fail "the program's unfinished line was erased or redrawn over: $(cat launch.screen)"
+grep -q '^the rest$' launch.screen || fail "the program's output after a status line: $(cat launch.screen)"
+ok "a launch's status lines stay apart from the program's, and its summary"
 tm kill-session -t t
 
 tui_start 150 20 "'$VMATLAS' snapshot --quiet --interval 0.1 --count 3 -o q.jsonl $TPID; '$VMATLAS' snapshot -q --at-exit -o q2.jsonl -- true"
@@ -43,8 +52,8 @@ ok "standard error not a terminal: no status, no summary"
 
 # Recording page faults says how long it has recorded, and sums up.
 if "$VMATLAS" faults --duration 0.1 -o /dev/null -- true 2> ferr; then
-	tui_start 150 20 "'$VMATLAS' faults --duration 1.5 -o f.txt -- sleep 3"
-	wait_for "^vmatlas: faults: recording [0-9.]+ s of 1\.5 s$"
+	tui_start 150 20 "'$VMATLAS' faults --duration 2.5 -o f.txt -- sleep 4"
+	wait_for "^vmatlas: faults: recording [0-9.]+ s of 2\.5 s$"
 	expect_eq "faults exit status" "$(tui_exit_status)" 0
 	wait_for "^vmatlas: faults: [0-9]+ faults \([0-9]+ minor, [0-9]+ major\) in [0-9.]+ s, [0-9]+ lost$"
 	ok "faults: a status line and a summary"

@@ -263,7 +263,10 @@ int cmd_faults(int argc, char **argv)
 			npids, npids == 1 ? "" : "es", a.fo.follow_forks ? " and descendants" : "");
 	}
 	t0 = vm_now_ns();
-	progress_init(&pg, quiet);
+	if (launched)
+		progress_init_lines(&pg, quiet); /* the program writes here too */
+	else
+		progress_init(&pg, quiet);
 	while (!vm_should_quit()) {
 		bool any = false;
 

@@ -132,7 +132,9 @@ int follow_launch(char *const argv[], const struct follow_opts *fo,
 	}
 	if (step)
 		next = vm_now_ns() + step;
-	progress_init(&pg, fo->quiet);
+	/* The program writes to this terminal too: whole lines, not one
+	 * redrawn in place. */
+	progress_init_lines(&pg, fo->quiet);
 	r = tracer_resume(t, root);
 	while (r >= 0 && !vm_should_quit() && (!fo->count || taken < fo->count)) {
 		struct tracer_event ev;

@@ -16,6 +16,15 @@ void progress_init(struct progress *pg, bool quiet)
 	memset(pg, 0, sizeof(*pg));
 	pg->on = !quiet && isatty(STDERR_FILENO);
 	pg->start_ns = vm_now_ns();
+	pg->every_ns = 100000000u;
+}
+
+void progress_init_lines(struct progress *pg, bool quiet)
+{
+	progress_init(pg, quiet);
+	pg->lines = true;
+	pg->every_ns = PROGRESS_LINES_EVERY_S * 1000000000ull;
+	pg->last_ns = pg->start_ns;
 }
 
 static void put_line(struct progress *pg, const char *fmt, va_list ap, bool status)
@@ -27,6 +36,12 @@ static void put_line(struct progress *pg, const char *fmt, va_list ap, bool stat
 
 	n = snprintf(line, sizeof(line), "%s: ", vm_progname);
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	if (pg->lines) {
+		/* Never "\r" nor erase: the line the program was writing stays. */
+		fprintf(stderr, "%s\n", line);
+		fflush(stderr);
+		return;
+	}
 	/* A status line that wrapped could not be redrawn in place. */
 	if (status && ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 &&
 	    (size_t)ws.ws_col - 1 < width)
@@ -43,7 +58,7 @@ void progress_status(struct progress *pg, bool force, const char *fmt, ...)
 	uint64_t now = vm_now_ns();
 	va_list ap;
 
-	if (!pg->on || vm_should_quit() || (!force && now - pg->last_ns < 100000000u))
+	if (!pg->on || vm_should_quit() || ((!force || pg->lines) && now - pg->last_ns < pg->every_ns))
 		return;
 	pg->last_ns = now;
 	va_start(ap, fmt);
