@@ -182,8 +182,10 @@ threads_are() {
 	for i in $(seq 1 100); do
 		bad=
 		for t in /proc/$pid/task/*; do
-			st=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "$t/status")
-			tr=$(sed -n 's/^TracerPid:[[:space:]]*//p' "$t/status")
+			# A thread that ended (or exec'd) meanwhile is no thread.
+			st=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "$t/status" 2>/dev/null)
+			tr=$(sed -n 's/^TracerPid:[[:space:]]*//p' "$t/status" 2>/dev/null)
+			[ -z "$st" ] && [ ! -e "$t/status" ] && continue
 			case "$states" in *"$st"*) ;; *) bad="$t state $st" ;; esac
 			[ "$tr" = 0 ] || bad="$t TracerPid $tr"
 		done

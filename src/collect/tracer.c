@@ -795,10 +795,46 @@ static int seize_threads(struct tracer *t, pid_t pid, unsigned opts)
 	return r < 0 ? r : added;
 }
 
+/* TID, a task of process PID, is at the ptrace-stop STATUS: detach it,
+ * delivering the signal it stopped for (none at an event or interrupt
+ * stop). A child it forked or a thread it cloned at this stop is followed:
+ * added to T, detached in turn. */
+static void detach_at_stop(struct tracer *t, pid_t pid, pid_t tid, int status)
+{
+	unsigned event = (unsigned)status >> 16;
+	unsigned long msg = 0;
+
+	if ((event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) &&
+	    ptrace(PTRACE_GETEVENTMSG, tid, 0L, &msg) == 0 && msg && !task_find(t, (pid_t)msg))
+		task_add(t, (pid_t)msg, pid);
+	ptrace(PTRACE_DETACH, tid, 0L, event ? 0L : (long)WSTOPSIG(status));
+}
+
+/* While task TID of PID does not stop, the others of its process may be
+ * at stops it waits on: a thread that execs waits in D state
+ * (kernel/exec.c de_thread()) until every other thread, the leader
+ * included, has exited, and they stop at PTRACE_EVENT_EXIT on the way.
+ * Detach each one found stopped, so the exec goes on (and TID, become the
+ * leader's tid, stops); one that exited is left to the walk, which finds
+ * it gone. */
+static void detach_stopped_siblings(struct tracer *t, pid_t pid, pid_t tid)
+{
+	for (size_t i = 0; i < t->ntasks; i++) {
+		pid_t o = t->tasks[i].tid;
+		int status;
+
+		if (o == tid || t->tasks[i].pid != pid || (t->tasks[i].st & TS_STOPPED))
+			continue;
+		if (waitpid(o, &status, __WALL | WNOHANG) == o && WIFSTOPPED(status))
+			detach_at_stop(t, pid, o, status);
+	}
+}
+
 /* Detach one task, leaving it as it was. DEADLINE bounds the wait for its
  * stop. Children that it forks meanwhile (followed) are added to T. */
 static void task_detach(struct tracer *t, struct ttask *k, uint64_t deadline)
 {
+	pid_t pid = k->pid, tid = k->tid;
 	int status;
 	pid_t w;
 
@@ -813,34 +849,18 @@ static void task_detach(struct tracer *t, struct ttask *k, uint64_t deadline)
 	if ((k->st & TS_NOSTOP) && deadline > vm_now_ns() + NOSTOP_GRACE_NS)
 		deadline = vm_now_ns() + NOSTOP_GRACE_NS;
 	for (unsigned us = 50;;) {
-		w = waitpid(k->tid, &status, __WALL | WNOHANG);
+		w = waitpid(tid, &status, __WALL | WNOHANG);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0 || (w == k->tid && !WIFSTOPPED(status)))
-			return; /* exited */
-		if (w == k->tid) {
-			unsigned event = (unsigned)status >> 16;
-			unsigned long msg = 0;
-
-			if ((event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
-			     event == PTRACE_EVENT_CLONE) &&
-			    ptrace(PTRACE_GETEVENTMSG, k->tid, 0L, &msg) == 0 && msg &&
-			    !task_find(t, (pid_t)msg)) {
-				pid_t pid = k->pid, tid = k->tid;
-
-				/* k may move when the array grows. */
-				task_add(t, (pid_t)msg, pid);
-				k = task_find(t, tid);
-				if (!k)
-					return;
-			}
-			/* An event or interrupt stop: nothing to deliver. A
-			 * signal-delivery-stop: deliver it while detaching. */
-			ptrace(PTRACE_DETACH, k->tid, 0L, event ? 0L : (long)WSTOPSIG(status));
+		if (w < 0 || (w == tid && !WIFSTOPPED(status)))
+			return; /* exited, or exec'd and took the leader's tid */
+		if (w == tid) {
+			detach_at_stop(t, pid, tid, status);
 			return;
 		}
 		if (vm_now_ns() >= deadline)
 			return; /* left to the kernel: detached when vmatlas exits */
+		detach_stopped_siblings(t, pid, tid);
 		ms_sleep(us);
 		if (us < 5000)
 			us *= 2;
