@@ -356,3 +356,22 @@ grep -q '^vmatlas: ' "$TEST_TMP/err" || fail "message: $(cat "$TEST_TMP/err")"
 "$VMATLAS" family --format=html "$M" 2>"$TEST_TMP/err"; rc=$?
 expect_eq "html format exit" $rc 2
 ok "bad input"
+
+# Workers that come and go: a root whose children live 10 to 80 ms. Every
+# run ends 0 with the root first and only live-or-just-ended members; a
+# member that exits, or is a zombie, while it is read is left out.
+sh -c 'while :; do for i in 1 2 3 4 5 6 7 8; do sleep 0.0$i & done; wait; done' &
+CHURN=$!
+CLEANUP_HOOKS="$CLEANUP_HOOKS churn_stop"
+churn_stop() { kill "$CHURN" 2>/dev/null; }
+sleep 0.3
+bad=0
+for i in $(seq 1 40); do
+	"$VMATLAS" family --format=json "$CHURN" > "$TEST_TMP/churn.json" 2> "$TEST_TMP/err" || {
+		bad=$((bad + 1)); echo "run $i: $(cat "$TEST_TMP/err")" >&2; continue; }
+	expect_eq "churn run $i: the root first" \
+		"$(json_eval "$TEST_TMP/churn.json" 'd["family"]["processes"][0]["pid"]')" "$CHURN"
+done
+expect_eq "runs of a churning family that failed" "$bad" 0
+kill "$CHURN"
+ok "a family whose workers come and go is read every time"

@@ -23,6 +23,10 @@ struct snapshot_opts {
 	 * process stopped and calls snapshot_classify() once it is let go
 	 * (the target never waits on a file read, which may be slow). */
 	bool defer_classify;
+	/* A process that exits (or turns zombie, or execs twice) before it is
+	 * read is left out of the snapshot instead of failing it: the members
+	 * of a family, where workers come and go. */
+	bool skip_gone;
 };
 
 /* Type the mappings of every process of S from their files (what

@@ -62,12 +62,24 @@ static int family_parse_format(const char *arg, int *format)
 	return -EINVAL;
 }
 
+/* Is PID one of the processes of S? */
+static bool snapshot_has(const struct vm_snapshot *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid)
+			return true;
+	return false;
+}
+
 /* The members of ROOTS as one snapshot with its family. A member that
- * exits while it is read is left out (the list is taken again); a root
- * that is gone is an error, named in *FAILED. */
+ * exits (or turns zombie) while it is read is left out, as workers come
+ * and go; a root that is gone is an error, named in *FAILED. */
 static struct vm_snapshot *family_take(const pid_t *roots, size_t nroots,
 				       const struct snapshot_opts *so, pid_t *failed)
 {
+	struct snapshot_opts o = *so;
+
+	o.skip_gone = true;
 	for (int attempt = 0;; attempt++) {
 		pid_t *pids = NULL, bad = 0;
 		size_t n = 0;
@@ -78,7 +90,15 @@ static struct vm_snapshot *family_take(const pid_t *roots, size_t nroots,
 			errno = -r;
 			return NULL;
 		}
-		s = snapshot_take(pids, n, so, &bad);
+		s = snapshot_take(pids, n, &o, &bad);
+		for (size_t i = 0; s && i < nroots; i++) {
+			if (!snapshot_has(s, roots[i])) {
+				vm_snapshot_free(s);
+				s = NULL;
+				errno = ESRCH;
+				bad = roots[i];
+			}
+		}
 		if (s && (r = family_snapshot_add(s)) < 0) {
 			vm_snapshot_free(s);
 			s = NULL;

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -789,44 +790,53 @@ static int family_results(struct fam_walk *w, struct vm_family *out)
 	return 0;
 }
 
-int family_compute(const struct vm_snapshot *s, struct vm_family *out)
+/* The kernel's numbers of every member (smaps_rollup: the page-table walk
+ * pmap -XX does), read on a thread of their own while the walk reads the
+ * pagemaps: the two are independent, and on two cores the family costs
+ * the longer of them, not their sum. */
+struct rollups {
+	const struct vm_snapshot *s;
+	const size_t *members;
+	size_t n;
+	struct smaps_rollup *sr;
+	int *r;
+};
+
+static void *rollups_read(void *arg)
 {
-	size_t n = s->nprocs, *order = NULL, *alive = NULL, nalive = 0;
-	unsigned *depth = NULL;
+	struct rollups *ru = arg;
+
+	for (size_t k = 0; k < ru->n; k++)
+		ru->r[k] = vm_should_quit() ? -EINTR : smaps_rollup_read(ru->s->procs[ru->members[k]].pid, &ru->sr[k]);
+	return NULL;
+}
+
+/* The family of the N processes MEMBERS (indexes into S, in tree order,
+ * DEPTH each). 0; *GONE > 0 when that many ended meanwhile, DEAD[k] true
+ * for each (OUT then holds nothing: the caller computes again without
+ * them); or -errno. */
+static int family_of(const struct vm_snapshot *s, const size_t *members, const unsigned *depth,
+		     size_t n, struct vm_family *out, bool *dead, size_t *gone)
+{
+	struct rollups ru = { s, members, n, calloc(n, sizeof(*ru.sr)), calloc(n, sizeof(*ru.r)) };
 	struct pagemap_ctx *zctx = NULL;
 	struct fam_walk w = { .kpc_fd = -1 };
+	bool threaded = false;
+	pthread_t th;
 	int r;
 
+	*gone = 0;
 	memset(out, 0, sizeof(*out));
-	if (n == 0)
-		return -ESRCH;
 	out->root = s->procs[0].pid;
-	order = malloc(n * sizeof(*order));
-	depth = malloc(n * sizeof(*depth));
-	alive = malloc(n * sizeof(*alive));
 	out->procs = calloc(n, sizeof(*out->procs));
-	if (!order || !depth || !alive || !out->procs) {
+	if (!out->procs || !ru.sr || !ru.r) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	if ((r = tree_order(s, order, depth)) < 0)
-		goto fail;
+	for (size_t k = 0; k < n; k++, out->nprocs++) {
+		const struct vm_process *p = &s->procs[members[k]];
+		struct vm_family_proc *fp = &out->procs[k];
 
-	/* The kernel's numbers first, member by member. */
-	for (size_t k = 0; k < n; k++) {
-		const struct vm_process *p = &s->procs[order[k]];
-		struct vm_family_proc *fp = &out->procs[out->nprocs];
-		struct smaps_rollup sr;
-
-		if (vm_should_quit()) {
-			r = -EINTR;
-			goto fail;
-		}
-		r = smaps_rollup_read(p->pid, &sr);
-		if (r == -ESRCH)
-			continue;
-		if (r < 0)
-			goto fail;
 		fp->pid = p->pid;
 		fp->ppid = p->ppid;
 		fp->depth = depth[k];
@@ -837,39 +847,53 @@ int family_compute(const struct vm_snapshot *s, struct vm_family *out)
 			r = -ENOMEM;
 			goto fail;
 		}
-		fp->rss_kb = sr.rss;
-		fp->pss_kb = sr.pss;
-		fp->uss_kb = sr.private_clean + sr.private_dirty;
-		fp->swap_kb = sr.swap;
-		fp->swap_pss_kb = sr.swap_pss;
-		out->rss_sum_kb += sr.rss;
-		out->nprocs++;
-		alive[nalive++] = order[k];
 	}
-	if (nalive == 0) {
-		r = -ESRCH;
-		goto fail;
-	}
+	threaded = pthread_create(&th, NULL, rollups_read, &ru) == 0;
+	if (!threaded)
+		rollups_read(&ru);
 
 	/* Footprint, histogram and the comparisons, in one walk. */
-	zctx = pagemap_open(s->procs[alive[0]].pid, PM_BACKEND_AUTO);
-	if (!zctx) {
+	zctx = pagemap_open(s->procs[members[0]].pid, PM_BACKEND_AUTO);
+	if (!zctx)
 		r = errno == ESRCH || errno == ENOENT ? -ESRCH : -errno;
+	else if ((r = walk_open(&w, s, members, n, zctx)) == 0 && (r = family_comparisons(&w, out)) == 0 &&
+		 (r = family_sharing(&w)) == 0)
+		r = family_results(&w, out);
+	if (threaded)
+		pthread_join(th, NULL);
+	for (size_t k = 0; k < n; k++) {
+		dead[k] = ru.r[k] == -ESRCH || (k == 0 && !zctx);
+		if (dead[k])
+			(*gone)++;
+		else if (ru.r[k] < 0 && r >= 0)
+			r = ru.r[k];
+	}
+	if (*gone) {
+		r = 0;
 		goto fail;
 	}
-	if ((r = walk_open(&w, s, alive, nalive, zctx)) < 0 ||
-	    (r = family_comparisons(&w, out)) < 0 || (r = family_sharing(&w)) < 0 ||
-	    (r = family_results(&w, out)) < 0)
+	if (r < 0)
 		goto fail;
+	for (size_t k = 0; k < n; k++) {
+		const struct smaps_rollup *sr = &ru.sr[k];
+		struct vm_family_proc *fp = &out->procs[k];
+
+		fp->rss_kb = sr->rss;
+		fp->pss_kb = sr->pss;
+		fp->uss_kb = sr->private_clean + sr->private_dirty;
+		fp->swap_kb = sr->swap;
+		fp->swap_pss_kb = sr->swap_pss;
+		out->rss_sum_kb += sr->rss;
+	}
 	out->pfn = w.pfn;
 	out->footprint_kb = pages_kb(s, w.footprint);
-	out->nsharing = nalive;
-	out->sharing_kb = calloc(nalive, sizeof(*out->sharing_kb));
+	out->nsharing = n;
+	out->sharing_kb = calloc(n, sizeof(*out->sharing_kb));
 	if (!out->sharing_kb) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	for (size_t k = 0; k < nalive; k++)
+	for (size_t k = 0; k < n; k++)
 		out->sharing_kb[k] = pages_kb(s, w.hist[k]);
 	r = 0;
 	goto out;
@@ -878,9 +902,52 @@ fail:
 out:
 	walk_close(&w);
 	pagemap_close(zctx);
+	free(ru.sr);
+	free(ru.r);
+	return r;
+}
+
+int family_compute(const struct vm_snapshot *s, struct vm_family *out)
+{
+	size_t n = s->nprocs, *order = NULL, gone = 0;
+	unsigned *depth = NULL;
+	bool *dead = NULL;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (n == 0)
+		return -ESRCH;
+	order = malloc(n * sizeof(*order));
+	depth = malloc(n * sizeof(*depth));
+	dead = malloc(n * sizeof(*dead));
+	if (!order || !depth || !dead) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if ((r = tree_order(s, order, depth)) < 0)
+		goto out;
+	/* A member that ended meanwhile is left out, and the rest computed
+	 * again (its pages are no longer anyone's). Each pass again has one
+	 * member fewer at least: at most N passes. */
+	while ((r = family_of(s, order, depth, n, out, dead, &gone)) == 0 && gone) {
+		size_t k = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (!dead[i]) {
+				order[k] = order[i];
+				depth[k++] = depth[i];
+			}
+		}
+		if (k == 0) {
+			r = -ESRCH;
+			break;
+		}
+		n = k;
+	}
+out:
 	free(order);
 	free(depth);
-	free(alive);
+	free(dead);
 	return r;
 }
 

@@ -180,7 +180,11 @@ struct vm_snapshot *snapshot_take(const pid_t *pids, size_t npids,
 	s->frozen_ms = -1;
 	clock_gettime(CLOCK_REALTIME, &s->taken_at);
 	for (size_t i = 0; i < npids; i++) {
-		r = snapshot_collect_process(pids[i], o, &s->procs[i], &s->host);
+		r = snapshot_collect_process(pids[i], o, &s->procs[s->nprocs], &s->host);
+		if (r == -ESRCH && o->skip_gone) {
+			memset(&s->procs[s->nprocs], 0, sizeof(s->procs[s->nprocs]));
+			continue;
+		}
 		if (r < 0) {
 			if (failed_pid)
 				*failed_pid = pids[i];
