@@ -124,6 +124,18 @@ ok "text says it is an estimate"
 family_json "$TEST_TMP/pfn.json"
 check_doc "$TEST_TMP/pfn.json" pfn pfn
 
+# As root with no swap in use, RSS, PSS and USS come from the pagemap walk
+# and /proc/kpagecount: no member's smaps_rollup is read (the numbers just
+# checked against smaps_rollup are the walk's).
+swap_used() { awk '/^SwapTotal:/ { t = $2 } /^SwapFree:/ { f = $2 } END { print t - f }' /proc/meminfo; }
+if command -v strace >/dev/null && [ "$(swap_used)" = 0 ]; then
+	strace -f -qq -e trace=openat -o "$TEST_TMP/opens" "$VMATLAS" family "$M" > /dev/null ||
+		fail "family under strace exited $?"
+	if [ "$(swap_used)" = 0 ]; then
+		expect_eq "smaps_rollup opened without swap" "$(grep -c smaps_rollup "$TEST_TMP/opens")" 0
+	fi
+fi
+
 # This test's own comparison: every pagemap read here, PFN against PFN.
 python3 - "$TEST_TMP/pfn.json" "$M" "$W1" "$W2" "$W3" "$G" <<'EOF' || fail "vmatlas disagrees with the pagemap PFNs"
 import json, struct, sys

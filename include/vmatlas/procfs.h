@@ -82,6 +82,10 @@ pid_t procfs_main_tid(pid_t pid);
  * saying where to run vmatlas. */
 int procfs_check_namespace(char *msg, size_t len);
 
+/* Is any swap in use on the host (/proc/meminfo: SwapTotal above
+ * SwapFree)? True when it cannot be told. */
+bool procfs_swap_in_use(void);
+
 /* Read a whole /proc file into a malloc'd buffer (NUL-terminated, *len
  * without it), up to MAX bytes (-EFBIG beyond). */
 int procfs_read_file(const char *path, size_t max, char **buf, size_t *len);

@@ -17,11 +17,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmatlas/cow.h"
@@ -29,6 +32,8 @@
 #include "vmatlas/pagemap.h"
 #include "vmatlas/procfs.h"
 #include "vmatlas/util.h"
+
+#include "remotefs.h"
 
 /* ---- smaps_rollup ---------------------------------------------------------- */
 
@@ -260,8 +265,13 @@ static char *proc_title(const struct vm_process *p)
 
 /* ---- footprint and sharing histogram ------------------------------------- */
 
-/* Most page entries held for one window, all members together (2 MiB). */
-#define FAM_WINDOW_ENTRIES (1u << 18)
+/* A page's PSS in the kernel's fixed point (PSS_SHIFT 12). */
+#define PSS_SHIFT 12
+#define PSS_PAGE(w) ((uint64_t)(w)->s->host.page_size << PSS_SHIFT)
+
+/* Most page entries held for one window, all members together (1 MiB;
+ * two windows are held: one is read while the other is counted). */
+#define FAM_WINDOW_ENTRIES (1u << 17)
 #define FAM_WINDOW_MIN 512
 /* kpagecount entries read at once around a wanted PFN. */
 #define FAM_KPC_BLOCK 4096
@@ -339,8 +349,16 @@ struct fam_walk {
 	struct pagemap_ctx *zctx; /* tells the zero pages */
 	int kpc_fd;              /* /proc/kpagecount, as root */
 	uint64_t kpc_base, kpc_n, kpc[FAM_KPC_BLOCK];
-	uint64_t *ent;           /* every member's window of entries, in turn */
+	uint64_t *ent;           /* every member's window of entries, in turn: the one counted */
 	uint64_t window;         /* pages per window */
+	/* The windows, read ahead on a thread of their own (the kernel's
+	 * pagemap walk) while the last one is counted: BUF[b] is free when
+	 * FREE[b] is posted, read when FULL[b] is. */
+	uint64_t *buf[2];
+	struct fam_win { uint64_t ws, we; int r; bool end; } win[2];
+	sem_t free_sem[2], full_sem[2];
+	bool sems, stop;
+	uint64_t read_pos;       /* the reader's next address */
 	struct fam_key *at;      /* one address: the members' shared pages */
 	struct fam_vec owned;    /* the window's shared pages' owners, a page's together */
 	struct fam_pend *pend;   /* the window's shared pages, to settle by frame */
@@ -348,6 +366,13 @@ struct fam_walk {
 	struct fam_vec later;    /* pages mapped beyond their window too */
 	uint64_t *hist;          /* pages by owners - 1 */
 	uint64_t footprint;      /* pages */
+	/* As root, each member's RSS, USS and PSS as smaps counts them
+	 * (fs/proc/task_mmu.c smaps_account): a resident page but the zero
+	 * page; exclusive (pagemap bit 56: USS) or shared by MAPCOUNT
+	 * (/proc/kpagecount), PSS PAGE_SIZE << 12 / MAPCOUNT, in the kernel's
+	 * fixed point. PSS_BAD: a mapcount could not be read. */
+	uint64_t *rss, *uss, *pss;
+	bool *pss_bad;
 	struct fam_cmp *cmp;     /* sorted by start */
 	size_t ncmp, ccmp;
 };
@@ -385,12 +410,12 @@ static void count_page(struct fam_walk *w, uint32_t k)
 	w->footprint++;
 }
 
-/* Member MI's entries of the window [WS, WE) into its row of w->ent; where
+/* Member MI's entries of the window [WS, WE) into its row of BUF; where
  * it maps nothing, or is gone, zeros (not present). */
-static int window_read(struct fam_walk *w, uint32_t mi, uint64_t ws, uint64_t we)
+static int window_read(struct fam_walk *w, uint64_t *buf, uint32_t mi, uint64_t ws, uint64_t we)
 {
 	const struct vm_process *p = &w->s->procs[w->members[mi]];
-	uint64_t ps = (uint64_t)w->s->host.page_size, *row = w->ent + (size_t)mi * w->window;
+	uint64_t ps = (uint64_t)w->s->host.page_size, *row = buf + (size_t)mi * w->window;
 	size_t *c = &w->cursor[mi];
 
 	memset(row, 0, (size_t)((we - ws) / ps) * sizeof(*row));
@@ -427,7 +452,10 @@ static int window_address(struct fam_walk *w, size_t j)
 			continue;
 		if (w->pfn && pagemap_pfn_is_zero(w->zctx, PM_ENTRY_PFN(e)))
 			continue;
+		w->rss[mi]++;
 		if (PM_ENTRY_EXCLUSIVE(e)) {
+			w->uss[mi]++;
+			w->pss[mi] += PSS_PAGE(w);
 			count_page(w, 1);
 			continue;
 		}
@@ -467,6 +495,7 @@ static int window_address(struct fam_walk *w, size_t j)
  * often than the members found at its address, else kept for the end. */
 static int window_settle(struct fam_walk *w)
 {
+	uint64_t mapcount;
 	int r;
 
 	/* Frames often come in address order already (the parent's pages,
@@ -486,7 +515,14 @@ static int window_settle(struct fam_walk *w)
 		while (reach + 1 < w->npend && w->pend[reach + 1].pfn - pp->pfn < FAM_KPC_BLOCK &&
 		       w->pend[reach + 1].pfn - w->pend[reach].pfn <= FAM_KPC_GAP)
 			reach++;
-		if (kpc_get(w, pp->pfn, w->pend[reach].pfn) <= pp->n) {
+		mapcount = kpc_get(w, pp->pfn, w->pend[reach].pfn);
+		for (size_t k = pp->first; k < pp->first + pp->n; k++) {
+			uint32_t m = w->owned.v[k].member;
+
+			w->pss_bad[m] |= mapcount == 0;
+			w->pss[m] += mapcount >= 2 ? PSS_PAGE(w) / mapcount : PSS_PAGE(w);
+		}
+		if (mapcount <= pp->n) {
 			count_page(w, pp->n);
 			continue;
 		}
@@ -539,36 +575,95 @@ static uint64_t next_mapped(struct fam_walk *w, uint64_t pos)
 	return best;
 }
 
+/* The next window after w->read_pos into buffer B: every member's entries
+ * of it, or END when nothing is mapped further. */
+static void window_fill(struct fam_walk *w, int b)
+{
+	uint64_t ps = (uint64_t)w->s->host.page_size, pos = next_mapped(w, w->read_pos), we;
+	struct fam_win *win = &w->win[b];
+
+	win->r = 0;
+	win->end = pos == UINT64_MAX;
+	if (win->end)
+		return;
+	we = pos + w->window * ps;
+	if (we < pos)
+		we = UINT64_MAX / ps * ps;
+	win->ws = pos;
+	win->we = we;
+	if (vm_should_quit())
+		win->r = -EINTR;
+	for (uint32_t mi = 0; win->r == 0 && mi < w->nmembers; mi++)
+		win->r = window_read(w, w->buf[b], mi, pos, we);
+	w->read_pos = we;
+}
+
+static void *window_reader(void *arg)
+{
+	struct fam_walk *w = arg;
+
+	for (int b = 0;; b ^= 1) {
+		sem_wait(&w->free_sem[b]);
+		if (__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+			w->win[b] = (struct fam_win){ .r = -EINTR, .end = true };
+			sem_post(&w->full_sem[b]);
+			return NULL;
+		}
+		window_fill(w, b);
+		sem_post(&w->full_sem[b]);
+		if (w->win[b].end || w->win[b].r < 0)
+			return NULL;
+	}
+}
+
 static int family_sharing(struct fam_walk *w)
 {
-	uint64_t ps = (uint64_t)w->s->host.page_size, pos = 0;
-	int r;
+	uint64_t ps = (uint64_t)w->s->host.page_size;
+	pthread_t th;
+	bool threaded = false;
+	int r = 0, b = 0;
 
-	while ((pos = next_mapped(w, pos)) != UINT64_MAX) {
-		uint64_t we = pos + w->window * ps;
-
-		if (we < pos)
-			we = UINT64_MAX / ps * ps;
-		if (vm_should_quit())
-			return -EINTR;
-		for (uint32_t mi = 0; mi < w->nmembers; mi++)
-			if ((r = window_read(w, mi, pos, we)) < 0)
-				return r;
-		for (size_t j = 0; j < (we - pos) / ps; j++)
-			if ((r = window_address(w, j)) < 0)
-				return r;
-		if ((r = window_settle(w)) < 0)
-			return r;
-		window_compare(w, pos, we);
-		pos = we;
+	if (w->sems) {
+		sem_post(&w->free_sem[0]);
+		sem_post(&w->free_sem[1]);
+		threaded = pthread_create(&th, NULL, window_reader, w) == 0;
 	}
+	for (;; b ^= 1) {
+		const struct fam_win *win = &w->win[b];
+
+		if (threaded)
+			sem_wait(&w->full_sem[b]);
+		else
+			window_fill(w, b);
+		if (win->end || (r = win->r) < 0)
+			break;
+		w->ent = w->buf[b];
+		for (size_t j = 0; r == 0 && j < (win->we - win->ws) / ps; j++)
+			r = window_address(w, j);
+		if (r == 0)
+			r = window_settle(w);
+		if (r < 0)
+			break;
+		window_compare(w, win->ws, win->we);
+		if (threaded)
+			sem_post(&w->free_sem[b]);
+	}
+	if (threaded) {
+		/* The reader waits for this buffer, or reads the other one. */
+		__atomic_store_n(&w->stop, true, __ATOMIC_RELEASE);
+		sem_post(&w->free_sem[b]);
+		sem_post(&w->free_sem[b ^ 1]);
+		pthread_join(th, NULL);
+	}
+	if (r < 0)
+		return r;
 	/* The pages mapped across windows, each once with all its owners. */
 	if (w->later.n)
 		qsort(w->later.v, w->later.n, sizeof(*w->later.v), key_cmp);
-	for (size_t a = 0, b; a < w->later.n; a = b) {
-		for (b = a + 1; b < w->later.n && w->later.v[b].key == w->later.v[a].key; b++)
+	for (size_t a = 0, e; a < w->later.n; a = e) {
+		for (e = a + 1; e < w->later.n && w->later.v[e].key == w->later.v[a].key; e++)
 			;
-		count_page(w, owners(w->later.v, a, b));
+		count_page(w, owners(w->later.v, a, e));
 	}
 	return 0;
 }
@@ -588,10 +683,18 @@ static int walk_open(struct fam_walk *w, const struct vm_snapshot *s, const size
 		w->window = FAM_WINDOW_MIN;
 	w->fds = malloc((n ? n : 1) * sizeof(*w->fds));
 	w->cursor = calloc(n ? n : 1, sizeof(*w->cursor));
-	w->ent = malloc((n ? n : 1) * w->window * sizeof(*w->ent));
+	w->buf[0] = malloc((n ? n : 1) * w->window * sizeof(*w->ent));
+	w->buf[1] = malloc((n ? n : 1) * w->window * sizeof(*w->ent));
+	w->sems = sem_init(&w->free_sem[0], 0, 0) == 0 && sem_init(&w->free_sem[1], 0, 0) == 0 &&
+		  sem_init(&w->full_sem[0], 0, 0) == 0 && sem_init(&w->full_sem[1], 0, 0) == 0;
 	w->at = malloc((n ? n : 1) * sizeof(*w->at));
 	w->hist = calloc(n ? n : 1, sizeof(*w->hist));
-	if (!w->fds || !w->cursor || !w->ent || !w->at || !w->hist)
+	w->rss = calloc(n ? n : 1, sizeof(*w->rss));
+	w->uss = calloc(n ? n : 1, sizeof(*w->uss));
+	w->pss = calloc(n ? n : 1, sizeof(*w->pss));
+	w->pss_bad = calloc(n ? n : 1, sizeof(*w->pss_bad));
+	if (!w->fds || !w->cursor || !w->buf[0] || !w->buf[1] || !w->at || !w->hist || !w->rss || !w->uss || !w->pss ||
+	    !w->pss_bad)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		w->fds[i] = -1;
@@ -619,14 +722,24 @@ static void walk_close(struct fam_walk *w)
 			close(w->fds[i]);
 	if (w->kpc_fd >= 0)
 		close(w->kpc_fd);
+	if (w->sems)
+		for (int i = 0; i < 2; i++) {
+			sem_destroy(&w->free_sem[i]);
+			sem_destroy(&w->full_sem[i]);
+		}
 	free(w->fds);
 	free(w->cursor);
-	free(w->ent);
+	free(w->buf[0]);
+	free(w->buf[1]);
 	free(w->at);
 	free(w->owned.v);
 	free(w->pend);
 	free(w->cmp);
 	free(w->hist);
+	free(w->rss);
+	free(w->uss);
+	free(w->pss);
+	free(w->pss_bad);
 	free(w->later.v);
 }
 
@@ -790,14 +903,20 @@ static int family_results(struct fam_walk *w, struct vm_family *out)
 	return 0;
 }
 
-/* The kernel's numbers of every member (smaps_rollup: the page-table walk
- * pmap -XX does), read on a thread of their own while the walk reads the
- * pagemaps: the two are independent, and on two cores the family costs
- * the longer of them, not their sum. */
+/* RSS, PSS and USS come from the walk as root: it reads every member's
+ * pagemap entry and, for every page not mapped exclusively, the kernel's
+ * mapcount, which is all smaps_account() uses. /proc/PID/smaps_rollup (the
+ * page-table walk pmap -XX does, a second time) is read only where the
+ * walk cannot tell: without PFNs (not root), when any swap is in use (swap
+ * PSS needs the swap slots' counts, which only the kernel sees), and for a
+ * member that maps what smaps counts apart (hugetlb pages, devices whose
+ * pages are not normal memory). Those rollups are read on a thread of
+ * their own beside the walk. */
 struct rollups {
 	const struct vm_snapshot *s;
 	const size_t *members;
 	size_t n;
+	const bool *want;
 	struct smaps_rollup *sr;
 	int *r;
 };
@@ -807,8 +926,43 @@ static void *rollups_read(void *arg)
 	struct rollups *ru = arg;
 
 	for (size_t k = 0; k < ru->n; k++)
-		ru->r[k] = vm_should_quit() ? -EINTR : smaps_rollup_read(ru->s->procs[ru->members[k]].pid, &ru->sr[k]);
+		if (ru->want[k])
+			ru->r[k] = vm_should_quit() ? -EINTR
+				 : smaps_rollup_read(ru->s->procs[ru->members[k]].pid, &ru->sr[k]);
 	return NULL;
+}
+
+/* Does P map what smaps counts apart from its Rss and Pss: hugetlb pages
+ * (Private_Hugetlb, Shared_Hugetlb: pagemap shows them present) or a
+ * device, whose pages may be no normal memory (VM_PFNMAP: pagemap shows
+ * them, smaps skips them)? Hugetlb memory is anonymous ("anon_hugepage"),
+ * a file of a mounted hugetlbfs, or a memfd or SysV segment on the
+ * kernel's own hugetlbfs, whose files have the huge page's block size. */
+static bool maps_special(const struct vm_process *p, uint64_t page_size)
+{
+	for (size_t i = 0; i < p->nmaps; i++) {
+		const struct vm_mapping *m = &p->maps[i];
+		const char *path = m->path, *type;
+		char mf[96];
+		struct stat st;
+
+		if (!path || path[0] == '[')
+			continue;
+		if (strstr(path, "anon_hugepage") ||
+		    (strncmp(path, "/dev/", 5) == 0 && strncmp(path, "/dev/shm/", 9) != 0 &&
+		     strncmp(path, "/dev/zero", 9) != 0))
+			return true;
+		type = remotefs_type(m->dev_major, m->dev_minor);
+		if (type && strcmp(type, "hugetlbfs") == 0)
+			return true;
+		if (strncmp(path, "/memfd:", 7) == 0 || strncmp(path, "/SYSV", 5) == 0) {
+			snprintf(mf, sizeof(mf), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)p->pid,
+				 m->start, m->end);
+			if (stat(mf, &st) < 0 || (uint64_t)st.st_blksize > page_size)
+				return true;
+		}
+	}
+	return false;
 }
 
 /* The family of the N processes MEMBERS (indexes into S, in tree order,
@@ -818,10 +972,11 @@ static void *rollups_read(void *arg)
 static int family_of(const struct vm_snapshot *s, const size_t *members, const unsigned *depth,
 		     size_t n, struct vm_family *out, bool *dead, size_t *gone)
 {
-	struct rollups ru = { s, members, n, calloc(n, sizeof(*ru.sr)), calloc(n, sizeof(*ru.r)) };
+	bool *want = calloc(n, sizeof(*want));
+	struct rollups ru = { s, members, n, want, calloc(n, sizeof(*ru.sr)), calloc(n, sizeof(*ru.r)) };
 	struct pagemap_ctx *zctx = NULL;
 	struct fam_walk w = { .kpc_fd = -1 };
-	bool threaded = false;
+	bool threaded = false, exact;
 	pthread_t th;
 	int r;
 
@@ -829,7 +984,7 @@ static int family_of(const struct vm_snapshot *s, const size_t *members, const u
 	memset(out, 0, sizeof(*out));
 	out->root = s->procs[0].pid;
 	out->procs = calloc(n, sizeof(*out->procs));
-	if (!out->procs || !ru.sr || !ru.r) {
+	if (!out->procs || !want || !ru.sr || !ru.r) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -848,24 +1003,38 @@ static int family_of(const struct vm_snapshot *s, const size_t *members, const u
 			goto fail;
 		}
 	}
+	zctx = pagemap_open(s->procs[members[0]].pid, PM_BACKEND_AUTO);
+	r = zctx ? 0 : errno == ESRCH || errno == ENOENT ? -ESRCH : -errno;
+	exact = zctx && pagemap_pfn_visible(zctx) && access("/proc/kpagecount", R_OK) == 0 &&
+		!procfs_swap_in_use();
+	for (size_t k = 0; k < n; k++)
+		want[k] = !exact || maps_special(&s->procs[members[k]], (uint64_t)s->host.page_size);
 	threaded = pthread_create(&th, NULL, rollups_read, &ru) == 0;
 	if (!threaded)
 		rollups_read(&ru);
 
-	/* Footprint, histogram and the comparisons, in one walk. */
-	zctx = pagemap_open(s->procs[members[0]].pid, PM_BACKEND_AUTO);
-	if (!zctx)
-		r = errno == ESRCH || errno == ENOENT ? -ESRCH : -errno;
-	else if ((r = walk_open(&w, s, members, n, zctx)) == 0 && (r = family_comparisons(&w, out)) == 0 &&
+	/* Footprint, histogram, the comparisons and the members' RSS, PSS
+	 * and USS, in one walk. */
+	if (r == 0 && (r = walk_open(&w, s, members, n, zctx)) == 0 && (r = family_comparisons(&w, out)) == 0 &&
 		 (r = family_sharing(&w)) == 0)
 		r = family_results(&w, out);
 	if (threaded)
 		pthread_join(th, NULL);
+	/* Where the walk could not tell after all (no kpagecount, a mapcount
+	 * unread), the kernel's numbers. */
+	for (size_t k = 0; r == 0 && k < n; k++) {
+		if (!want[k] && (!w.pfn || w.pss_bad[k])) {
+			want[k] = true;
+			ru.r[k] = smaps_rollup_read(s->procs[members[k]].pid, &ru.sr[k]);
+		}
+	}
 	for (size_t k = 0; k < n; k++) {
-		dead[k] = ru.r[k] == -ESRCH || (k == 0 && !zctx);
+		/* A member whose rollup was not read: alive if a thread runs. */
+		dead[k] = (want[k] ? ru.r[k] == -ESRCH : procfs_main_tid(s->procs[members[k]].pid) <= 0) ||
+			  (k == 0 && !zctx);
 		if (dead[k])
 			(*gone)++;
-		else if (ru.r[k] < 0 && r >= 0)
+		else if (want[k] && ru.r[k] < 0 && r >= 0)
 			r = ru.r[k];
 	}
 	if (*gone) {
@@ -875,15 +1044,23 @@ static int family_of(const struct vm_snapshot *s, const size_t *members, const u
 	if (r < 0)
 		goto fail;
 	for (size_t k = 0; k < n; k++) {
-		const struct smaps_rollup *sr = &ru.sr[k];
 		struct vm_family_proc *fp = &out->procs[k];
 
-		fp->rss_kb = sr->rss;
-		fp->pss_kb = sr->pss;
-		fp->uss_kb = sr->private_clean + sr->private_dirty;
-		fp->swap_kb = sr->swap;
-		fp->swap_pss_kb = sr->swap_pss;
-		out->rss_sum_kb += sr->rss;
+		if (want[k]) {
+			const struct smaps_rollup *sr = &ru.sr[k];
+
+			fp->rss_kb = sr->rss;
+			fp->pss_kb = sr->pss;
+			fp->uss_kb = sr->private_clean + sr->private_dirty;
+			fp->swap_kb = sr->swap;
+			fp->swap_pss_kb = sr->swap_pss;
+		} else {
+			/* No swap in use: none of it is out. */
+			fp->rss_kb = pages_kb(s, w.rss[k]);
+			fp->pss_kb = (w.pss[k] >> PSS_SHIFT) / 1024;
+			fp->uss_kb = pages_kb(s, w.uss[k]);
+		}
+		out->rss_sum_kb += fp->rss_kb;
 	}
 	out->pfn = w.pfn;
 	out->footprint_kb = pages_kb(s, w.footprint);
@@ -902,6 +1079,7 @@ fail:
 out:
 	walk_close(&w);
 	pagemap_close(zctx);
+	free(want);
 	free(ru.sr);
 	free(ru.r);
 	return r;

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -411,6 +412,24 @@ int procfs_title(pid_t pid, char *out, size_t outlen)
 int procfs_read_file(const char *path, size_t max, char **buf, size_t *len)
 {
 	return read_file_at(AT_FDCWD, path, max, buf, len);
+}
+
+bool procfs_swap_in_use(void)
+{
+	char *buf = NULL, *t, *f;
+	size_t len;
+	uint64_t total = 0, free_kb = 0;
+
+	if (procfs_read_file("/proc/meminfo", 1 << 20, &buf, &len) < 0)
+		return true;
+	t = strstr(buf, "\nSwapTotal:");
+	f = strstr(buf, "\nSwapFree:");
+	if (t)
+		sscanf(t + 1, "SwapTotal: %" SCNu64, &total);
+	if (f)
+		sscanf(f + 1, "SwapFree: %" SCNu64, &free_kb);
+	free(buf);
+	return total > free_kb;
 }
 
 /* readlink of any length; NULL + errno on failure. */

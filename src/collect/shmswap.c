@@ -60,25 +60,6 @@ struct shmswap {
 	bool no_cachestat;    /* sticky: the kernel lacks it or refuses it */
 };
 
-/* Swap in use at all (/proc/meminfo): none means no shmem page is out. */
-static bool swap_in_use(void)
-{
-	char *buf = NULL, *t, *f;
-	size_t len;
-	uint64_t total = 0, free_kb = 0;
-
-	if (procfs_read_file("/proc/meminfo", 1 << 20, &buf, &len) < 0)
-		return true; /* unknown: look */
-	t = strstr(buf, "\nSwapTotal:");
-	f = strstr(buf, "\nSwapFree:");
-	if (t)
-		sscanf(t + 1, "SwapTotal: %" SCNu64, &total);
-	if (f)
-		sscanf(f + 1, "SwapFree: %" SCNu64, &free_kb);
-	free(buf);
-	return total > free_kb;
-}
-
 static int devs_add(struct shmswap *s, unsigned major, unsigned minor)
 {
 	struct shm_dev *n;
@@ -143,7 +124,7 @@ struct shmswap *shmswap_open(pid_t pid, long page_size)
 		return NULL;
 	s->pid = pid;
 	s->page_size = page_size;
-	s->active = swap_in_use();
+	s->active = procfs_swap_in_use(); /* none: no shmem page is out */
 	if (s->active) {
 		devs_add_internal(s);
 		devs_add_mounts(s);
