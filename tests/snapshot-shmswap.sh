@@ -78,12 +78,12 @@ ok "text: shm 16M, RSS 0K, SWAP 16M, NOTPRES 0K"
 
 # addr: a swapped page of shared memory is swapped, its neighbour present.
 m=$(ready_value memfd)
-"$VMATLAS" addr --format=json "$TPID" "$m" "$((m + 2 * 4096))" > "$TEST_TMP/addr.json" || fail "addr exited $?"
+"$VMATLAS" addr --format=json "$TPID" "$m" "$(printf '0x%x' $((m + 2 * 4096)))" > "$TEST_TMP/addr.json" || fail "addr exited $?"
 expect_eq "addr: memfd page 0, page 2" \
 	"$(json_eval "$TEST_TMP/addr.json" "[[a['page']['present'], a['page']['swapped'], a['page'].get('shared_memory_swap')] for a in d]")" \
 	"[[false, true, true], [true, false, null]]"
 # (Page 4: addr's look at the object's ELF header read page 0 back in.)
-"$VMATLAS" addr "$TPID" "$((m + 4 * 4096))" | grep -q "page: *swapped (shared memory" ||
+"$VMATLAS" addr "$TPID" "$(printf '0x%x' $((m + 4 * 4096)))" | grep -q "page: *swapped (shared memory" ||
 	fail "addr text does not say swapped (shared memory...)"
 ok "addr text: swapped (shared memory...)"
 
