@@ -13,6 +13,9 @@ expect_error "addr: no address" 2 "addr: need a PID and at least one address" ad
 expect_error "addr: bad pid" 2 "'12x' is not a process ID" addr 12x 0x1000
 expect_error "addr: no such process" 1 "no such process: $nopid" addr "$nopid" 0x1000
 expect_error "addr: zombie" 1 "process $ZOMBIE is a zombie" addr "$ZOMBIE" 0x1000
+expect_error "--read-timeout 0" 2 "--read-timeout wants seconds from 0.001 to 3600, not '0'" --read-timeout 0 snapshot "$TPID"
+expect_error "--read-timeout without seconds" 2 "--read-timeout wants seconds from 0.001 to 3600, not ''" snapshot "$TPID" --read-timeout
+expect_error "--read-timeout=x" 2 "--read-timeout wants seconds from 0.001 to 3600, not 'x'" --read-timeout=x snapshot "$TPID"
 expect_error "addr: bad hex" 2 "addr: '0xzz' is not an address" addr "$TPID" 0xzz
 expect_error "addr: 65-bit" 2 "addr: '0x1ffffffffffffffff' is not an address" addr "$TPID" 0x1ffffffffffffffff
 expect_error "addr: bad offset" 2 "addr: 'main+0xzz' is not an address" addr "$TPID" main+0xzz

@@ -39,18 +39,7 @@ traced=$(gen_rate)
 ok "execs a second: $base alone, $traced under the live screen"
 [ $(( traced * 2 )) -ge "$base" ] || fail "its execs were held back: $traced a second, alone $base"
 wait_for "^PID $TPID execloop running"
-# quit LABEL: q ends the screen within 3 s, every thread left running and
-# untraced; sets MS.
-quit() {
-	local t0
-	t0=$(date +%s%N)
-	keys q
-	expect_eq "$1exit status" "$(tui_exit_status)" 0
-	MS=$(( ($(date +%s%N) - t0) / 1000000 ))
-	[ "$MS" -lt 3000 ] || fail "${1}quitting took $MS ms"
-	THREADS_CONTEXT="${1:-after quit: }" threads_are "$TPID" SR
-}
-quit ""
+tui_quit "" SR
 ok "quit in $MS ms; every thread left running and untraced"
 
 # Quitting while a thread execs: it waits in D state for the leader, which
@@ -62,7 +51,7 @@ for round in 1 2 3 4 5 6 7 8; do
 	tui_start 120 40 "$VMATLAS" -d 0.2 "$TPID"
 	wait_for "attached \(left as found on quit\), following forks"
 	sleep 0.$((RANDOM % 5))
-	quit "round $round: "
+	tui_quit "round $round: " SR
 	tm kill-session -t t
 done
 ok "8 more quits amid the execs, each prompt and leaving it untraced"

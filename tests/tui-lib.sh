@@ -59,6 +59,17 @@ wait_not() {
 	fail "the screen still shows /$1/"
 }
 # tui_exit_status: wait for the command to end; prints its exit status.
+# tui_quit LABEL STATES: q; the screen exits 0 within 3 s (the time in
+# $MS) and the target's threads are in STATES (threads_are).
+tui_quit() {
+	local t0
+	t0=$(date +%s%N)
+	keys q
+	expect_eq "${1}exit status" "$(tui_exit_status)" 0
+	MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+	[ "$MS" -lt 3000 ] || fail "${1}quitting took $MS ms"
+	THREADS_CONTEXT="${1:-after quit: }" threads_are "$TPID" "$2"
+}
 tui_exit_status() {
 	wait_for '^EXIT=[0-9]+' "${1:-10}"
 	screen | sed -n 's/^EXIT=\([0-9]*\).*/\1/p' | tail -n 1

@@ -21,5 +21,11 @@ enum vm_kind classify_by_name(const struct vm_mapping *m);
  * reserved. Sets p->mm.brk when mm is valid and
  * brk is 0. */
 void classify_process(struct vm_process *p, struct elf_cache *cache);
+/* The same in two halves, for work to do meanwhile (the pagemap scan):
+ * classify_begin gives P's mapped files to CACHE's worker to open and
+ * read; classify_finish, which must follow before any other use of CACHE,
+ * types the mappings with what it read. */
+void classify_begin(struct vm_process *p, struct elf_cache *cache);
+void classify_finish(struct vm_process *p, struct elf_cache *cache);
 
 #endif

@@ -141,12 +141,27 @@ struct elf_cache *elf_cache_new(void);
 void elf_allow_remote(bool on);
 /* How many mapped files were left unread so far for that reason. */
 size_t elf_remote_skipped(void);
+/* Every open and read of a mapped file (the headers, the symbols) runs on
+ * a worker thread and is given up after a deadline, 2 s unless
+ * elf_read_timeout(MS) says otherwise: the cache then gives NULL +
+ * ETIMEDOUT and the mapping is typed from its permissions; the device's
+ * other files are not tried until the read given up returns. */
+#define ELF_READ_TIMEOUT_MS 2000u
+void elf_read_timeout(unsigned ms);
+/* How many mapped files were left unread so far for that reason. */
+size_t elf_timeout_skipped(void);
 void elf_cache_free(struct elf_cache *c);
 /* Begin a pass over one process's mappings (classify_process): an object
  * is then opened and checked once for all the mappings of it in the pass,
  * not once per mapping. A new pass opens each file again (cheap: the
  * headers are read again only when the file changed). */
 void elf_cache_pass(struct elf_cache *c);
+/* Open and check (and read, where new) the files of the N mappings MAPS of
+ * PID for this pass in one job on the worker, rather than one job each:
+ * the elf_cache_get calls that follow find them current. Files that fail
+ * or time out here are left to those calls. */
+void elf_cache_prefetch(struct elf_cache *c, pid_t pid, const struct vm_mapping *const *maps,
+			size_t n);
 /* Borrowed pointer, valid until the next elf_cache_get on C (which may
  * evict it) or elf_cache_free; NULL + errno when the file cannot be opened
  * (EPERM, ENOENT, ESTALE: another file is at the path now, EINVAL: not a

@@ -95,6 +95,13 @@ struct vm_section {
 	uint64_t start, end; /* target addresses, clipped to the mapping */
 };
 
+/* Why a mapped file was not read (its mapping then typed from its
+ * permissions): its mount is FUSE, NFS, CIFS or like (read only when
+ * asked), or it did not answer in time. */
+enum vm_unread { VU_READ, VU_REMOTE, VU_TIMEOUT };
+const char *vm_unread_name(enum vm_unread u); /* NULL for VU_READ */
+int vm_unread_from_name(const char *name);    /* -1 when unknown */
+
 struct vm_mapping {
 	uint64_t start, end, offset;
 	unsigned dev_major, dev_minor;
@@ -104,6 +111,7 @@ struct vm_mapping {
 			      * (it writes a newline in a name as "\012") */
 	bool deleted;        /* the kernel appended " (deleted)" */
 	enum vm_kind kind;
+	enum vm_unread unread; /* the file was left unread: kind from perms */
 	struct vm_page_counts pages;
 	struct vm_page_run *runs; /* owned; NULL unless per-page runs were asked */
 	size_t nruns;

@@ -76,6 +76,28 @@ int pty_make_controlling(int slave);
 /* Monotonic time in nanoseconds. */
 uint64_t vm_now_ns(void);
 
+/* Work that may never return, such as a read of a file whose FUSE daemon
+ * or NFS server hangs (util/bounded.c): FN(ARG) runs on a worker thread
+ * and is waited for at most TIMEOUT_MS (less when a quit signal comes).
+ * 0: it finished, ARG holds its results. -ETIMEDOUT (or -EINTR): it did
+ * not; the worker goes on, and when FN returns it calls DROP(ARG), which
+ * frees ARG and what FN made: the caller must not touch ARG again.
+ * -ENOMEM. Without a thread to spare FN runs on the caller's thread. */
+int bounded_run(void (*fn)(void *), void (*drop)(void *), void *arg, unsigned timeout_ms);
+/* The same for work in steps: FN counts the steps it finished in
+ * *PROGRESS (atomically), and the deadline is TIMEOUT_MS from the last
+ * step. */
+int bounded_run_progress(void (*fn)(void *), void (*drop)(void *), void *arg, unsigned timeout_ms,
+			 const size_t *progress);
+/* The same in two halves, for work to do meanwhile: bounded_start gives
+ * FN(ARG) to a worker (NULL: no memory, nothing done); bounded_wait waits
+ * as bounded_run_progress does, or bounded_abandon gives up at once (DROP
+ * then runs when FN returns, or here if it has). Either ends the handle. */
+struct bounded;
+struct bounded *bounded_start(void (*fn)(void *), void (*drop)(void *), void *arg);
+int bounded_wait(struct bounded *b, unsigned timeout_ms, const size_t *progress);
+void bounded_abandon(struct bounded *b);
+
 /* A wait status as a shell's exit status: the code of a program that
  * exited, 128 + N for one killed by signal N (as time, strace and timeout
  * exit). */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "vmatlas/elfinfo.h"
 #include "vmatlas/procfs.h"
 #include "vmatlas/model.h"
 #include "vmatlas/outfile.h"
@@ -93,6 +94,21 @@ int cmd_check_namespace(void)
 		return 0;
 	vm_error("%s", msg);
 	return -EXDEV;
+}
+
+void cmd_note_unread(void)
+{
+	static size_t remote_said, timeout_said;
+	size_t n;
+
+	if ((n = elf_remote_skipped()) > remote_said) {
+		remote_said = n;
+		vm_error("note: files mapped from FUSE, NFS or CIFS mounts were not read (their mappings are typed by permissions; --read-remote reads them)");
+	}
+	if ((n = elf_timeout_skipped()) > timeout_said) {
+		timeout_said = n;
+		vm_error("note: mapped files that did not answer within the deadline were not read (their mappings are typed by permissions, marked \"unread\": \"timeout\" in JSON; --read-timeout S waits longer)");
+	}
 }
 
 int cmd_parse_interval(const char *cmd, int opt, const char *arg, double *interval,

@@ -261,6 +261,8 @@ int cmd_family(int argc, char **argv)
 	else
 		ret = output_render(&out, format == FMT_PROM ? render_family_prom :
 					  format == FMT_SVG ? render_family_svg : render_family_text, s);
+	if (ret == 0)
+		cmd_note_unread();
 out:
 	vm_snapshot_free(s);
 	elf_cache_free(so.elf_cache);

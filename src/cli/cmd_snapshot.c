@@ -344,8 +344,8 @@ int cmd_snapshot(int argc, char **argv)
 		goto out;
 	}
 	ret = snapshot_render(s, o.format, o.flags, &out);
-	if (ret == 0 && elf_remote_skipped())
-		vm_error("note: files mapped from FUSE, NFS or CIFS mounts were not read (their mappings are typed by permissions; --read-remote reads them)");
+	if (ret == 0)
+		cmd_note_unread();
 out:
 	tracer_free(tracer);
 	stacks_ctx_free(stk);

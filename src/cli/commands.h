@@ -52,6 +52,9 @@ int cmd_parse_pids(char *const *args, size_t n, pid_t *pids);
 /* 0 when /proc is of vmatlas's PID namespace, else says so: -EXDEV. The
  * PID parsers above and below check it. */
 int cmd_check_namespace(void);
+/* Notes on stderr for the mapped files left unread so far (on FUSE, NFS
+ * or CIFS mounts; or that did not answer in time), once each. */
+void cmd_note_unread(void);
 int cmd_demo(int argc, char **argv);
 int cmd_cow(int argc, char **argv);
 int cmd_family(int argc, char **argv);

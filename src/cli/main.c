@@ -1,6 +1,7 @@
 /* vmatlas: a process's virtual memory, the way textbooks draw it. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,13 +92,38 @@ int main(int argc, char **argv)
 	 * command that finished its work before it noticed the signal (the
 	 * output is whole) exits 0. */
 	vm_signals_install();
-	/* --read-remote, for every command: read mapped files on FUSE, NFS
-	 * and CIFS mounts too (elf_allow_remote). Options end at "--". */
+	/* --read-remote and --read-timeout S, for every command: read mapped
+	 * files on FUSE, NFS and CIFS mounts too (elf_allow_remote); wait S
+	 * seconds for a mapped file (elf_read_timeout). Options end at "--". */
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		int used = 0;
+
 		if (strcmp(argv[i], "--read-remote") == 0) {
 			elf_allow_remote(true);
-			memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
-			argc--;
+			used = 1;
+		} else if (strncmp(argv[i], "--read-timeout", 14) == 0 &&
+			   (argv[i][14] == '=' || argv[i][14] == '\0')) {
+			const char *arg = argv[i][14] == '=' ? argv[i] + 15 : i + 1 < argc ? argv[i + 1] : NULL;
+			double sec = 0;
+			char *end = NULL;
+
+			if (arg) {
+				errno = 0;
+				sec = strtod(arg, &end);
+			}
+			if (!arg || errno || end == arg || *end || !(sec >= 0.001 && sec <= 3600)) {
+				char *e = arg ? escape_untrusted(arg) : NULL;
+
+				vm_error("--read-timeout wants seconds from 0.001 to 3600, not '%s'", e ? e : "");
+				free(e);
+				return EXIT_USAGE;
+			}
+			elf_read_timeout((unsigned)(sec * 1000 + 0.5));
+			used = argv[i][14] == '=' ? 1 : 2;
+		}
+		if (used) {
+			memmove(&argv[i], &argv[i + used], (size_t)(argc - i - used + 1) * sizeof(*argv));
+			argc -= used;
 			i--;
 		}
 	}

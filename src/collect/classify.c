@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -341,7 +342,36 @@ static enum vm_kind kind_of_no_access(const struct vm_process *p, size_t i)
 	return VK_RESERVED;
 }
 
+void classify_begin(struct vm_process *p, struct elf_cache *cache)
+{
+	elf_cache_pass(cache);
+	/* The vDSO's headers are read from the process's memory, which
+	 * faults its pages in: before the pagemap is read, not meanwhile. */
+	for (size_t i = 0; cache && i < p->nmaps; i++)
+		if (classify_by_name(&p->maps[i]) == VK_VDSO) {
+			sections_free(&p->maps[i].sections, &p->maps[i].nsections);
+			vdso_sections(p, &p->maps[i], cache, (uint64_t)sysconf(_SC_PAGESIZE));
+		}
+	if (cache) {
+		const struct vm_mapping **files = malloc((p->nmaps ? p->nmaps : 1) * sizeof(*files));
+		size_t nfiles = 0;
+
+		for (size_t i = 0; files && i < p->nmaps; i++)
+			if (is_plain_file(&p->maps[i], classify_by_name(&p->maps[i])))
+				files[nfiles++] = &p->maps[i];
+		if (files)
+			elf_cache_prefetch(cache, p->pid, files, nfiles);
+		free(files);
+	}
+}
+
 void classify_process(struct vm_process *p, struct elf_cache *cache)
+{
+	classify_begin(p, cache);
+	classify_finish(p, cache);
+}
+
+void classify_finish(struct vm_process *p, struct elf_cache *cache)
 {
 	struct classify_state st = { 0 };
 	struct obj_id *exec;
@@ -349,7 +379,6 @@ void classify_process(struct vm_process *p, struct elf_cache *cache)
 	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
 	ssize_t heap = -1;
 
-	elf_cache_pass(cache);
 	exec = exec_objects(p, &nexec);
 	for (size_t i = 0; i < p->nmaps; i++) {
 		struct vm_mapping *m = &p->maps[i];
@@ -367,7 +396,11 @@ void classify_process(struct vm_process *p, struct elf_cache *cache)
 		if (k == VK_VDSO && cache)
 			vdso_sections(p, m, cache, pg);
 		if (is_plain_file(m, k)) {
+			errno = 0;
 			k = cache ? classify_elf(p, m, cache, &st, pg) : VK__COUNT;
+			m->unread = k != VK__COUNT ? VU_READ
+				  : errno == EREMOTE ? VU_REMOTE
+				  : errno == ETIMEDOUT ? VU_TIMEOUT : VU_READ;
 			if (k == VK__COUNT) {
 				k = kind_by_perms(m, exec, nexec);
 				/* rw-p of an object with code: bss may follow */

@@ -14,6 +14,7 @@
 #include <libelf.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -927,20 +928,15 @@ size_t elf_remote_skipped(void)
 	return remotefs_skipped();
 }
 
-/* Open the file M maps, as process PID sees it. 0 or -errno; on success
- * *FD is readable and *ST describes it. */
-static int mapped_file_open(pid_t pid, const struct vm_mapping *m, int *fd,
-			    struct stat *st)
+/* Open the file M maps, as process PID sees it, on the caller's thread
+ * (mapped_file_open bounds it). 0 or -errno; on success *FD is readable
+ * and *ST describes it. */
+static int mapped_file_open_now(pid_t pid, const struct vm_mapping *m, int *fd,
+				struct stat *st)
 {
 	char buf[PATH_MAX];
 	char *path = NULL;
 	int pfd, rootfd = -1, ret;
-
-	if (!m->path || m->path[0] == '\0' || m->path[0] == '[')
-		return -EINVAL; /* not a file mapping */
-	/* Even fstat() waits for a hung FUSE daemon or NFS server. */
-	if (remotefs_dev(pid, m->dev_major, m->dev_minor))
-		return -EREMOTE;
 	/* fs/proc/base.c: map_files/ names are "%lx-%lx"; following them
 	 * needs CAP_SYS_ADMIN in the initial user namespace. They work for
 	 * deleted and renamed files too. */
@@ -1000,6 +996,78 @@ out:
 	return ret;
 }
 
+/* ---- reads bounded in time ------------------------------------------ */
+
+/* Every open and read of a target's mapped file runs on a worker thread
+ * and is waited for READ_TIMEOUT_MS at most (bounded_run): a file system
+ * that never answers (a FUSE daemon stopped, an NFS server gone, a disk
+ * that hangs) costs the deadline once. The device it is on is then hung
+ * until that read returns: its other files are not tried meanwhile. */
+static unsigned read_timeout_ms = ELF_READ_TIMEOUT_MS;
+static size_t timeouts;
+
+struct hung_dev {
+	unsigned major, minor;
+	int stuck; /* reads given up and not returned yet */
+};
+static struct hung_dev hung[64];
+static size_t nhung;
+static pthread_mutex_t hung_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void elf_read_timeout(unsigned ms)
+{
+	read_timeout_ms = ms ? ms : 1;
+}
+
+size_t elf_timeout_skipped(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&hung_mu);
+	n = timeouts;
+	pthread_mutex_unlock(&hung_mu);
+	return n;
+}
+
+/* Count a read on MAJOR:MINOR given up (D 1) or returned after that
+ * (D -1, from the worker: it may come first). */
+static void hung_count(unsigned major, unsigned minor, int d)
+{
+	size_t i;
+
+	pthread_mutex_lock(&hung_mu);
+	for (i = 0; i < nhung; i++)
+		if (hung[i].major == major && hung[i].minor == minor)
+			break;
+	if (i == nhung && nhung < sizeof(hung) / sizeof(hung[0]))
+		hung[nhung++] = (struct hung_dev){ major, minor, 0 };
+	if (i < nhung)
+		hung[i].stuck += d;
+	if (d > 0)
+		timeouts++;
+	pthread_mutex_unlock(&hung_mu);
+}
+
+/* Is MAJOR:MINOR hung (counted as one more file left unread when
+ * COUNT)? */
+static bool hung_now(unsigned major, unsigned minor, bool count)
+{
+	bool r = false;
+
+	pthread_mutex_lock(&hung_mu);
+	for (size_t i = 0; i < nhung; i++)
+		if (hung[i].major == major && hung[i].minor == minor)
+			r = hung[i].stuck > 0;
+	timeouts += r && count;
+	pthread_mutex_unlock(&hung_mu);
+	return r;
+}
+
+static int64_t st_mtime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
 static struct elf_object *elf_object_from_fd(int fd, const struct stat *st,
 					     const char *path)
 {
@@ -1009,8 +1077,7 @@ static struct elf_object *elf_object_from_fd(int fd, const struct stat *st,
 		return NULL;
 	o->dev = st->st_dev;
 	o->inode = st->st_ino;
-	o->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 +
-		      st->st_mtim.tv_nsec;
+	o->mtime_ns = st_mtime_ns(st);
 	if (elf_object_read_fd(o, fd, (uint64_t)st->st_size) < 0) {
 		elf_object_free(o);
 		errno = ENOMEM;
@@ -1019,21 +1086,195 @@ static struct elf_object *elf_object_from_fd(int fd, const struct stat *st,
 	return o;
 }
 
+/* One mapped file, opened (and read when the cache does not hold it as it
+ * is now) on a worker thread. KNOWN describes the cache's object of the
+ * same device and inode, if any: the worker compares, never touches the
+ * cache (it may outlive the caller's wait). */
+struct file_job {
+	pid_t pid;
+	struct vm_mapping m;  /* a copy: path owned */
+	enum { FJ_OPEN, FJ_READ } mode; /* open only, or read what is needed */
+	bool symbols;         /* with the symbols */
+	bool known;
+	uint64_t known_dev, known_inode;
+	int64_t known_mtime;
+	bool known_symbols;
+	/* results */
+	int ret;              /* 0 or -errno of the open */
+	int fd;               /* FJ_OPEN: open, owned */
+	struct stat st;
+	enum { FJ_HIT, FJ_NEW, FJ_SYMBOLS } got; /* FJ_READ: KNOWN is current;
+					  * O is the file anew; O holds
+					  * the symbols KNOWN lacks */
+	struct elf_object *o; /* owned */
+};
+
+static void file_job_run(void *arg)
+{
+	struct file_job *j = arg;
+	bool same;
+	int fd;
+
+	j->ret = mapped_file_open_now(j->pid, &j->m, &fd, &j->st);
+	if (j->ret < 0)
+		return;
+	if (j->mode == FJ_OPEN) {
+		j->fd = fd;
+		return;
+	}
+	same = j->known && j->known_dev == j->st.st_dev && j->known_inode == j->st.st_ino &&
+	       j->known_mtime == st_mtime_ns(&j->st);
+	if (same && (!j->symbols || j->known_symbols)) {
+		j->got = FJ_HIT;
+	} else {
+		/* Symbols for the known object come in a copy of it. */
+		j->got = same ? FJ_SYMBOLS : FJ_NEW;
+		j->o = elf_object_from_fd(fd, &j->st, j->m.path);
+		if (j->o && j->symbols &&
+		    elf_object_read_symbols(j->o, fd, (uint64_t)j->st.st_size) < 0) {
+			elf_object_free(j->o);
+			j->o = NULL;
+		}
+		if (!j->o)
+			j->ret = -ENOMEM;
+	}
+	close(fd);
+}
+
+static void file_job_free(struct file_job *j)
+{
+	elf_object_free(j->o);
+	free(j->m.path);
+	free(j);
+}
+
+static void file_job_drop(void *arg)
+{
+	struct file_job *j = arg;
+
+	if (j->mode == FJ_OPEN && j->ret == 0)
+		close(j->fd);
+	hung_count(j->m.dev_major, j->m.dev_minor, -1);
+	file_job_free(j);
+}
+
+/* Run J (made by file_job_new) within the deadline: 0 or -errno
+ * (-ETIMEDOUT: given up, J is the worker's now). Files on FUSE, NFS and
+ * CIFS mounts are not even tried (-EREMOTE) unless asked. */
+static int file_job_do(struct file_job *j)
+{
+	int r;
+
+	/* Even fstat() waits for a hung FUSE daemon or NFS server. */
+	if (remotefs_dev(j->pid, j->m.dev_major, j->m.dev_minor))
+		r = -EREMOTE;
+	else if (hung_now(j->m.dev_major, j->m.dev_minor, true))
+		r = -ETIMEDOUT;
+	else if ((r = bounded_run(file_job_run, file_job_drop, j, read_timeout_ms)) == -ETIMEDOUT ||
+		 r == -EINTR) {
+		if (r == -ETIMEDOUT)
+			hung_count(j->m.dev_major, j->m.dev_minor, 1);
+		return r;
+	} else if (r == 0) {
+		r = j->ret;
+	}
+	if (r < 0)
+		file_job_free(j);
+	return r;
+}
+
+static struct file_job *file_job_new(pid_t pid, const struct vm_mapping *m)
+{
+	struct file_job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->pid = pid;
+	j->m = *m;
+	j->m.runs = NULL;
+	j->m.sections = NULL;
+	j->m.extra = NULL;
+	j->fd = -1;
+	j->m.path = strdup(m->path);
+	if (!j->m.path) {
+		free(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* mapped_file_open_now on the worker, within the deadline. */
+static int mapped_file_open(pid_t pid, const struct vm_mapping *m, int *fd,
+			    struct stat *st)
+{
+	struct file_job *j;
+	int r;
+
+	if (!m->path || m->path[0] == '\0' || m->path[0] == '[')
+		return -EINVAL; /* not a file mapping */
+	if (!(j = file_job_new(pid, m)))
+		return -ENOMEM;
+	j->mode = FJ_OPEN;
+	if ((r = file_job_do(j)) < 0)
+		return r;
+	*fd = j->fd;
+	*st = j->st;
+	file_job_free(j);
+	return 0;
+}
+
+/* Give O, whose symbols were not read, those of T (the same file read
+ * again with them), and free T. */
+static void symbols_take(struct elf_object *o, struct elf_object *t)
+{
+	o->symbols_read = true;
+	o->syms = t->syms;
+	o->nsyms = t->nsyms;
+	o->syms_dropped = t->syms_dropped;
+	o->debug_file = t->debug_file;
+	t->syms = NULL;
+	t->debug_file = NULL;
+	/* T's names, its symbols' among them, join O's pool. */
+	if (t->pool && t->pool->head) {
+		if (!o->pool) {
+			o->pool = t->pool;
+			t->pool = NULL;
+		} else {
+			struct pool_chunk *tail = t->pool->head;
+
+			while (tail->next)
+				tail = tail->next;
+			tail->next = o->pool->head;
+			o->pool->head = t->pool->head;
+			o->pool->total += t->pool->total;
+			t->pool->head = NULL;
+		}
+	}
+	elf_object_free(t);
+}
+
 struct elf_object *elf_object_load(pid_t pid, const struct vm_mapping *m)
 {
 	struct elf_object *o;
-	struct stat st;
-	int fd, ret;
+	struct file_job *j;
+	int r;
 
-	ret = mapped_file_open(pid, m, &fd, &st);
-	if (ret < 0) {
-		errno = -ret;
+	if (!m->path || m->path[0] == '\0' || m->path[0] == '[') {
+		errno = EINVAL;
 		return NULL;
 	}
-	o = elf_object_from_fd(fd, &st, m->path);
-	ret = errno;
-	close(fd);
-	errno = ret;
+	if (!(j = file_job_new(pid, m))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	j->mode = FJ_READ;
+	if ((r = file_job_do(j)) < 0) {
+		errno = -r;
+		return NULL;
+	}
+	o = j->o;
+	j->o = NULL;
+	file_job_free(j);
 	return o;
 }
 
@@ -1095,11 +1336,18 @@ struct elf_cache_entry {
 	uint64_t pass;    /* the pass in which the file was last opened */
 };
 
+struct file_batch;
+
 struct elf_cache {
 	struct elf_cache_entry e[ELF_CACHE_MAX];
 	size_t n;
 	uint64_t clock;
 	uint64_t pass;
+	/* Files read on the worker ahead of their use (elf_cache_prefetch),
+	 * taken in at the next use of the cache. */
+	struct file_batch *batch;
+	struct bounded *pending;
+	struct elf_cache_entry **batch_slots;
 };
 
 struct elf_cache *elf_cache_new(void)
@@ -1107,16 +1355,24 @@ struct elf_cache *elf_cache_new(void)
 	return calloc(1, sizeof(struct elf_cache));
 }
 
+static void cache_settle(struct elf_cache *c);
+
 void elf_cache_pass(struct elf_cache *c)
 {
-	if (c)
-		c->pass++;
+	if (!c)
+		return;
+	cache_settle(c);
+	c->pass++;
 }
 
 void elf_cache_free(struct elf_cache *c)
 {
 	if (!c)
 		return;
+	if (c->batch) {
+		bounded_abandon(c->pending);
+		free(c->batch_slots);
+	}
 	for (size_t i = 0; i < c->n; i++)
 		elf_object_free(c->e[i].obj);
 	free(c);
@@ -1223,29 +1479,64 @@ static const struct elf_object *cache_get_vdso(struct elf_cache *c, pid_t pid,
 	return cache_insert(c, NULL, o);
 }
 
-/* The file is opened and fstat'ed on every call (cheap); its headers are
- * read only when (dev, inode, mtime) is new. Failures to open are not
- * cached: they are cheap to retry and may go away (a process that gains
- * permission, a file put back). Non-ELF files are cached as is_elf false. */
-static const struct elf_object *cache_get(struct elf_cache *c, pid_t pid,
-					  const struct vm_mapping *m,
-					  bool symbols)
+/* The job that reads M for C: with what C holds of M's device and inode,
+ * if anything (*SLOT, else NULL), for the worker to compare. */
+static struct file_job *cache_job(struct elf_cache *c, pid_t pid, const struct vm_mapping *m,
+				  bool symbols, struct elf_cache_entry **slot)
 {
-	struct elf_cache_entry *slot = NULL;
-	struct elf_object *o;
-	struct stat st;
-	int64_t mtime;
-	int fd, ret;
+	struct file_job *j = file_job_new(pid, m);
 
-	if (symbols && m->path && strcmp(m->path, "[vdso]") == 0)
-		return cache_get_vdso(c, pid, m);
-	/* The several mappings of one object (text, rodata, data...): within
-	 * a pass the file opened and checked for the first of them is the one
-	 * the others of the same path map, since the device and inode of one
-	 * maps listing, which mapped_file_open checks, name one live inode. */
-	c->clock++;
+	*slot = NULL;
 	for (size_t i = 0; i < c->n; i++) {
-		o = c->e[i].obj;
+		const struct elf_object *o = c->e[i].obj;
+
+		if (o->dev == makedev(m->dev_major, m->dev_minor) && o->inode == m->inode) {
+			*slot = &c->e[i];
+			break;
+		}
+	}
+	if (!j)
+		return NULL;
+	j->mode = FJ_READ;
+	j->symbols = symbols;
+	if (*slot) {
+		j->known = true;
+		j->known_dev = (*slot)->obj->dev;
+		j->known_inode = (*slot)->obj->inode;
+		j->known_mtime = (*slot)->obj->mtime_ns;
+		j->known_symbols = (*slot)->obj->symbols_read;
+	}
+	return j;
+}
+
+/* What the finished job J (made by cache_job, SLOT its *SLOT) found, into
+ * C; J is freed. The object, current for this pass. */
+static const struct elf_object *cache_take(struct elf_cache *c, struct elf_cache_entry *slot,
+					   struct file_job *j)
+{
+	struct elf_object *t = j->o;
+	int got = j->got;
+
+	j->o = NULL;
+	file_job_free(j);
+	if (got == FJ_NEW)
+		return cache_insert(c, slot, t); /* new, or rewritten: replaced */
+	slot->last_use = c->clock;
+	slot->pass = c->pass;
+	/* Symbols are read once, the first time they are asked, into a copy
+	 * of the object on the worker; the cache's object takes them. */
+	if (got == FJ_SYMBOLS)
+		symbols_take(slot->obj, t);
+	return slot->obj;
+}
+
+/* Is M's object current in C for this pass (opened and checked)? */
+static const struct elf_object *cache_current(struct elf_cache *c, const struct vm_mapping *m,
+					      bool symbols)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct elf_object *o = c->e[i].obj;
+
 		if (c->e[i].pass == c->pass && o->dev != UINT64_MAX &&
 		    o->dev == makedev(m->dev_major, m->dev_minor) &&
 		    o->inode == m->inode && o->path && m->path &&
@@ -1254,45 +1545,163 @@ static const struct elf_object *cache_get(struct elf_cache *c, pid_t pid,
 			return o;
 		}
 	}
-	ret = mapped_file_open(pid, m, &fd, &st);
-	if (ret < 0) {
+	return NULL;
+}
+
+/* Several files read in one job on the worker: their jobs in turn. */
+struct file_batch {
+	size_t n, done;
+	struct file_job *jobs[];
+};
+
+static void batch_run(void *arg)
+{
+	struct file_batch *b = arg;
+
+	for (size_t i = 0; i < b->n; i++) {
+		file_job_run(b->jobs[i]);
+		__atomic_store_n(&b->done, i + 1, __ATOMIC_RELEASE);
+	}
+}
+
+static void batch_drop(void *arg)
+{
+	struct file_batch *b = arg;
+
+	for (size_t i = 0; i < b->n; i++)
+		if (b->jobs[i])
+			file_job_free(b->jobs[i]);
+	free(b);
+}
+
+/* The batch out (elf_cache_prefetch), waited for and taken into C. */
+static void cache_settle(struct elf_cache *c)
+{
+	struct file_batch *b = c->batch;
+	size_t k;
+
+	if (!b)
+		return;
+	c->batch = NULL;
+	if (bounded_wait(c->pending, read_timeout_ms, &b->done) < 0) {
+		/* The worker has it; each file is tried alone (the one that
+		 * hangs then marks its device). */
+		free(c->batch_slots);
+		c->batch_slots = NULL;
+		return;
+	}
+	k = b->n;
+	for (size_t i = 0; i < k; i++) {
+		struct file_job *j = b->jobs[i];
+		struct elf_cache_entry *slot = c->batch_slots[i];
+
+		b->jobs[i] = NULL;
+		if (j->ret < 0) {
+			file_job_free(j); /* tried again alone, and said */
+			continue;
+		}
+		/* The cache's object this job compared with may have made room
+		 * for an earlier file of the batch: a file read anew goes in
+		 * as new, a mere check is lost (cache_get does it again). */
+		if (slot && (slot->obj->dev != j->known_dev || slot->obj->inode != j->known_inode)) {
+			slot = NULL;
+			if (!j->o) {
+				file_job_free(j);
+				continue;
+			}
+			j->got = FJ_NEW;
+		}
+		cache_take(c, slot, j);
+	}
+	batch_drop(b);
+	free(c->batch_slots);
+	c->batch_slots = NULL;
+}
+
+void elf_cache_prefetch(struct elf_cache *c, pid_t pid, const struct vm_mapping *const *maps,
+			size_t n)
+{
+	struct file_batch *b;
+	struct elf_cache_entry **slots;
+	size_t k = 0;
+
+	if (!c || n < 2)
+		return;
+	cache_settle(c);
+	b = calloc(1, sizeof(*b) + n * sizeof(b->jobs[0]));
+	slots = calloc(n, sizeof(*slots));
+	if (!b || !slots)
+		goto fail;
+	c->clock++;
+	for (size_t i = 0; i < n; i++) {
+		const struct vm_mapping *m = maps[i];
+		bool dup = false;
+
+		if (!m->path || m->path[0] != '/' || cache_current(c, m, false) ||
+		    remotefs_dev(pid, m->dev_major, m->dev_minor) ||
+		    hung_now(m->dev_major, m->dev_minor, false))
+			continue;
+		for (size_t q = 0; q < k && !dup; q++)
+			dup = b->jobs[q]->m.dev_major == m->dev_major &&
+			      b->jobs[q]->m.dev_minor == m->dev_minor && b->jobs[q]->m.inode == m->inode &&
+			      strcmp(b->jobs[q]->m.path, m->path) == 0;
+		if (dup)
+			continue;
+		if (!(b->jobs[k] = cache_job(c, pid, m, false, &slots[k])))
+			break;
+		b->n = ++k;
+	}
+	if (k < 2)
+		goto fail; /* one file costs as much alone */
+	c->pending = bounded_start(batch_run, batch_drop, b);
+	if (!c->pending)
+		goto fail;
+	c->batch = b;
+	c->batch_slots = slots;
+	return;
+fail:
+	if (b)
+		batch_drop(b);
+	free(slots);
+}
+
+/* The file is opened and fstat'ed on every call (cheap), on the worker
+ * (file_job), within the deadline; its headers are read only when (dev,
+ * inode, mtime) is new. Failures to open are not
+ * cached: they are cheap to retry and may go away (a process that gains
+ * permission, a file put back). Non-ELF files are cached as is_elf false. */
+static const struct elf_object *cache_get(struct elf_cache *c, pid_t pid,
+					  const struct vm_mapping *m,
+					  bool symbols)
+{
+	struct elf_cache_entry *slot;
+	const struct elf_object *o;
+	struct file_job *j;
+	int ret;
+
+	cache_settle(c);
+	if (symbols && m->path && strcmp(m->path, "[vdso]") == 0)
+		return cache_get_vdso(c, pid, m);
+	/* The several mappings of one object (text, rodata, data...): within
+	 * a pass the file opened and checked for the first of them is the one
+	 * the others of the same path map, since the device and inode of one
+	 * maps listing, which mapped_file_open checks, name one live inode. */
+	c->clock++;
+	if ((o = cache_current(c, m, symbols)))
+		return o;
+	if (!m->path || m->path[0] == '\0' || m->path[0] == '[') {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!(j = cache_job(c, pid, m, symbols, &slot))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if ((ret = file_job_do(j)) < 0) {
 		errno = -ret;
 		return NULL;
 	}
-	mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	for (size_t i = 0; i < c->n; i++) {
-		o = c->e[i].obj;
-		if (o->dev != st.st_dev || o->inode != st.st_ino)
-			continue;
-		if (o->mtime_ns == mtime) {
-			c->e[i].last_use = c->clock;
-			c->e[i].pass = c->pass;
-			/* Symbols are read once, the first time they are asked. */
-			if (symbols && !o->symbols_read &&
-			    elf_object_read_symbols(o, fd, (uint64_t)st.st_size) < 0)
-				o = NULL;
-			close(fd);
-			if (!o)
-				errno = ENOMEM;
-			return o;
-		}
-		slot = &c->e[i]; /* same file, rewritten: replace */
-		break;
-	}
-	o = elf_object_from_fd(fd, &st, m->path);
-	if (o && symbols &&
-	    elf_object_read_symbols(o, fd, (uint64_t)st.st_size) < 0) {
-		elf_object_free(o);
-		o = NULL;
-		errno = ENOMEM;
-	}
-	ret = errno;
-	close(fd);
-	if (!o) {
-		errno = ret;
-		return NULL;
-	}
-	return cache_insert(c, slot, o);
+	return cache_take(c, slot, j);
 }
 
 const struct elf_object *elf_cache_get(struct elf_cache *c, pid_t pid,

@@ -53,8 +53,9 @@ static int collect_via(pid_t pid, pid_t via, const struct snapshot_opts *o,
 	r = procfs_collect_task(pid, via, p);
 	if (r < 0)
 		return r;
+	/* The mapped files are read on a worker while the pagemap is. */
 	if (!o->defer_classify)
-		classify_process(p, o->elf_cache);
+		classify_begin(p, o->elf_cache);
 	if (o->no_pages)
 		goto done;
 
@@ -101,6 +102,8 @@ static int collect_via(pid_t pid, pid_t via, const struct snapshot_opts *o,
 	if (pagemap_pfn_visible(ctx))
 		h->pfn_visible = true;
 done:
+	if (!o->defer_classify)
+		classify_finish(p, o->elf_cache);
 	vm_process_compute_totals(p, h->page_size);
 	pagemap_close(ctx);
 	shmswap_close(shm);

@@ -290,6 +290,8 @@ json_t *mapping_to_json(const struct vm_mapping *m, unsigned flags)
 	if (m->deleted)
 		put(o, "deleted", json_true());
 	put(o, "kind", json_string(vm_kind_name(m->kind)));
+	if (m->unread)
+		put(o, "unread", json_string(vm_unread_name(m->unread)));
 	put(o, "pages", pages_to_json(&m->pages));
 	if (m->nsections) {
 		json_t *a = json_array();

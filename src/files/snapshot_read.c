@@ -664,8 +664,8 @@ static int read_dev(struct rd *r, const json_t *o, struct vm_mapping *m)
 }
 
 static const char *const mapping_members[] = {
-	"start", "end", "perms", "offset", "dev", "inode", "path", "deleted", "kind", "pages",
-	"sections", "runs", NULL,
+	"start", "end", "perms", "offset", "dev", "inode", "path", "deleted", "kind", "unread",
+	"pages", "sections", "runs", NULL,
 };
 
 /* CTX: the end of the previous mapping, updated. */
@@ -731,6 +731,10 @@ static int read_mapping(struct rd *r, const json_t *o, void *elem, void *ctx)
 			  "vsyscall, guard, reserved or other", &k)))
 		return e;
 	m->kind = (enum vm_kind)k;
+	k = VU_READ;
+	if ((e = get_name(r, o, "unread", false, vm_unread_from_name, "remote or timeout", &k)))
+		return e;
+	m->unread = (enum vm_unread)k;
 
 	j = rd_member(r, o, "pages", true, &old, &e);
 	if (j && !e)

@@ -96,6 +96,21 @@ int vm_kind_from_name(const char *name)
 	return name_index(kind_names, VK__COUNT, name);
 }
 
+static const char *const unread_names[] = { "read", "remote", "timeout" };
+
+const char *vm_unread_name(enum vm_unread u)
+{
+	return u > VU_READ && (unsigned)u < sizeof(unread_names) / sizeof(unread_names[0])
+		       ? unread_names[u] : NULL;
+}
+
+int vm_unread_from_name(const char *name)
+{
+	int k = name_index(unread_names, (int)(sizeof(unread_names) / sizeof(unread_names[0])), name);
+
+	return k > VU_READ ? k : -1; /* "read" is said by leaving it out */
+}
+
 const char *vm_page_state_name(enum vm_page_state s)
 {
 	return (unsigned)s < PS__COUNT ? state_names[s] : "not_present";

@@ -143,6 +143,8 @@ void tui_sections_draw(struct tui *t, int top, int height)
 	}
 	if (!n) {
 		tui_put(top + 2, 2, filter[0] ? "no section matches the filter" :
+			sel->unread == VU_REMOTE ? "file not read: on a FUSE, NFS or CIFS mount (--read-remote reads it); typed by permissions" :
+			sel->unread == VU_TIMEOUT ? "file not read: it did not answer in time (--read-timeout); typed by permissions" :
 			"no sections known for this object", t->cols - 2);
 		free(v);
 		return;
