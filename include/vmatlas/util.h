@@ -94,6 +94,8 @@ int bounded_run_progress(void (*fn)(void *), void (*drop)(void *), void *arg, un
  * as bounded_run_progress does, or bounded_abandon gives up at once (DROP
  * then runs when FN returns, or here if it has). Either ends the handle. */
 struct bounded;
+/* Make a worker ready ahead of the first job, while other work goes on. */
+void bounded_warm(void);
 struct bounded *bounded_start(void (*fn)(void *), void (*drop)(void *), void *arg);
 int bounded_wait(struct bounded *b, unsigned timeout_ms, const size_t *progress);
 void bounded_abandon(struct bounded *b);

@@ -1352,6 +1352,8 @@ struct elf_cache {
 
 struct elf_cache *elf_cache_new(void)
 {
+	/* The worker that reads the files starts while /proc is read. */
+	bounded_warm();
 	return calloc(1, sizeof(struct elf_cache));
 }
 

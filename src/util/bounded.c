@@ -103,6 +103,19 @@ static struct bworker *worker_get(void)
 	return w;
 }
 
+void bounded_warm(void)
+{
+	struct bworker *w;
+
+	pthread_mutex_lock(&mu);
+	if (!idle && (w = worker_get())) {
+		w->next = idle;
+		idle = w;
+		nidle++;
+	}
+	pthread_mutex_unlock(&mu);
+}
+
 struct bounded *bounded_start(void (*fn)(void *), void (*drop)(void *), void *arg)
 {
 	struct bworker *w;
