@@ -159,6 +159,8 @@ enum vm_page_state vm_page_state_of(unsigned flags)
 int vm_runs_append(struct vm_page_run **runs, size_t *nruns, size_t *cap,
 		   uint8_t flags, uint64_t count)
 {
+	struct vm_page_run run = { 0 };
+
 	while (count > 0) {
 		uint64_t n;
 
@@ -179,9 +181,14 @@ int vm_runs_append(struct vm_page_run **runs, size_t *nruns, size_t *cap,
 			*cap = ncap;
 		}
 		n = count < VM_RUN_MAX ? count : VM_RUN_MAX;
-		(*runs)[*nruns].count = n;
-		(*runs)[*nruns].flags = flags;
-		(*nruns)++;
+		/* Built aside and copied whole: bit-fields set in place are
+		 * read first, and on a page the array just grew into that read
+		 * maps the zero page, which the write then replaces (a COW
+		 * fault and a TLB flush, an IPI to every CPU the process runs
+		 * on). */
+		run.count = n;
+		run.flags = flags;
+		memcpy(&(*runs)[(*nruns)++], &run, sizeof(run));
 		count -= n;
 	}
 	return 0;
