@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1043,176 +1042,186 @@ static int cow_add(struct cow_out *o, uint8_t state, uint64_t n)
 	return vm_runs_append(o->runs, o->nruns, &o->cap, state, n);
 }
 
-/* Both sides of a chunk are read by two threads together, in pieces: the
- * caller reads the parent's, the second reader the child's from the front,
- * and the caller, once done with the parent, the child's from the back.
- * The child's entries cost the kernel about twice the parent's (its pages
- * are shared, so each one is looked up in vm_normal_page with its
- * mapcount): one side a thread left one core idle half the time, while
- * this way the two readers meet in the child's chunk, one on each mm lock
- * until then. */
-#define COW_PIECE_PAGES 4096
+/* The comparison streams both pagemaps through a ring of COW_RING pieces
+ * over each side's slice buffer (512 KiB of entries a side, whatever the
+ * mapping's size): a piece is a sixteenth of a slice (4096 pages of 4 KiB),
+ * read with one pread a side and compared, in address order, as soon as
+ * both its sides are in. Two threads, the caller and a helper, each take
+ * what comes first: comparing the oldest piece if it is complete, else
+ * reading whichever side is behind (on a tie, the other process than its
+ * last read, so that each thread goes from one mm lock to the other). The
+ * comparison overlaps the other thread's read; nothing waits for a whole
+ * slice. No pause follows a long hold, as in pm_read_slice: a writer in
+ * either process still waits a few ms at most (the kernel hands it the
+ * lock after RWSEM_WAIT_TIMEOUT), and the pauses cost an eighth of the
+ * time. Space neither process has is skipped with the scan before each
+ * stretch of up to a slice. */
+#define COW_RING 16
 
-struct cow_job {
-	struct pagemap_ctx *side[2]; /* parent, child */
-	uint64_t pos, n;             /* the chunk: first address, pages */
-	unsigned npieces;
-	unsigned parent_next;        /* the caller's alone */
-	_Atomic uint64_t child;      /* child pieces left: front << 32 | back */
-	atomic_int err;              /* first error, or 0 */
+struct cow_piece {
+	uint64_t addr, n; /* first address, pages */
+	uint64_t gap;     /* pages neither has, just before it */
+	unsigned in;      /* sides read: 1 << 0 parent, 1 << 1 child */
 };
 
-/* The child's next piece from the FRONT or the back, or -1 when none is left. */
-static long cow_job_child_piece(struct cow_job *j, bool front)
+struct cow_pipe {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct pagemap_ctx *side[2]; /* parent, child */
+	bool pfn;
+	struct cow_out *o;           /* the comparing thread's alone */
+	uint64_t pos, end, stretch_end, gap; /* planning, under MU */
+	bool planned_all;
+	struct cow_piece ring[COW_RING]; /* piece K in ring[K % COW_RING] */
+	uint64_t piece_pages;        /* slice_pages / COW_RING */
+	uint64_t planned, next_read[2], compared;
+	bool comparing;
+	int err;                     /* first error, or 0 */
+};
+
+/* Plan piece p->planned: after a stretch, skip what neither has. False
+ * when the range is done. */
+static bool cow_plan(struct cow_pipe *p)
 {
-	uint64_t v = atomic_load(&j->child), nv;
+	struct pagemap_ctx *parent = p->side[0], *child = p->side[1];
+	uint64_t ps = (uint64_t)parent->page_size, n;
+	struct cow_piece *pc;
 
-	do {
-		uint64_t f = v >> 32, b = v & 0xffffffffu;
+	if (p->pos >= p->stretch_end) {
+		uint64_t next = p->pos < p->end ? scan_first_page(parent, p->pos, p->end) : p->end;
 
-		if (f >= b)
-			return -1;
-		nv = front ? (f + 1) << 32 | b : f << 32 | (b - 1);
-	} while (!atomic_compare_exchange_weak(&j->child, &v, nv));
-	return front ? (long)(v >> 32) : (long)(v & 0xffffffffu) - 1;
+		if (next > p->pos) {
+			uint64_t c = scan_first_page(child, p->pos, next);
+			if (c < next)
+				next = c;
+		}
+		p->gap += (next - p->pos) / ps;
+		p->pos = next;
+		if (p->pos >= p->end) {
+			p->planned_all = true;
+			return false;
+		}
+		n = (p->end - p->pos) / ps;
+		if (n > parent->slice_pages)
+			n = parent->slice_pages;
+		p->stretch_end = p->pos + n * ps;
+	}
+	n = (p->stretch_end - p->pos) / ps;
+	if (n > p->piece_pages)
+		n = p->piece_pages;
+	pc = &p->ring[p->planned % COW_RING];
+	*pc = (struct cow_piece){ p->pos, n, p->gap, 0 };
+	p->gap = 0;
+	p->pos += n * ps;
+	p->planned++;
+	return true;
 }
 
-/* Read piece K of SIDE; a short read (end of the address space) reads as
- * not present. A pause follows a long hold of the target's lock, as in
- * pm_read_slice (*LONG_HOLD: this thread's last read of this side). */
-static int cow_job_piece(struct cow_job *j, unsigned side, uint64_t k, bool *long_hold)
+/* The side to read next, -1 when none can be now. */
+static int cow_pick(struct cow_pipe *p, unsigned last)
 {
-	struct pagemap_ctx *ctx = j->side[side];
-	uint64_t ps = (uint64_t)ctx->page_size, off = k * COW_PIECE_PAGES, cnt, t0;
-	ssize_t got;
+	bool can[2];
 
-	cnt = j->n - off < COW_PIECE_PAGES ? j->n - off : COW_PIECE_PAGES;
-	if (*long_hold)
-		nanosleep(&(struct timespec){ 0, PM_PAUSE_NS }, NULL);
-	t0 = mono_ns();
-	got = pm_pread(ctx->fd, ctx->ent + off, cnt * PM_ENTRY_BYTES,
-		       (j->pos / ps + off) * PM_ENTRY_BYTES);
-	*long_hold = mono_ns() - t0 > PM_LONG_NS;
+	for (unsigned s = 0; s < 2; s++)
+		can[s] = p->next_read[s] < p->planned;
+	/* A new piece only where the ring has its slot free. */
+	if (!can[0] && !can[1] && !p->planned_all &&
+	    p->planned < p->compared + COW_RING && cow_plan(p))
+		can[0] = can[1] = true;
+	if (can[0] && can[1]) {
+		if (p->next_read[0] != p->next_read[1])
+			return p->next_read[0] < p->next_read[1] ? 0 : 1;
+		return last ? 0 : 1;
+	}
+	return can[0] ? 0 : can[1] ? 1 : -1;
+}
+
+/* Read SIDE of piece K into its slot; a short read (end of the address
+ * space) reads as not present. */
+static int cow_piece_read(struct cow_pipe *p, unsigned side, uint64_t k)
+{
+	struct pagemap_ctx *ctx = p->side[side];
+	const struct cow_piece *pc = &p->ring[k % COW_RING];
+	uint64_t *ent = ctx->ent + k % COW_RING * p->piece_pages;
+	ssize_t got = pm_pread(ctx->fd, ent, pc->n * PM_ENTRY_BYTES,
+			       pc->addr / (uint64_t)ctx->page_size * PM_ENTRY_BYTES);
+
 	if (got < 0)
 		return errno_gone((int)-got);
 	got /= PM_ENTRY_BYTES;
-	memset(ctx->ent + off + got, 0, (size_t)(cnt - (uint64_t)got) * PM_ENTRY_BYTES);
+	memset(ent + got, 0, (size_t)(pc->n - (uint64_t)got) * PM_ENTRY_BYTES);
 	return 0;
 }
 
-/* The caller (CALLER) reads the parent's pieces, then the child's from the
- * back; the second reader the child's from the front. */
-static void cow_job_run(struct cow_job *j, bool caller)
+static int cow_piece_compare(struct cow_pipe *p, uint64_t k)
 {
-	bool long_hold[2] = { false, false };
+	const struct cow_piece *pc = &p->ring[k % COW_RING];
+	const uint64_t *pe = p->side[0]->ent + k % COW_RING * p->piece_pages;
+	const uint64_t *ce = p->side[1]->ent + k % COW_RING * p->piece_pages;
+	uint8_t run = 0;
+	uint64_t runlen = 0;
+	int r;
 
-	while (!atomic_load(&j->err)) {
-		unsigned side = 1;
-		long k;
-		int r;
+	if ((r = cow_add(p->o, COW_NEITHER, pc->gap)) < 0)
+		return r;
+	for (uint64_t i = 0; i < pc->n; i++) {
+		uint8_t s = (uint8_t)pagemap_cow_state(pe[i], ce[i], p->pfn);
 
-		if (caller && j->parent_next < j->npieces) {
-			side = 0;
-			k = j->parent_next++;
-		} else {
-			k = cow_job_child_piece(j, !caller);
+		if (s != run && runlen) {
+			if ((r = cow_add(p->o, run, runlen)) < 0)
+				return r;
+			runlen = 0;
 		}
-		if (k < 0)
-			return;
-		r = cow_job_piece(j, side, (uint64_t)k, &long_hold[side]);
-		if (r < 0) {
-			int e = 0;
-
-			atomic_compare_exchange_strong(&j->err, &e, r);
-			return;
-		}
+		run = s;
+		runlen++;
 	}
+	return cow_add(p->o, run, runlen);
 }
 
-/* The second reader: runs each job it is given beside the caller. */
-struct cow_reader {
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct cow_job *job;
-	unsigned asked, done; /* job counters */
-	bool quit;
-};
-
-static void *cow_reader_main(void *arg)
+/* One thread's share: until the range is compared or an error stops it. */
+static void cow_pipe_work(struct cow_pipe *p, unsigned last)
 {
-	struct cow_reader *w = arg;
+	pthread_mutex_lock(&p->mu);
+	while (!p->err) {
+		uint64_t k = p->compared;
+		int s, r;
 
-	pthread_mutex_lock(&w->mu);
-	for (;;) {
-		while (w->asked == w->done && !w->quit)
-			pthread_cond_wait(&w->cv, &w->mu);
-		if (w->quit)
+		if (vm_should_quit()) { /* a quit signal: unwind to the top */
+			p->err = -EINTR;
 			break;
-		pthread_mutex_unlock(&w->mu);
-		cow_job_run(w->job, false);
-		pthread_mutex_lock(&w->mu);
-		w->done++;
-		pthread_cond_broadcast(&w->cv);
+		}
+		if (!p->comparing && k < p->planned && p->ring[k % COW_RING].in == 3) {
+			p->comparing = true;
+			pthread_mutex_unlock(&p->mu);
+			r = cow_piece_compare(p, k);
+			pthread_mutex_lock(&p->mu);
+			p->comparing = false;
+			p->compared++;
+		} else if ((s = cow_pick(p, last)) >= 0) {
+			k = p->next_read[s]++;
+			pthread_mutex_unlock(&p->mu);
+			r = cow_piece_read(p, (unsigned)s, k);
+			pthread_mutex_lock(&p->mu);
+			p->ring[k % COW_RING].in |= 1u << s;
+			last = (unsigned)s;
+		} else if (p->planned_all && p->compared == p->planned) {
+			break;
+		} else {
+			pthread_cond_wait(&p->cv, &p->mu);
+			continue;
+		}
+		if (r < 0 && !p->err)
+			p->err = r;
+		pthread_cond_broadcast(&p->cv);
 	}
-	pthread_mutex_unlock(&w->mu);
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void *cow_pipe_helper(void *arg)
+{
+	cow_pipe_work(arg, 0);
 	return NULL;
-}
-
-static int cow_reader_start(struct cow_reader *w)
-{
-	memset(w, 0, sizeof(*w));
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
-	if (pthread_create(&w->th, NULL, cow_reader_main, w) != 0) {
-		pthread_mutex_destroy(&w->mu);
-		pthread_cond_destroy(&w->cv);
-		return -EAGAIN;
-	}
-	return 0;
-}
-
-static void cow_reader_stop(struct cow_reader *w)
-{
-	pthread_mutex_lock(&w->mu);
-	w->quit = true;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->th, NULL);
-	pthread_mutex_destroy(&w->mu);
-	pthread_cond_destroy(&w->cv);
-}
-
-/* Read both sides of [pos, pos + n pages): with W, two threads share the
- * pieces; without, this one reads them all (the parent's, then the
- * child's from the back). */
-static int cow_read_pair(struct pagemap_ctx *parent, struct pagemap_ctx *child,
-			 struct cow_reader *w, uint64_t pos, uint64_t n)
-{
-	struct cow_job j = {
-		.side = { parent, child },
-		.pos = pos,
-		.n = n,
-		.npieces = (unsigned)((n + COW_PIECE_PAGES - 1) / COW_PIECE_PAGES),
-	};
-
-	atomic_init(&j.child, (uint64_t)j.npieces);
-	atomic_init(&j.err, 0);
-	if (w) {
-		pthread_mutex_lock(&w->mu);
-		w->job = &j;
-		w->asked++;
-		pthread_cond_broadcast(&w->cv);
-		pthread_mutex_unlock(&w->mu);
-	}
-	cow_job_run(&j, true);
-	if (w) {
-		pthread_mutex_lock(&w->mu);
-		while (w->done != w->asked)
-			pthread_cond_wait(&w->cv, &w->mu);
-		pthread_mutex_unlock(&w->mu);
-	}
-	return atomic_load(&j.err);
 }
 
 int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
@@ -1222,73 +1231,45 @@ int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
 	uint64_t ps = (uint64_t)parent->page_size;
 	bool pfn = parent->pfn_visible && child->pfn_visible;
 	struct cow_out o = { out, runs, nruns, 0 };
-	struct cow_reader reader, *w = NULL;
-	int r = 0;
+	struct cow_pipe p = {
+		.side = { parent, child },
+		.pfn = pfn,
+		.o = &o,
+		.pos = start,
+		.end = end,
+		.stretch_end = start,
+		/* Both contexts have the same page size, so the same slice. */
+		.piece_pages = parent->slice_pages / COW_RING,
+	};
+	pthread_t helper;
+	bool two = false;
+	int r;
 
 	if (end < start || start % ps || end % ps)
 		return -EINVAL;
-	/* A second thread pays beyond a few pieces; below, one reads all. */
-	if ((end - start) / ps >= 4 * COW_PIECE_PAGES &&
-	    cow_reader_start(&reader) == 0)
-		w = &reader;
 	memset(out, 0, sizeof(*out));
 	out->precision = pfn ? COW_PRECISION_PFN : COW_PRECISION_EXCLUSIVE_BIT;
 	if (runs) {
 		*runs = NULL;
 		*nruns = 0;
 	}
-	for (uint64_t pos = start; pos < end;) {
-		uint64_t next = scan_first_page(parent, pos, end), n;
-		uint8_t run = 0;
-		uint64_t runlen = 0;
-
-		if (vm_should_quit()) {
-			r = -EINTR;
-			goto fail;
-		}
-		if (next > pos) {
-			uint64_t c = scan_first_page(child, pos, next);
-			if (c < next)
-				next = c;
-		}
-		if (next > pos) {
-			if ((r = cow_add(&o, COW_NEITHER, (next - pos) / ps)) < 0)
-				goto fail;
-			pos = next;
-			continue;
-		}
-		n = (end - pos) / ps;
-		if (n > parent->slice_pages)
-			n = parent->slice_pages;
-		if ((r = cow_read_pair(parent, child, w, pos, n)) < 0)
-			goto fail;
-		for (size_t i = 0; i < n; i++) {
-			uint8_t s = (uint8_t)pagemap_cow_state(parent->ent[i], child->ent[i], pfn);
-
-			if (s != run && runlen) {
-				if ((r = cow_add(&o, run, runlen)) < 0)
-					goto fail;
-				runlen = 0;
-			}
-			run = s;
-			runlen++;
-		}
-		if ((r = cow_add(&o, run, runlen)) < 0)
-			goto fail;
-		pos += n * ps;
-	}
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+	/* A second thread pays beyond a few pieces; below, one does all. */
+	if ((end - start) / ps >= 4 * p.piece_pages)
+		two = pthread_create(&helper, NULL, cow_pipe_helper, &p) == 0;
+	cow_pipe_work(&p, 1);
+	if (two)
+		pthread_join(helper, NULL);
+	pthread_mutex_destroy(&p.mu);
+	pthread_cond_destroy(&p.cv);
+	r = p.err;
+	if (r == 0)
+		r = cow_add(&o, COW_NEITHER, p.gap);
 	/* A pagemap reads empty once its process is gone. */
-	if (end > start && (!pm_alive(parent) || !pm_alive(child))) {
+	if (r == 0 && end > start && (!pm_alive(parent) || !pm_alive(child)))
 		r = -ESRCH;
-		goto fail;
-	}
-	if (w)
-		cow_reader_stop(w);
-	return 0;
-fail:
-	if (w)
-		cow_reader_stop(w);
-	if (runs) {
+	if (r < 0 && runs) {
 		free(*runs);
 		*runs = NULL;
 		*nruns = 0;

@@ -2,8 +2,9 @@
  * (tests/targets/cow.c, whose header gives the expected numbers): exact
  * with PFNs as root, and the exclusive-bit estimate as an ordinary user.
  *
- * A second target of 70,000 written pages crosses a 256 MiB chunk of the
- * comparison and is read by two threads in pieces.
+ * A second target of 70,000 written pages crosses a 256 MiB stretch of the
+ * comparison (the scan looks for pages again after it) and is read and
+ * compared by two threads in pieces.
  *
  * usage: test_cow [COW_TARGET]   (default $TARGETS/cow) */
 #include "config.h"
