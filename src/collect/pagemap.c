@@ -1018,25 +1018,40 @@ enum cow_state pagemap_cow_state(uint64_t p, uint64_t c, bool pfn)
 	return COW_DIVERGED;
 }
 
+/* All that pagemap_cow_state reads of two entries, in 6 bits: present and
+ * swapped of each, whether their low 55 bits (the PFN, or the swap type
+ * and offset) agree, and whether either is exclusive. The comparison's
+ * loop looks the state up by it, with no branch that the pattern of pages
+ * could make the CPU mispredict. */
+static inline unsigned cow_key(uint64_t p, uint64_t c)
+{
+	return (unsigned)(p >> 62) | (unsigned)(c >> 62) << 2 |
+	       (unsigned)(((p ^ c) & PM_SWAP_MASK) == 0) << 4 |
+	       (unsigned)((p | c) >> 56 & 1) << 5;
+}
+
+/* pagemap_cow_state of a pair of entries with each key. */
+static void cow_key_table(uint8_t tab[64], bool pfn)
+{
+	for (unsigned k = 0; k < 64; k++) {
+		uint64_t p = (uint64_t)(k & 3) << 62 | (uint64_t)(k >> 5 & 1) << 56;
+		uint64_t c = (uint64_t)(k >> 2 & 3) << 62 | !(k >> 4 & 1);
+
+		tab[k] = (uint8_t)pagemap_cow_state(p, c, pfn);
+	}
+}
+
 struct cow_out {
-	struct cow_counts *c;
+	uint64_t n[COW__COUNT];
 	struct vm_page_run **runs;
 	size_t *nruns, cap;
 };
 
 static int cow_add(struct cow_out *o, uint8_t state, uint64_t n)
 {
-	uint64_t *slot[COW__COUNT] = {
-		[COW_NEITHER] = &o->c->neither,
-		[COW_SHARED] = &o->c->shared,
-		[COW_DIVERGED] = &o->c->diverged,
-		[COW_PARENT_ONLY] = &o->c->parent_only,
-		[COW_CHILD_ONLY] = &o->c->child_only,
-	};
-
 	if (n == 0)
 		return 0;
-	*slot[state] += n;
+	o->n[state] += n;
 	if (!o->runs)
 		return 0;
 	return vm_runs_append(o->runs, o->nruns, &o->cap, state, n);
@@ -1068,7 +1083,7 @@ struct cow_pipe {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct pagemap_ctx *side[2]; /* parent, child */
-	bool pfn;
+	uint8_t state[64];           /* by cow_key */
 	struct cow_out *o;           /* the comparing thread's alone */
 	uint64_t pos, end, stretch_end, gap; /* planning, under MU */
 	bool planned_all;
@@ -1165,7 +1180,7 @@ static int cow_piece_compare(struct cow_pipe *p, uint64_t k)
 	if ((r = cow_add(p->o, COW_NEITHER, pc->gap)) < 0)
 		return r;
 	for (uint64_t i = 0; i < pc->n; i++) {
-		uint8_t s = (uint8_t)pagemap_cow_state(pe[i], ce[i], p->pfn);
+		uint8_t s = p->state[cow_key(pe[i], ce[i])];
 
 		if (s != run && runlen) {
 			if ((r = cow_add(p->o, run, runlen)) < 0)
@@ -1230,10 +1245,9 @@ int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
 {
 	uint64_t ps = (uint64_t)parent->page_size;
 	bool pfn = parent->pfn_visible && child->pfn_visible;
-	struct cow_out o = { out, runs, nruns, 0 };
+	struct cow_out o = { { 0 }, runs, nruns, 0 };
 	struct cow_pipe p = {
 		.side = { parent, child },
-		.pfn = pfn,
 		.o = &o,
 		.pos = start,
 		.end = end,
@@ -1253,6 +1267,7 @@ int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
 		*runs = NULL;
 		*nruns = 0;
 	}
+	cow_key_table(p.state, pfn);
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
 	/* A second thread pays beyond a few pieces; below, one does all. */
@@ -1269,6 +1284,11 @@ int pagemap_cow_compare(struct pagemap_ctx *parent, struct pagemap_ctx *child,
 	/* A pagemap reads empty once its process is gone. */
 	if (r == 0 && end > start && (!pm_alive(parent) || !pm_alive(child)))
 		r = -ESRCH;
+	out->shared = o.n[COW_SHARED];
+	out->diverged = o.n[COW_DIVERGED];
+	out->parent_only = o.n[COW_PARENT_ONLY];
+	out->child_only = o.n[COW_CHILD_ONLY];
+	out->neither = o.n[COW_NEITHER];
 	if (r < 0 && runs) {
 		free(*runs);
 		*runs = NULL;
