@@ -190,7 +190,7 @@ def main():
                 measure("cat smaps_rollup", ["cat", "/proc/%d/smaps_rollup" % parent],
                         parent, ready, a.reps, pages)
                 print("  ratios: snapshot --pages / pmap -XX = %.3f (target <= 0.25); "
-                      "cow / 2 x pmap -XX = %.3f (target <= 0.5)" %
+                      "cow / 2 x pmap -XX = %.3f (target <= 0.30)" %
                       (snap[0] / pm[0], cw[0] / (2 * pm[0])))
             finally:
                 proc.kill()
