@@ -1635,7 +1635,9 @@ void elf_cache_prefetch(struct elf_cache *c, pid_t pid, const struct vm_mapping 
 	if (!b || !slots)
 		goto fail;
 	c->clock++;
-	for (size_t i = 0; i < n; i++) {
+	/* No more files than the cache holds: more would only evict each
+	 * other (and the duplicate check stays short). */
+	for (size_t i = 0; i < n && k < ELF_CACHE_MAX; i++) {
 		const struct vm_mapping *m = maps[i];
 		bool dup = false;
 
@@ -1643,7 +1645,8 @@ void elf_cache_prefetch(struct elf_cache *c, pid_t pid, const struct vm_mapping 
 		    remotefs_dev(pid, m->dev_major, m->dev_minor) ||
 		    hung_now(m->dev_major, m->dev_minor, false))
 			continue;
-		for (size_t q = 0; q < k && !dup; q++)
+		/* The mappings of one object come together: newest first. */
+		for (size_t q = k; q-- > 0 && !dup;)
 			dup = b->jobs[q]->m.dev_major == m->dev_major &&
 			      b->jobs[q]->m.dev_minor == m->dev_minor && b->jobs[q]->m.inode == m->inode &&
 			      strcmp(b->jobs[q]->m.path, m->path) == 0;
